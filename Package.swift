@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "filewatcher",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "filewatcher", targets: ["filewatcher"]),
+        .library(name: "BSM", targets: ["BSM"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure Swift: tokens, framing, decoder/encoder, catalog, praudit printer. No imports.
+        .target(name: "BSM"),
+        // Platform-neutral event model, BSM→event mapping, filters, sinks, detection.
+        .target(name: "FileWatchCore", dependencies: [
+            "BSM",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Tiny C shim: fanotify / open_by_handle_at helpers (Linux), portable ioctl helper.
+        .target(name: "CShims"),
+        // Every syscall and #if: fanotify, auditpipe, trail replay/follow, /proc.
+        .target(name: "EventSources", dependencies: [
+            "FileWatchCore", "BSM", "CShims",
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The CLI: parses, validates, wires source → filters → sinks.
+        .executableTarget(name: "filewatcher", dependencies: [
+            "BSM", "FileWatchCore", "EventSources",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "BSMTests", dependencies: ["BSM"]),
+        .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
+        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),
+        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM"]),
+    ]
+)

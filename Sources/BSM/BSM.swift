@@ -1,0 +1,1 @@
+// BSM: OpenBSM audit-record codec. Pure Swift, standard library only.

@@ -1,0 +1,3 @@
+#ifndef FILEWATCHER_CSHIMS_H
+#define FILEWATCHER_CSHIMS_H
+#endif
