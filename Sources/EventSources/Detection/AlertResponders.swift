@@ -175,6 +175,16 @@ public final class AlertCommandRunner: AlertResponder, Sendable {
         state.withLock { ($0.started, $0.failed, $0.dropped) }
     }
 
+    public func finish() { finish(waitingUpTo: 10) }
+
+    public var summaryLine: String? {
+        let c = counts
+        var l = "on-alert command: \(c.started) run"
+        if c.failed > 0 { l += ", \(c.failed) failed" }
+        if c.dropped > 0 { l += ", \(c.dropped) alerts not handed over (too many running)" }
+        return l
+    }
+
     /// Waits (up to `seconds`) for running and queued commands to finish. Returns true when all finished.
     @discardableResult
     public func finish(waitingUpTo seconds: Double = 10) -> Bool {
