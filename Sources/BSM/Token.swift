@@ -121,7 +121,7 @@ public struct BSMBytes: Hashable, Sendable, RandomAccessCollection, ExpressibleB
         lowerBound = range.lowerBound
         upperBound = range.upperBound
     }
-    @inlinable init(unchecked storage: [UInt8], _ lower: Int, _ upper: Int) {
+    @usableFromInline init(unchecked storage: [UInt8], _ lower: Int, _ upper: Int) {
         self.storage = storage
         lowerBound = lower
         upperBound = upper
