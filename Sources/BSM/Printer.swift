@@ -138,9 +138,9 @@ public final class PrauditPrinter {
 
     /// A string field: praudit's print_string (NULs dropped), made safe in XML / on a terminal.
     @inline(__always)
-    private func string(_ b: BSMBytes) {
+    private func string(_ b: BSMBytes, element: Bool = false) {
         b.withUnsafeBytes { p in
-            if xml { out.appendXMLSafe(p) }
+            if xml { out.appendXMLSafe(p, attribute: !element) }
             else if terminal { out.appendTerminalSafe(p) }
             else { out.appendPlain(p) }
         }
@@ -282,7 +282,7 @@ public final class PrauditPrinter {
                 openAttr("time"); seconds(UInt64(f.seconds)); closeAttr()
                 openAttr("msec"); msec(UInt64(f.milliseconds)); closeAttr()
                 out.append(UInt8(ascii: ">"))
-                string(f.name)
+                string(f.name, element: true)
                 out.append("</file>")
             } else {
                 delim(); seconds(UInt64(f.seconds))
@@ -367,7 +367,7 @@ public final class PrauditPrinter {
             }
         case .path(let p):
             tokType(0x23, "path", "<path>")
-            if xml { string(p); out.append("</path>") } else { delim(); string(p) }
+            if xml { string(p, element: true); out.append("</path>") } else { delim(); string(p) }
         case .process32(let s): subject(0x26, s, "process", "<process ", wide: false, ex: false)
         case .process64(let s): subject(0x77, s, "process", "<process ", wide: true, ex: false)
         case .process32Ex(let s): subject(0x7b, s, "process_ex", "<process ", wide: false, ex: true)
@@ -434,7 +434,7 @@ public final class PrauditPrinter {
             }
         case .text(let t):
             tokType(0x28, "text", "<text>")
-            if xml { string(t); out.append("</text>") } else { delim(); string(t) }
+            if xml { string(t, element: true); out.append("</text>") } else { delim(); string(t) }
         case .zonename(let z):
             tokType(0x60, "zone", "<zone ")
             if xml { openAttr("name"); string(z); closeAttr(); out.append("/>") } else { delim(); string(z) }
@@ -757,9 +757,6 @@ public final class PrauditPrinter {
         switch c {
         case UInt8(ascii: "&"): out.append("&amp;")
         case UInt8(ascii: "<"): out.append("&lt;")
-        case UInt8(ascii: ">"): out.append("&gt;")
-        case UInt8(ascii: "\""): out.append("&quot;")
-        case UInt8(ascii: "'"): out.append("&apos;")
         case 0x20..<0x7f, 0x09, 0x0a, 0x0d: out.append(c)
         default: out.appendVis(c, encodeWhite: false)
         }

@@ -76,11 +76,12 @@ extension OutputBuffer {
         }
     }
 
-    /// Text for an XML attribute or element that stays well-formed for any input: NUL dropped
-    /// (as praudit does), `& < > " '` as entities, valid UTF-8 and tab/newline/CR as they are,
-    /// other control bytes, DEL and bytes that are not valid UTF-8 in vis(3) C-style.
-    /// Identical to praudit's raw output whenever that was well-formed already.
-    public func appendXMLSafe(_ p: UnsafeRawBufferPointer) {
+    /// Text for an XML attribute (`attribute`) or element that stays well-formed for any input:
+    /// NUL dropped (as praudit does); `&`, `<`, `>` after `]]`, and `"` in attributes as entities;
+    /// valid UTF-8 and tab/newline/CR as they are; other control bytes, DEL and bytes that are
+    /// not valid UTF-8 in vis(3) C-style. Identical to praudit's raw output whenever that was
+    /// well-formed already.
+    public func appendXMLSafe(_ p: UnsafeRawBufferPointer, attribute: Bool = true) {
         let n = p.count
         guard n > 0 else { return }
         let s = p.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -91,9 +92,8 @@ extension OutputBuffer {
                 switch c {
                 case UInt8(ascii: "&"): append("&amp;")
                 case UInt8(ascii: "<"): append("&lt;")
-                case UInt8(ascii: ">"): append("&gt;")
-                case UInt8(ascii: "\""): append("&quot;")
-                case UInt8(ascii: "'"): append("&apos;")
+                case UInt8(ascii: ">") where i >= 2 && s[i - 1] == 0x5d && s[i - 2] == 0x5d: append("&gt;")
+                case UInt8(ascii: "\""): if attribute { append("&quot;") } else { append(c) }
                 default: append(c)
                 }
                 i += 1

@@ -9,14 +9,14 @@ public protocol IdentityNames {
 }
 
 /// Resolves nothing (`-n`, tests).
-public struct NoIdentityNames: IdentityNames {
+public struct NoIdentityNames: IdentityNames, Sendable {
     public init() {}
     public func userName(_ uid: UInt32) -> [UInt8]? { nil }
     public func groupName(_ gid: UInt32) -> [UInt8]? { nil }
 }
 
 /// Fixed strerror texts (tests): the glibc texts of the symbols given.
-public struct FixedErrorText: HostErrorText {
+public struct FixedErrorText: HostErrorText, Sendable {
     public var texts: [String: [UInt8]]
     public init(_ texts: [String: String]) { self.texts = texts.mapValues { Array($0.utf8) } }
     public func errorText(symbol: String) -> [UInt8]? { texts[symbol] }
