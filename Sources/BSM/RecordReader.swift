@@ -161,6 +161,19 @@ public struct RecordReader: Sendable {
                     _ = k
                     return .invalid(DecodeError(offset: abs, reason: .badFileToken))
                 }
+                // What follows must be the end of input or another valid record start.
+                let f = i + n
+                if f == p.count {
+                    if !finished {
+                        return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: n + 1, available: avail)))
+                    }
+                } else {
+                    switch classify(p, f, strict: false) {
+                    case .record, .file: break
+                    case .needMore(let e): if !finished { return .needMore(e) } else { return .invalid(DecodeError(offset: abs, reason: .badFileToken)) }
+                    case .invalid: return .invalid(DecodeError(offset: abs, reason: .badFileToken))
+                    }
+                }
             }
             return .file(n)
         default:
