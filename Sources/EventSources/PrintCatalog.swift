@@ -1,42 +1,31 @@
-// The event table `print` uses: the system's /etc/security/audit_event when present, else the
-// embedded default.
+// The event catalog on this host: /etc/security/audit_event and audit_class when present (what
+// praudit reads), else the catalog embedded in BSM (OpenBSM's tables).
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import BSM
-import SystemPackage
 
-public enum PrintCatalog {
-    public static let systemEventFile = "/etc/security/audit_event"
+public enum SystemCatalog {
+    public static let eventFile = "/etc/security/audit_event"
+    public static let classFile = "/etc/security/audit_class"
 
-    /// Events for the printer.
-    public static func events(path: String = systemEventFile) -> [PrinterEvent] {
-        if let text = readFile(path) { return parseEvents(text) }
-        return []
-    }
-
-    /// `number:name:description:classes` lines; `#` comments.
-    static func parseEvents(_ bytes: [UInt8]) -> [PrinterEvent] {
-        var out: [PrinterEvent] = []
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            if line.first == UInt8(ascii: "#") { continue }
-            let f = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
-            guard f.count >= 3, let n = UInt16(String(decoding: f[0], as: UTF8.self)) else { continue }
-            out.append(PrinterEvent(number: n, name: Array(f[1]), description: Array(f[2])))
-        }
-        return out
+    /// The system's tables when /etc/security/audit_event exists, the embedded ones otherwise.
+    public static func load(eventFile: String = eventFile, classFile: String = classFile) -> Catalog {
+        // praudit reads only audit_event; the class file matters for class masks alone.
+        guard let events = readFile(eventFile) else { return .embedded }
+        return Catalog(eventTable: events, classTable: readFile(classFile) ?? [])
     }
 
     static func readFile(_ path: String) -> [UInt8]? {
         guard let r = try? TrailChunkReader(path: path) else { return nil }
         defer { r.close() }
         var all: [UInt8] = []
-        while let c = try? r.next() { all += c }
+        do { while let c = try r.next() { all += c } } catch { return nil }
         return all
+    }
+}
+
+extension PrinterEvent {
+    /// The printer's view of a catalog: first valid line per number, as getauevnum() finds it.
+    public static func from(_ catalog: Catalog) -> [PrinterEvent] {
+        catalog.events.map { PrinterEvent(number: $0.number, name: $0.name, description: $0.description) }
     }
 }

@@ -31,7 +31,7 @@ struct PrintCommand: ParsableCommand {
     @Flag(name: .customShort("x"), help: "Print XML.")
     var xml = false
 
-    @Option(name: .customShort("d"), help: ArgumentHelp("Field delimiter (default ',').", valueName: "del"))
+    @Option(name: .customShort("d"), help: ArgumentHelp("Field delimiter.", valueName: "del"))
     var delimiter: String = ","
 
     @Argument(help: ArgumentHelp("Audit trail files; standard input when none are given.", valueName: "file"))
@@ -45,7 +45,7 @@ struct PrintCommand: ParsableCommand {
         let output = OutputWriter()
         let options = PrintOptions(raw: raw, short: short, numeric: numeric, oneLine: oneLine, xml: xml,
                                    delimiter: Array(delimiter.utf8), isTerminal: output.isTerminal)
-        let runner = PrauditRunner(options: options, partialStart: partial, events: PrintCatalog.events())
+        let runner = PrauditRunner(options: options, partialStart: partial, events: PrinterEvent.from(SystemCatalog.load()))
         let status = runner.run(files: files, output: output)
         if status != 0 { throw ExitCode(status) }
     }
