@@ -193,7 +193,8 @@ struct WatchCommand: ParsableCommand {
         case .json:
             return JSONSink(output: buffer)
         case .bsm:
-            throw RuntimeError("--format bsm is not built yet in this version.")
+            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
+                           bsmErrno: hostErrnoToBSM)
         }
     }
 
