@@ -123,3 +123,7 @@ public func bsmErrnoToHost(_ bsm: UInt8) -> Int32? { Int32(bsm) }
 
 /// Event number → short name from the catalog.
 public func bsmEventName(_ number: UInt16) -> String? { nil }
+
+/// Host errno → BSM errno for the BSM sink (until the shared table lands, the identity for the
+/// numbers BSM and Linux share; unknown → 255).
+public func hostErrnoToBSM(_ host: Int32) -> UInt8 { host > 0 && host < 255 ? UInt8(host) : 255 }
