@@ -175,7 +175,7 @@ struct WatchCommand: ParsableCommand {
         let kinds = try parseKinds() ?? (all ? Set(EventKind.allCases) : EventKind.basic)
         if let source = try sources.makeBSMSource(read: read, kinds: kinds, catalog: SystemCatalog.load(),
                                                   report: { logger.debug("\($0)") }) {
-            logger.debug("source", metadata: ["kind": "\(source.kind)", "read": "\(read ?? "-")"])
+            logger.debug("source: \(source.kind)", metadata: ["path": "\(read ?? sources.auditpipe ?? "-")"])
             return source
         }
         return try makeLiveSource(logger: logger)
