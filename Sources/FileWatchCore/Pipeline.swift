@@ -22,6 +22,8 @@ public enum SourceNotice: Sendable, Equatable {
 public protocol EventReceiver: AnyObject {
     func receive(_ event: Event)
     func notice(_ notice: SourceNotice)
+    /// The source is about to block waiting for input (pending output gets written). Has a default.
+    func sourceIdle()
 }
 
 /// A producer of events: a trail, the auditpipe, fanotify.
@@ -35,4 +37,31 @@ public protocol EventSource: AnyObject {
 public protocol EventSink: AnyObject {
     func write(_ event: Event) throws
     func flush() throws
+}
+
+extension EventReceiver {
+    /// Default: nothing.
+    public func sourceIdle() {}
+}
+
+/// A processing stage between the source and the display filters (detection plugs in here).
+/// It sees EVERY event, before filtering, in order, on the source's thread.
+public protocol EventStage: AnyObject {
+    /// Inspect (and possibly annotate) the event. Return `true` to force it to be shown even when the
+    /// display filters would drop it (e.g. it raised an alert).
+    func process(_ event: inout Event) -> Bool
+    /// The source ended or was stopped: finish pending work.
+    func finish()
+    /// Extra lines for the summary printed at the end (e.g. alert counts). May be empty.
+    var summaryLines: [String] { get }
+}
+
+extension EventStage {
+    public func finish() {}
+    public var summaryLines: [String] { [] }
+}
+
+/// Resolves user names for uids (EventSources implements it with a cached getpwuid_r).
+public protocol UserNameResolver: AnyObject {
+    func userName(for uid: UInt32) -> String?
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventSources
 
 /// Root command. `watch` is the default, so `filewatcher -f foo` works as the original tool did.
 @main
@@ -9,4 +10,24 @@ struct FileWatcher: ParsableCommand {
         subcommands: [WatchCommand.self, PrintCommand.self],
         defaultSubcommand: WatchCommand.self
     )
+
+    /// Exit status: 0 ok, 1 runtime error, 2 usage error (ArgumentParser's own default is 64).
+    static func main() {
+        let arguments = WatchCommand.normalizeArguments(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                writeToStandardError(fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(2))
+            }
+            if let runtime = error as? RuntimeError {
+                writeToStandardError("filewatcher: \(runtime.description)\n")
+                exit(withError: ExitCode.failure)
+            }
+            exit(withError: error)
+        }
+    }
 }

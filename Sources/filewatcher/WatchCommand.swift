@@ -1,6 +1,295 @@
 import ArgumentParser
+import BSM
+import EventSources
+import FileWatchCore
+import Logging
 
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, bsm
+}
+
+enum ColorMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+/// `filewatcher [watch]`: source → filters → sink, then a summary on stderr.
 struct WatchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "watch", abstract: "Watch file events live or replay a trail (default command).")
-    func run() throws { throw ValidationError("watch: not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch file events live or replay a trail (default command).",
+        discussion: """
+            Without --read, watches the system live (Linux: fanotify, as root). With --read, replays an \
+            OpenBSM audit trail (macOS/FreeBSD, or one written with --format bsm) through the same filters.
+
+            Filters combine with AND across options and OR within one option (repeat it, or give a comma \
+            list to --event). Text matching (-f, -p, --exclude-*) is case-insensitive for ASCII letters.
+            Without -a or --event only the basic file events are shown: open, read, write, close, create, \
+            delete, rename, link, attrib, exec (not stat, exit, other).
+
+            On SIGINT/SIGTERM (or at the end of a trail, --seconds, --count) output is flushed and a \
+            summary is printed to standard error. Exit status: 0 ok, 1 runtime error or damaged input, \
+            2 usage error.
+            """)
+
+    // The original tool's flags.
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Show only events whose path or destination path contains TEXT (case-insensitive; repeatable: any).",
+        valueName: "TEXT"))
+    var file: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Show only events from processes whose name or executable path contains TEXT (case-insensitive; repeatable).",
+        valueName: "TEXT"))
+    var process: [String] = []
+
+    @Flag(name: [.short, .long], help: "Show all event kinds, including stat, exit and other.")
+    var all = false
+
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Write a debug log to FILE (appended, mode 0600, symlinks refused), or to standard error when FILE is omitted.",
+        valueName: "FILE"))
+    var debug: String?
+
+    // Additional filters.
+    @Option(name: .long, help: ArgumentHelp(
+        "Show only events on paths inside the directory DIR (path-component aware; repeatable).", valueName: "DIR"))
+    var under: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Show only events from process id N (repeatable).", valueName: "N"))
+    var pid: [Int32] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Show only events from user NAME or numeric UID (real or effective; repeatable).", valueName: "NAME|UID"))
+    var user: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "KIND,..."))
+    var event: [String] = []
+
+    @Flag(name: .long, help: "Show only failed operations.")
+    var failed = false
+
+    @Flag(name: .long, help: "Show only successful operations.")
+    var succeeded = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Hide events from processes whose name or executable path contains TEXT (repeatable).", valueName: "TEXT"))
+    var excludeProcess: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Hide events whose every path contains TEXT (repeatable).", valueName: "TEXT"))
+    var excludePath: [String] = []
+
+    // Output.
+    @Option(name: .long, help: "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).")
+    var format: OutputFormat = .text
+
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).", valueName: "FILE"))
+    var output: String?
+
+    @Option(name: .long, help: "Colour text output: auto (terminal and no NO_COLOR), always or never.")
+    var color: ColorMode = .auto
+
+    @Flag(name: .long, help: "Do not print the summary to standard error at the end.")
+    var noSummary = false
+
+    // Source and duration.
+    @Option(name: .long, help: ArgumentHelp(
+        "Replay the OpenBSM audit trail FILE (- for standard input) instead of watching live.", valueName: "FILE"))
+    var read: String?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
+    var seconds: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after N shown events.", valueName: "N"))
+    var count: UInt64?
+
+    mutating func validate() throws {
+        if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
+        if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
+        _ = try parseKinds()
+        for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
+        if format == .bsm && output == nil && standardOutputIsTerminal() {
+            throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
+        }
+    }
+
+    /// `--event` values (comma lists) → kinds; nil when not given.
+    func parseKinds() throws -> Set<EventKind>? {
+        if event.isEmpty { return nil }
+        var kinds = Set<EventKind>()
+        for item in event.flatMap({ $0.split(separator: ",") }) {
+            let name = String(item).trimmingCharacters(in: " ").lowercased()
+            if name == "all" { kinds.formUnion(EventKind.allCases); continue }
+            guard let kind = EventKind(rawValue: name) else {
+                throw ValidationError("--event: unknown event kind '\(item)' (known: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")), all).")
+            }
+            kinds.insert(kind)
+        }
+        return kinds
+    }
+
+    func filterOptions() throws -> FilterOptions {
+        var o = FilterOptions()
+        o.files = file
+        o.processes = process
+        o.all = all
+        o.under = under
+        o.pids = pid
+        o.users = user.map { spec in
+            if let uid = UInt32(spec) {
+                return UserSelector(uid: uid, name: PasswdUserNames.name(ofUID: uid))
+            }
+            return UserSelector(uid: PasswdUserNames.uid(ofUser: spec), name: spec)
+        }
+        o.kinds = try parseKinds()
+        o.result = failed ? .failed : succeeded ? .succeeded : .any
+        o.excludeProcesses = excludeProcess
+        o.excludePaths = excludePath
+        return o
+    }
+
+    func useColor(interactive: Bool) -> Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let v = environmentValue("NO_COLOR"), !v.isEmpty { return false }
+            return interactive
+        }
+    }
+
+    /// The source: a trail replay, or the live source of this platform.
+    func makeSource(logger: Logger) throws -> EventSource {
+        if let read {
+            logger.debug("source: trail", metadata: ["path": "\(read)"])
+            return TrailSource(path: read)
+        }
+        return try makeLiveSource(logger: logger)
+    }
+
+    func makeLiveSource(logger: Logger) throws -> EventSource {
+        throw RuntimeError("live monitoring is not built yet in this version; replay a trail with --read FILE.")
+    }
+
+    /// Processing stages between source and filters (detection plugs in here).
+    func makeStages(logger: Logger) throws -> [EventStage] { [] }
+
+    func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
+        let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
+        switch format {
+        case .text:
+            return TextSink(output: buffer, color: useColor(interactive: interactive), zone: LocalTimeZone(),
+                            describeErrno: errnoDescription)
+        case .json:
+            return JSONSink(output: buffer)
+        case .bsm:
+            throw RuntimeError("--format bsm is not built yet in this version.")
+        }
+    }
+
+    func run() throws {
+        let logger = try bootstrapLogging()
+        let options = try filterOptions()
+        logger.debug("filters", metadata: ["options": "\(options)"])
+
+        let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
+            ?? FileDescriptorWriter.standardOutput()
+        let interactive = writer.isTerminal
+        let sink = try makeSink(writer: writer, interactive: interactive)
+        let source = try makeSource(logger: logger)
+        let stages = try makeStages(logger: logger)
+
+        let stop = StopToken()
+        let signals = SignalStopper(stop: stop)
+        defer { signals.cancel() }
+        if let seconds { stopAfter(seconds: seconds, stop) }
+
+        let pipeline = EventPipeline(
+            filter: EventFilter(options), sink: sink, stages: stages, users: PasswdUserNames(),
+            limit: count, stop: stop,
+            report: { notice in
+                let line: String
+                switch notice {
+                case .lost(let n, let reason):
+                    line = "filewatcher: events lost" + (n.map { ": \($0)" } ?? "") + " (\(reason))"
+                case .damaged(let file, let offset, let reason):
+                    line = "filewatcher: \(file): damaged input at byte offset \(offset): \(reason)"
+                case .info(let text):
+                    line = "filewatcher: \(text)"
+                }
+                logger.debug("notice", metadata: ["text": "\(line)"])
+                writeToStandardError(escapedForTerminal(Array(line.utf8)) + "\n")
+            })
+
+        var failure: (any Error)?
+        do {
+            try source.run(until: stop, into: pipeline)
+        } catch {
+            failure = error
+        }
+        do {
+            try pipeline.finish()
+        } catch {
+            if failure == nil { failure = error }
+        }
+        logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)",
+                                            "shown": "\(pipeline.statistics.shown)"])
+        if !noSummary { writeToStandardError(pipeline.summary()) }
+        if let failure {
+            if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
+            throw RuntimeError("\(failure)")
+        }
+        if pipeline.statistics.damaged > 0 { throw ExitCode(1) }
+    }
+
+    /// Sets up swift-log: debug log to a file / stderr with `-d`, nothing otherwise.
+    func bootstrapLogging() throws -> Logger {
+        guard let debug else {
+            return Logger(label: "filewatcher", factory: { _ in SwiftLogNoOpLogHandler() })
+        }
+        let writer = debug == "-" ? FileDescriptorWriter.standardError()
+            : try FileDescriptorWriter.open(path: debug, append: true)
+        let out = DebugLogOutput(writer: writer)
+        var logger = Logger(label: "filewatcher", factory: { DebugLogHandler(label: $0, output: out) })
+        logger.logLevel = .debug
+        return logger
+    }
+
+    /// `-d`/`--debug` take an optional value: when nothing (or another option) follows, insert `-`
+    /// (standard error) so the parser sees a value. Applies to the watch command only.
+    static func normalizeArguments(_ args: [String]) -> [String] {
+        if args.first == "print" { return args }
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            out.append(a)
+            if a == "--" { out.append(contentsOf: args[(i + 1)...]); break }
+            if a == "-d" || a == "--debug" {
+                let next = i + 1 < args.count ? args[i + 1] : nil
+                if next == nil || (next!.hasPrefix("-") && next! != "-") { out.append("-") }
+            }
+            i += 1
+        }
+        return out
+    }
+}
+
+/// A runtime failure reported as `filewatcher: <message>` with exit status 1.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
 }

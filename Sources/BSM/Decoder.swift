@@ -1,0 +1,466 @@
+// Bounds-checked token decoder. All numbers are big-endian on the wire. Each token decoder has
+// its byte layout (after the 1-byte token id) in the comment above it. A decoder never reads
+// past `limit` (the start of the record's trailer, or the end of the given bytes).
+
+/// Reads big-endian fields from a raw buffer, never past `limit`.
+@usableFromInline
+struct ByteReader {
+    @usableFromInline let p: UnsafeRawBufferPointer
+    @usableFromInline let storage: [UInt8]
+    @usableFromInline var pos: Int
+    @usableFromInline let limit: Int
+    /// Absolute stream offset of storage index 0.
+    @usableFromInline let base: Int
+    /// Start (storage index) and id of the token being decoded, for error messages.
+    @usableFromInline var tokenStart: Int
+    @usableFromInline var id: TokenID
+
+    @inlinable
+    init(p: UnsafeRawBufferPointer, storage: [UInt8], pos: Int, limit: Int, base: Int) {
+        self.p = p
+        self.storage = storage
+        self.pos = pos
+        self.limit = limit
+        self.base = base
+        self.tokenStart = pos
+        self.id = .invalid
+    }
+
+    @inlinable
+    func truncated(_ n: Int) -> DecodeError {
+        DecodeError(offset: base + tokenStart,
+                    reason: .truncatedToken(id: id, needed: pos - tokenStart + n, available: limit - tokenStart))
+    }
+
+    @inlinable @inline(__always)
+    mutating func need(_ n: Int) throws(DecodeError) {
+        if n < 0 || limit - pos < n { throw truncated(n) }
+    }
+
+    @inlinable @inline(__always)
+    mutating func u8() throws(DecodeError) -> UInt8 {
+        try need(1)
+        let v = p[pos]
+        pos &+= 1
+        return v
+    }
+    @inlinable @inline(__always)
+    mutating func u16() throws(DecodeError) -> UInt16 {
+        try need(2)
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt16.self)
+        pos &+= 2
+        return UInt16(bigEndian: v)
+    }
+    @inlinable @inline(__always)
+    mutating func u32() throws(DecodeError) -> UInt32 {
+        try need(4)
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt32.self)
+        pos &+= 4
+        return UInt32(bigEndian: v)
+    }
+    @inlinable @inline(__always)
+    mutating func u64() throws(DecodeError) -> UInt64 {
+        try need(8)
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+        pos &+= 8
+        return UInt64(bigEndian: v)
+    }
+    @inlinable @inline(__always)
+    mutating func bytes(_ n: Int) throws(DecodeError) -> BSMBytes {
+        try need(n)
+        let b = BSMBytes(unchecked: storage, pos, pos &+ n)
+        pos &+= n
+        return b
+    }
+    /// A u16 length followed by that many bytes.
+    @inlinable @inline(__always)
+    mutating func counted16() throws(DecodeError) -> BSMBytes {
+        let n = try u16()
+        return try bytes(Int(n))
+    }
+    /// 4 (IPv4) or 16 (IPv6) address bytes per `type`.
+    @inlinable
+    mutating func address(type: UInt32, allowOther: Bool = false) throws(DecodeError) -> IPAddress {
+        switch type {
+        case AddressType.ipv4: return .v4(try u32())
+        case AddressType.ipv6:
+            let h = try u64()
+            return .v6(h, try u64())
+        default:
+            if allowOther { return .other(type: type) }
+            throw DecodeError(offset: base + pos - 4, reason: .badAddressType(id: id, type: type))
+        }
+    }
+}
+
+extension Token {
+    /// Decodes one token at `r.pos` (the id byte). `trailerLimit` bounds the `unknown` token's
+    /// payload (praudit: "the rest of the record up to the trailer").
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> Token {
+        r.tokenStart = r.pos
+        r.id = .invalid
+        let idByte = try r.u8()
+        r.id = TokenID(idByte)
+        switch idByte {
+        // header32: size u32, version u8, e_type u16, e_mod u16, seconds u32, msec u32
+        case 0x14:
+            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
+            let s = try r.u32(), ms = try r.u32()
+            return .header32(Header(size: size, version: version, eventType: e, eventModifier: m, address: nil,
+                                    seconds: UInt64(s), milliseconds: UInt64(ms)))
+        // header32_ex: size u32, version u8, e_type u16, e_mod u16, ad_type u32,
+        //              address (4 bytes if ad_type 4, 16 if 16, none otherwise), seconds u32, msec u32
+        case 0x15:
+            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
+            let t = try r.u32()
+            let a = try r.address(type: t, allowOther: true)
+            let s = try r.u32(), ms = try r.u32()
+            return .header32Ex(Header(size: size, version: version, eventType: e, eventModifier: m, address: a,
+                                      seconds: UInt64(s), milliseconds: UInt64(ms)))
+        // header64: size u32, version u8, e_type u16, e_mod u16, seconds u64, msec u64
+        case 0x74:
+            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
+            let s = try r.u64(), ms = try r.u64()
+            return .header64(Header(size: size, version: version, eventType: e, eventModifier: m, address: nil,
+                                    seconds: s, milliseconds: ms))
+        // header64_ex: size u32, version u8, e_type u16, e_mod u16, ad_type u32,
+        //              address (4/16/0 bytes), seconds u64, msec u64
+        case 0x79:
+            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
+            let t = try r.u32()
+            let a = try r.address(type: t, allowOther: true)
+            let s = try r.u64(), ms = try r.u64()
+            return .header64Ex(Header(size: size, version: version, eventType: e, eventModifier: m, address: a,
+                                      seconds: s, milliseconds: ms))
+        // trailer: magic u16 (0xb105), count u32
+        case 0x13:
+            let magic = try r.u16()
+            return .trailer(Trailer(magic: magic, count: try r.u32()))
+        // file (other_file32): seconds u32, msec u32, name length u16, name bytes
+        case 0x11:
+            let s = try r.u32(), ms = try r.u32()
+            return .file(FileToken(seconds: s, milliseconds: ms, name: try r.counted16()))
+        // arg32: arg number u8, value u32, text length u16, text bytes
+        case 0x2d:
+            let n = try r.u8(), v = try r.u32()
+            return .arg32(Arg(number: n, value: UInt64(v), text: try r.counted16()))
+        // arg64: arg number u8, value u64, text length u16, text bytes
+        case 0x71:
+            let n = try r.u8(), v = try r.u64()
+            return .arg64(Arg(number: n, value: v, text: try r.counted16()))
+        // data: how-to-print u8, basic unit u8 (0 byte,1 short,2 int32,3 int64), unit count u8,
+        //       unit count × unit size bytes
+        case 0x21:
+            let how = try r.u8(), unit = try r.u8(), cnt = try r.u8()
+            guard let size = DataToken.unitSize(unit) else {
+                throw DecodeError(offset: r.base + r.pos - 2, reason: .badDataUnit(unit))
+            }
+            return .data(DataToken(howToPrint: how, basicUnit: unit, unitCount: cnt, bytes: try r.bytes(size * Int(cnt))))
+        // attr (0x31) / attr32 (0x3e): mode u32, uid u32, gid u32, fsid u32, nodeid u64, device u32
+        case 0x31, 0x3e:
+            let mode = try r.u32(), uid = try r.u32(), gid = try r.u32(), fsid = try r.u32()
+            let node = try r.u64(), dev = try r.u32()
+            let a = Attr(mode: mode, uid: uid, gid: gid, fsid: fsid, nodeid: node, device: UInt64(dev))
+            return idByte == 0x31 ? .attr(a) : .attr32(a)
+        // attr64: mode u32, uid u32, gid u32, fsid u32, nodeid u64, device u64
+        case 0x73:
+            let mode = try r.u32(), uid = try r.u32(), gid = try r.u32(), fsid = try r.u32()
+            let node = try r.u64(), dev = try r.u64()
+            return .attr64(Attr(mode: mode, uid: uid, gid: gid, fsid: fsid, nodeid: node, device: dev))
+        // exit: status u32, return value u32
+        case 0x52:
+            let s = try r.u32()
+            return .exit(ExitToken(status: s, ret: try r.u32()))
+        // exec_args (0x3c) / exec_env (0x3d): count u32, then count NUL-terminated strings
+        case 0x3c, 0x3d:
+            let count = try r.u32()
+            let start = r.pos
+            var i: UInt32 = 0
+            while i < count {
+                // Find the NUL of the next string within the limit.
+                var e = r.pos
+                while e < r.limit && r.p[e] != 0 { e &+= 1 }
+                if e >= r.limit { try r.need(e - r.pos + 1) }
+                r.pos = e &+ 1
+                i &+= 1
+            }
+            let s = ExecStrings(count: count, raw: BSMBytes(unchecked: r.storage, start, r.pos))
+            return idByte == 0x3c ? .execArgs(s) : .execEnv(s)
+        // newgroups: count u16, count × gid u32
+        case 0x3b:
+            let n = try r.u16()
+            return .newgroups(GroupList(raw: try r.bytes(4 * Int(n))))
+        // in_addr: IPv4 address (4 bytes)
+        case 0x2a:
+            return .inAddr(try r.u32())
+        // in_addr_ex: type u32 (4 or 16), address 4 or 16 bytes
+        case 0x7e:
+            let t = try r.u32()
+            return .inAddrEx(try r.address(type: t))
+        // ip: version u8, tos u8, length u16, id u16, offset u16, ttl u8, protocol u8,
+        //     checksum u16, source 4 bytes, destination 4 bytes
+        case 0x2b:
+            let v = try r.u8(), tos = try r.u8(), len = try r.u16(), id = try r.u16(), off = try r.u16()
+            let ttl = try r.u8(), prot = try r.u8(), ck = try r.u16(), src = try r.u32(), dst = try r.u32()
+            return .ip(IPHeaderToken(version: v, tos: tos, length: len, id: id, offset: off, ttl: ttl, prot: prot,
+                                     checksum: ck, source: src, destination: dst))
+        // ipc: object type u8, object id u32
+        case 0x22:
+            let t = try r.u8()
+            return .ipc(IPCToken(type: t, id: try r.u32()))
+        // ipc_perm: uid u32, gid u32, creator uid u32, creator gid u32, mode u32, seq u32, key u32
+        case 0x32:
+            let uid = try r.u32(), gid = try r.u32(), puid = try r.u32(), pgid = try r.u32()
+            let mode = try r.u32(), seq = try r.u32(), key = try r.u32()
+            return .ipcPerm(IPCPerm(uid: uid, gid: gid, puid: puid, pgid: pgid, mode: mode, seq: seq, key: key))
+        // iport: port u16 (network order)
+        case 0x2c:
+            return .iport(try r.u16())
+        // opaque: size u16, size bytes
+        case 0x29:
+            return .opaque(try r.counted16())
+        // path: length u16, path bytes (NUL included by writers)
+        case 0x23:
+            return .path(try r.counted16())
+        // xatpath: length u16, path bytes
+        case 0x25:
+            return .xatpath(try r.counted16())
+        // process32 (0x26) / subject32 (0x24): auid, euid, egid, ruid, rgid, pid, sid u32,
+        //     terminal port u32, terminal address 4 bytes
+        // process64 (0x77) / subject64 (0x75): same, terminal port u64
+        case 0x24, 0x26, 0x75, 0x77:
+            let auid = try r.u32(), euid = try r.u32(), egid = try r.u32(), ruid = try r.u32()
+            let rgid = try r.u32(), pid = try r.u32(), sid = try r.u32()
+            let port: UInt64 = (idByte == 0x24 || idByte == 0x26) ? UInt64(try r.u32()) : try r.u64()
+            let a = try r.u32()
+            let s = Subject(auid: auid, euid: euid, egid: egid, ruid: ruid, rgid: rgid, pid: pid, sid: sid,
+                            port: port, address: .v4(a))
+            switch idByte {
+            case 0x24: return .subject32(s)
+            case 0x26: return .process32(s)
+            case 0x75: return .subject64(s)
+            default: return .process64(s)
+            }
+        // process32_ex (0x7b) / subject32_ex (0x7a): auid, euid, egid, ruid, rgid, pid, sid u32,
+        //     terminal port u32, address type u32 (4/16), address 4 or 16 bytes
+        // process64_ex (0x7d) / subject64_ex (0x7c): same, terminal port u64
+        case 0x7a, 0x7b, 0x7c, 0x7d:
+            let auid = try r.u32(), euid = try r.u32(), egid = try r.u32(), ruid = try r.u32()
+            let rgid = try r.u32(), pid = try r.u32(), sid = try r.u32()
+            let port: UInt64 = (idByte == 0x7a || idByte == 0x7b) ? UInt64(try r.u32()) : try r.u64()
+            let t = try r.u32()
+            let a = try r.address(type: t)
+            let s = Subject(auid: auid, euid: euid, egid: egid, ruid: ruid, rgid: rgid, pid: pid, sid: sid,
+                            port: port, address: a)
+            switch idByte {
+            case 0x7a: return .subject32Ex(s)
+            case 0x7b: return .process32Ex(s)
+            case 0x7c: return .subject64Ex(s)
+            default: return .process64Ex(s)
+            }
+        // return32: status (BSM errno) u8, return value u32
+        case 0x27:
+            let s = try r.u8()
+            return .return32(ReturnToken(status: s, value: UInt64(try r.u32())))
+        // return64: status u8, return value u64
+        case 0x72:
+            let s = try r.u8()
+            return .return64(ReturnToken(status: s, value: try r.u64()))
+        // seq: sequence number u32
+        case 0x2f:
+            return .seq(try r.u32())
+        // socket: type u16, local port u16, local address 4 bytes, remote port u16, remote address 4 bytes
+        case 0x2e:
+            let t = try r.u16(), lp = try r.u16(), la = try r.u32(), rp = try r.u16(), ra = try r.u32()
+            return .socket(SocketToken(type: t, localPort: lp, localAddress: la, remotePort: rp, remoteAddress: ra))
+        // socket_ex: domain u16, type u16, address type u16 (4/16), local port u16,
+        //     local address 4/16 bytes, remote port u16, remote address 4/16 bytes
+        case 0x7f:
+            let d = try r.u16(), t = try r.u16(), at = try r.u16()
+            if at != 4 && at != 16 {
+                throw DecodeError(offset: r.base + r.pos - 2, reason: .badAddressType(id: .socketEx, type: UInt32(at)))
+            }
+            let lp = try r.u16()
+            let la = try r.address(type: UInt32(at))
+            let rp = try r.u16()
+            let ra = try r.address(type: UInt32(at))
+            return .socketEx(SocketEx(domain: d, type: t, localPort: lp, localAddress: la, remotePort: rp, remoteAddress: ra))
+        // sockinet32: family u16, port u16, IPv4 address 4 bytes
+        case 0x80:
+            let f = try r.u16(), port = try r.u16()
+            return .sockInet32(SockInet(family: f, port: port, address: .v4(try r.u32())))
+        // sockinet128: family u16, port u16, IPv6 address 16 bytes
+        case 0x81:
+            let f = try r.u16(), port = try r.u16()
+            return .sockInet128(SockInet(family: f, port: port, address: try r.address(type: AddressType.ipv6)))
+        // sockunix: family u16, path up to and including its NUL, at most 108 bytes
+        //     (without a NUL in reach: min(108, bytes left) bytes)
+        case 0x82:
+            let f = try r.u16()
+            let search = min(r.limit - r.pos, 108)
+            var e = r.pos
+            while e < r.pos + search && r.p[e] != 0 { e &+= 1 }
+            let n = e < r.pos + search ? e - r.pos + 1 : search
+            return .sockUnix(SockUnix(family: f, path: try r.bytes(n)))
+        // text: length u16, text bytes
+        case 0x28:
+            return .text(try r.counted16())
+        // zonename: length u16, name bytes
+        case 0x60:
+            return .zonename(try r.counted16())
+        // upriv: success/failure u8, length u16, privilege name bytes
+        case 0x39:
+            let sorf = try r.u8()
+            return .upriv(UPriv(successOrFailure: sorf, privilege: try r.counted16()))
+        // priv (privset): set-type length u16, set-type bytes, privileges length u16, privileges bytes
+        case 0x38:
+            let t = try r.counted16()
+            return .priv(PrivSet(setType: t, privileges: try r.counted16()))
+        // arg_uuid (0x84) / ret_uuid (0x85): number u8, uuid 16 bytes, text length u16, text bytes
+        case 0x84, 0x85:
+            let n = try r.u8(), h = try r.u64(), l = try r.u64()
+            let u = UUIDToken(number: n, uuid: BSMUUID(high: h, low: l), text: try r.counted16())
+            return idByte == 0x84 ? .argUUID(u) : .retUUID(u)
+        // identity (Apple): signer type u32, signing-id length u16 + bytes, signing-id truncated u8,
+        //     team-id length u16 + bytes, team-id truncated u8, cdhash length u16 + bytes
+        case 0xed:
+            let st = try r.u32(), sid = try r.counted16(), st1 = try r.u8()
+            let tid = try r.counted16(), st2 = try r.u8(), cd = try r.counted16()
+            return .identity(Identity(signerType: st, signingID: sid, signingIDTruncated: st1, teamID: tid,
+                                      teamIDTruncated: st2, cdHash: cd))
+        // anything else: the rest of the record up to the trailer (praudit's "unknown")
+        default:
+            let rest = BSMBytes(unchecked: r.storage, r.pos, r.limit)
+            r.pos = r.limit
+            return .unknown(id: idByte, bytes: rest)
+        }
+    }
+
+    /// Decodes the single token that starts at `offset` in `bytes`, reading no further than
+    /// `limit` (default: the end). Returns the token and the offset just past it.
+    /// `streamOffset` is added to error offsets (the absolute position of `bytes[0]`).
+    public static func decode(_ bytes: [UInt8], at offset: Int = 0, limit: Int? = nil,
+                              streamOffset: Int = 0) throws(DecodeError) -> (token: Token, next: Int) {
+        let lim = min(limit ?? bytes.count, bytes.count)
+        guard offset >= 0, offset < lim else {
+            throw DecodeError(offset: streamOffset + max(offset, 0),
+                              reason: .truncatedToken(id: .invalid, needed: 1, available: 0))
+        }
+        let r: Result<(Token, Int), DecodeError> = bytes.withUnsafeBytes { p in
+            var rd = ByteReader(p: p, storage: bytes, pos: offset, limit: lim, base: streamOffset)
+            do throws(DecodeError) {
+                let t = try Token.decode(&rd)
+                return .success((t, rd.pos))
+            } catch { return .failure(error) }
+        }
+        let (t, n) = try r.get()
+        return (t, n)
+    }
+
+    /// Decodes back-to-back tokens filling all of `bytes` (e.g. one token written alone).
+    public static func decodeAll(_ bytes: [UInt8], streamOffset: Int = 0) throws(DecodeError) -> [Token] {
+        var out: [Token] = []
+        var pos = 0
+        while pos < bytes.count {
+            let (t, n) = try decode(bytes, at: pos, streamOffset: streamOffset)
+            out.append(t)
+            pos = n
+        }
+        return out
+    }
+}
+
+/// The smallest possible record: header32 (18 bytes) + trailer (7 bytes).
+public let bsmMinimumRecordSize = 25
+/// Size of the trailer token.
+public let bsmTrailerSize = 7
+
+extension Record {
+    /// Decodes every token of the record into `tokens` (cleared first; its capacity is reused so
+    /// that a caller decoding many records allocates nothing per record).
+    /// A `.record` must start with a header and end with exactly its trailer; every other token
+    /// is decoded within the bytes before the trailer.
+    public func decodeTokens(into tokens: inout [Token]) throws(DecodeError) {
+        tokens.removeAll(keepingCapacity: true)
+        let storage = bytes.storage
+        let lo = bytes.lowerBound, hi = bytes.upperBound
+        let base = offset - lo
+        let kind = self.kind
+        let failure: DecodeError? = storage.withUnsafeBytes { p -> DecodeError? in
+            do throws(DecodeError) {
+                if kind == .file {
+                    var r = ByteReader(p: p, storage: storage, pos: lo, limit: hi, base: base)
+                    let t = try Token.decode(&r)
+                    tokens.append(t)
+                    if r.pos != hi { return DecodeError(offset: base + r.pos, reason: .badFileToken) }
+                    return nil
+                }
+                guard hi - lo >= bsmTrailerSize + 1, p[lo] == 0x14 || p[lo] == 0x15 || p[lo] == 0x74 || p[lo] == 0x79 else {
+                    return DecodeError(offset: offset, reason: .missingHeader(id: hi > lo ? p[lo] : 0))
+                }
+                let trailerStart = hi - bsmTrailerSize
+                var r = ByteReader(p: p, storage: storage, pos: lo, limit: trailerStart, base: base)
+                while r.pos < trailerStart {
+                    tokens.append(try Token.decode(&r))
+                }
+                // The trailer itself.
+                var tr = ByteReader(p: p, storage: storage, pos: trailerStart, limit: hi, base: base)
+                let t = try Token.decode(&tr)
+                guard case .trailer(let trailer) = t else {
+                    return DecodeError(offset: base + trailerStart, reason: .missingTrailer(size: UInt32(hi - lo)))
+                }
+                if trailer.magic != bsmTrailerMagic {
+                    return DecodeError(offset: base + trailerStart, reason: .badTrailerMagic(trailer.magic))
+                }
+                tokens.append(t)
+                return nil
+            } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// All tokens of the record (header … trailer, or the single file token).
+    public func tokens() throws(DecodeError) -> [Token] {
+        var t: [Token] = []
+        try decodeTokens(into: &t)
+        return t
+    }
+
+    /// The record's header (decodes only the first token).
+    public func header() throws(DecodeError) -> Header? {
+        if kind == .file { return nil }
+        let (t, _) = try Token.decode(bytes.storage, at: bytes.lowerBound, limit: bytes.upperBound,
+                                      streamOffset: offset - bytes.lowerBound)
+        return t.header
+    }
+
+    /// Streaming token access without building an array.
+    public func makeTokenIterator() -> TokenIterator { TokenIterator(record: self) }
+}
+
+/// Yields a record's tokens one by one (`while let t = try it.next()`).
+/// For a `.record`, tokens before the trailer are bounded by the trailer's start.
+public struct TokenIterator {
+    let storage: [UInt8]
+    var pos: Int
+    let trailerStart: Int
+    let end: Int
+    let base: Int
+    var done = false
+
+    init(record: Record) {
+        storage = record.bytes.storage
+        pos = record.bytes.lowerBound
+        end = record.bytes.upperBound
+        trailerStart = record.kind == .file ? end : max(pos, end - bsmTrailerSize)
+        base = record.offset - record.bytes.lowerBound
+    }
+
+    public mutating func next() throws(DecodeError) -> Token? {
+        if done || pos >= end { return nil }
+        let limit = pos < trailerStart ? trailerStart : end
+        let (t, n) = try Token.decode(storage, at: pos, limit: limit, streamOffset: base)
+        pos = n
+        return t
+    }
+}

@@ -1,0 +1,248 @@
+// Record framing from any byte stream, with damage detection and resynchronization.
+//
+// A record is `header … trailer`: the header's byte count (u32 right after its id) is the whole
+// record's length, and the last 7 bytes must be a trailer (0x13, magic 0xb105, count == length).
+// A top-level `file` token (0x11: seconds u32, msec u32, name length u16, name) is its own record.
+//
+// On anything else (garbage, a truncated record, a byte count that does not land on a matching
+// trailer, a byte count over the cap) the reader reports a `Damage` naming the offset and the
+// problem, then scans forward for the next plausible record start — a header id whose byte
+// count lands exactly on a valid trailer, or a plausible file token — so every valid record
+// after the damage is still delivered. The header's byte count is never used to allocate: records
+// are slices of the pushed input, and a count over `maximumRecordSize` is rejected.
+
+/// A damaged region of the input: what was wrong where, and how many bytes were skipped.
+public struct Damage: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Absolute offset where the damaged region starts.
+    public var offset: Int
+    /// The first problem found there (its own offset may point inside the region, e.g. at a trailer).
+    public var error: DecodeError
+    /// Bytes skipped, from `offset` to the next valid record (or the end of input).
+    public var skipped: Int
+    /// Absolute offset where reading resumed (the next valid record, or the end of input).
+    public var resumeOffset: Int { offset + skipped }
+
+    public init(offset: Int, error: DecodeError, skipped: Int) {
+        self.offset = offset
+        self.error = error
+        self.skipped = skipped
+    }
+
+    public var description: String {
+        var s = "offset \(offset): \(error.reasonText)"
+        if error.offset != offset { s += " (at offset \(error.offset))" }
+        return s + "; skipped \(skipped) byte\(skipped == 1 ? "" : "s")"
+    }
+}
+
+/// Incremental record reader: `push` chunks as they arrive, call `next()` until it returns nil,
+/// call `finish()` at end of input and drain `next()` once more.
+/// Records share storage with the pushed chunks (no copy unless a record spans two chunks).
+public struct RecordReader: Sendable {
+    public enum Item: Sendable, Hashable {
+        case record(Record)
+        case damage(Damage)
+    }
+
+    /// The default cap on a record's byte count (8 MiB).
+    public static let defaultMaximumRecordSize = 8 << 20
+
+    public let maximumRecordSize: Int
+    /// Unconsumed input lives in `buffer[pos...]`; `buffer` is never mutated in place (records
+    /// keep references to it), only replaced.
+    private var buffer: [UInt8] = []
+    private var pos = 0
+    /// Absolute stream offset of `buffer[0]`.
+    private var bufferBase = 0
+    private var finished = false
+    /// When resynchronizing: where the damaged region started and its first error.
+    private var damage: (start: Int, error: DecodeError)?
+
+    public init(maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
+        self.maximumRecordSize = max(maximumRecordSize, bsmMinimumRecordSize)
+    }
+
+    /// A reader over a complete input (already finished).
+    public init(bytes: [UInt8], streamOffset: Int = 0, maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
+        self.init(maximumRecordSize: maximumRecordSize)
+        buffer = bytes
+        bufferBase = streamOffset
+        finished = true
+    }
+
+    /// Absolute offset of the next unconsumed byte.
+    public var offset: Int { bufferBase + pos }
+    /// Bytes buffered but not yet consumed.
+    public var bufferedByteCount: Int { buffer.count - pos }
+    public var isFinished: Bool { finished }
+
+    /// Appends input. Drain `next()` after each push.
+    public mutating func push(_ chunk: [UInt8]) {
+        precondition(!finished, "push after finish")
+        if chunk.isEmpty { return }
+        if pos >= buffer.count {
+            bufferBase += buffer.count
+            buffer = chunk
+        } else {
+            var b: [UInt8] = []
+            b.reserveCapacity(buffer.count - pos + chunk.count)
+            b.append(contentsOf: buffer[pos...])
+            b.append(contentsOf: chunk)
+            bufferBase += pos
+            buffer = b
+        }
+        pos = 0
+    }
+
+    public mutating func push<C: Collection>(contentsOf chunk: C) where C.Element == UInt8 {
+        push(Array(chunk))
+    }
+
+    /// Marks the end of input: a partial record left over is reported as damage.
+    public mutating func finish() { finished = true }
+
+    private enum Candidate {
+        case record(Int)
+        case file(Int)
+        case needMore(DecodeError)
+        case invalid(DecodeError)
+    }
+
+    @inline(__always)
+    private static func be32(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
+        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+    }
+    @inline(__always)
+    private static func be16(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt16 {
+        UInt16(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))
+    }
+
+    /// Checks whether a record or file token starts at `i`. `strict` (while resynchronizing)
+    /// also demands a plausible file name (non-empty, NUL-terminated, no other NUL).
+    private func classify(_ p: UnsafeRawBufferPointer, _ i: Int, strict: Bool) -> Candidate {
+        let avail = p.count - i
+        let abs = bufferBase + i
+        let b = p[i]
+        switch b {
+        case 0x14, 0x15, 0x74, 0x79:
+            guard avail >= 5 else {
+                return .needMore(DecodeError(offset: abs, reason: .truncatedRecord(needed: bsmMinimumRecordSize, available: avail)))
+            }
+            let size = Self.be32(p, i + 1)
+            if size < UInt32(bsmMinimumRecordSize) { return .invalid(DecodeError(offset: abs, reason: .recordTooSmall(size: size))) }
+            if Int(size) > maximumRecordSize {
+                return .invalid(DecodeError(offset: abs, reason: .recordTooLarge(size: size, limit: maximumRecordSize)))
+            }
+            let n = Int(size)
+            guard avail >= n else {
+                return .needMore(DecodeError(offset: abs, reason: .truncatedRecord(needed: n, available: avail)))
+            }
+            let t = i + n - bsmTrailerSize
+            if p[t] != 0x13 { return .invalid(DecodeError(offset: abs, reason: .missingTrailer(size: size))) }
+            let magic = Self.be16(p, t + 1)
+            if magic != bsmTrailerMagic {
+                return .invalid(DecodeError(offset: bufferBase + t, reason: .badTrailerMagic(magic)))
+            }
+            let count = Self.be32(p, t + 3)
+            if count != size { return .invalid(DecodeError(offset: abs, reason: .byteCountMismatch(header: size, trailer: count))) }
+            return .record(n)
+        case 0x11:
+            guard avail >= 11 else {
+                return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: 11, available: avail)))
+            }
+            let len = Int(Self.be16(p, i + 9))
+            let n = 11 + len
+            guard avail >= n else {
+                return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: n, available: avail)))
+            }
+            if strict {
+                guard len >= 2, p[i + n - 1] == 0 else { return .invalid(DecodeError(offset: abs, reason: .badFileToken)) }
+                for k in (i + 11)..<(i + n - 1) where p[k] == 0 {
+                    _ = k
+                    return .invalid(DecodeError(offset: abs, reason: .badFileToken))
+                }
+                // What follows must be the end of input or another valid record start.
+                let f = i + n
+                if f == p.count {
+                    if !finished {
+                        return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: n + 1, available: avail)))
+                    }
+                } else {
+                    switch classify(p, f, strict: false) {
+                    case .record, .file: break
+                    case .needMore(let e): if !finished { return .needMore(e) } else { return .invalid(DecodeError(offset: abs, reason: .badFileToken)) }
+                    case .invalid: return .invalid(DecodeError(offset: abs, reason: .badFileToken))
+                    }
+                }
+            }
+            return .file(n)
+        default:
+            return .invalid(DecodeError(offset: abs, reason: .unknownRecordStart(id: b)))
+        }
+    }
+
+    /// The next record or damage report, or nil when more input is needed (or, after `finish()`,
+    /// at the end).
+    public mutating func next() -> Item? {
+        let storage = buffer
+        return storage.withUnsafeBytes { p -> Item? in
+            while true {
+                if let (start, first) = damage {
+                    // Resynchronizing: scan for the next plausible record start.
+                    var i = pos
+                    while i < p.count {
+                        let b = p[i]
+                        if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
+                            switch classify(p, i, strict: true) {
+                            case .record, .file:
+                                pos = i
+                                damage = nil
+                                return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
+                            case .needMore:
+                                if !finished {
+                                    pos = i
+                                    return nil
+                                }
+                            case .invalid:
+                                break
+                            }
+                        }
+                        i += 1
+                    }
+                    pos = p.count
+                    if finished {
+                        damage = nil
+                        return .damage(Damage(offset: start, error: first, skipped: bufferBase + p.count - start))
+                    }
+                    return nil
+                }
+                if pos >= p.count { return nil }
+                switch classify(p, pos, strict: false) {
+                case .record(let n):
+                    let r = Record(kind: .record, offset: bufferBase + pos, bytes: BSMBytes(unchecked: storage, pos, pos + n))
+                    pos += n
+                    return .record(r)
+                case .file(let n):
+                    let r = Record(kind: .file, offset: bufferBase + pos, bytes: BSMBytes(unchecked: storage, pos, pos + n))
+                    pos += n
+                    return .record(r)
+                case .needMore(let e):
+                    if !finished { return nil }
+                    damage = (bufferBase + pos, e)
+                    pos += 1
+                case .invalid(let e):
+                    damage = (bufferBase + pos, e)
+                    pos += 1
+                }
+            }
+        }
+    }
+
+    /// Frames a complete input: every valid record and every damaged region, in order.
+    public static func items(in bytes: [UInt8], maximumRecordSize: Int = defaultMaximumRecordSize) -> [Item] {
+        var r = RecordReader(bytes: bytes, maximumRecordSize: maximumRecordSize)
+        var out: [Item] = []
+        while let it = r.next() { out.append(it) }
+        return out
+    }
+}

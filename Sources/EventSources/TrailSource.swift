@@ -1,0 +1,125 @@
+// Replays a BSM audit trail (a file, or standard input `-`) through the event pipeline.
+// Framing, damage reports and resynchronization come from BSM.RecordReader; the record → event
+// mapping from FileWatchCore.BSMEventMapper.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BSM
+import FileWatchCore
+import SystemPackage
+
+public final class TrailSource: EventSource {
+    public let kind: SourceKind = .trail
+    /// The path given (`-` for standard input), for messages.
+    public let name: String
+    private let path: String?
+    /// Bytes per read.
+    public var chunkSize = 256 * 1024
+    /// How long to wait for input on a pipe or terminal before checking the stop token again.
+    public var pollMilliseconds: Int32 = 200
+    public let mapper: BSMEventMapper
+
+    /// - Parameter path: a trail file, or `-` for standard input.
+    public init(path: String, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
+        self.name = path == "-" ? "standard input" : path
+        self.path = path == "-" ? nil : path
+        self.mapper = mapper
+    }
+
+    /// A mapper using this host's errno numbers and the BSM event catalog.
+    public static func defaultMapper(source: SourceKind) -> BSMEventMapper {
+        BSMEventMapper(source: source, hostErrno: bsmErrnoToHost, eventName: bsmEventName)
+    }
+
+    /// Opens the trail (read-only, close-on-exec); errors name the path.
+    func openInput() throws -> (FileDescriptor, owned: Bool) {
+        guard let path else { return (.standardInput, false) }
+        do {
+            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
+            return (fd, true)
+        } catch let e as Errno {
+            throw SystemCallError("open", e, detail: path)
+        }
+    }
+
+    public func run(until stop: StopToken, into receiver: EventReceiver) throws {
+        let (fd, owned) = try openInput()
+        defer { if owned { try? fd.close() } }
+        var st = stat()
+        let isRegular = fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        var reader = RecordReader()
+        var tokens: [Token] = []
+        tokens.reserveCapacity(32)
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+
+        while !stop.isStopped {
+            if !isRegular {
+                // Pipes and terminals: wait with a timeout so a stop request is seen promptly.
+                guard try waitReadable(fd, stop: stop, receiver: receiver) else { break }
+            }
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }
+            } catch let e as Errno {
+                throw SystemCallError("read", e, detail: name)
+            }
+            if n == 0 {
+                reader.finish()
+                drain(&reader, &tokens, receiver, stop: nil)
+                return
+            }
+            reader.push(Array(chunk[0..<n]))
+            drain(&reader, &tokens, receiver, stop: stop)
+        }
+    }
+
+    /// Waits until `fd` is readable or `stop` is set (then returns false).
+    private func waitReadable(_ fd: FileDescriptor, stop: StopToken, receiver: EventReceiver) throws -> Bool {
+        var idled = false
+        while !stop.isStopped {
+            var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&p, 1, pollMilliseconds)
+            if rc > 0 { return true }
+            if rc < 0 {
+                let e = Errno(rawValue: errno)
+                if e == .interrupted { continue }
+                throw SystemCallError("poll", e, detail: name)
+            }
+            if !idled { receiver.sourceIdle(); idled = true }
+        }
+        return false
+    }
+
+    /// Delivers every complete record and damage report the reader has.
+    private func drain(_ reader: inout RecordReader, _ tokens: inout [Token], _ receiver: EventReceiver, stop: StopToken?) {
+        while let item = reader.next() {
+            switch item {
+            case .record(let record):
+                if record.kind == .file { continue }
+                do {
+                    try record.decodeTokens(into: &tokens)
+                } catch {
+                    receiver.notice(.damaged(file: name, offset: UInt64(error.offset),
+                                             reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
+                    continue
+                }
+                if let event = mapper.map(tokens) { receiver.receive(event) }
+            case .damage(let damage):
+                receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.description))
+            }
+            if let stop, stop.isStopped { return }
+        }
+    }
+}
+
+/// BSM errno → host errno number (until the shared table lands, the identity for the numbers
+/// BSM and Linux share).
+public func bsmErrnoToHost(_ bsm: UInt8) -> Int32? { Int32(bsm) }
+
+/// Event number → short name from the catalog.
+public func bsmEventName(_ number: UInt16) -> String? { nil }

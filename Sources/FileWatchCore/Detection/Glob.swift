@@ -1,0 +1,246 @@
+// Byte-level glob matching for watch-rule paths and process names. No libc (no fnmatch): paths are
+// byte strings, matched exactly as the kernel reports them.
+//
+// Syntax:
+//   *        any run of bytes inside one path component (never a '/')
+//   ?        one byte other than '/'
+//   [abc] [a-z] [!a-z] [^a-z]   one byte (not '/') from / not from the set; a ']' first is literal
+//   **/      (at a component start) zero or more whole directories: `/home/**/id_rsa` matches
+//            `/home/id_rsa` and `/home/u/.ssh/id_rsa`
+//   /**      (at the end) everything beneath the directory
+//   **       elsewhere: any run of bytes including '/'
+//   \x       the byte x literally
+//   dir/     a trailing '/' names a subtree: the directory itself and everything beneath it
+// A pattern without any '/' matches the last path component (the file name) wherever it is:
+// `*.pem` matches `/etc/ssl/private/key.pem`.
+
+/// A compiled glob pattern.
+public struct Glob: Hashable, Sendable, CustomStringConvertible {
+    enum Token: Hashable, Sendable {
+        case literal(UInt8)
+        /// `?`
+        case anyByte
+        /// `*`: any run of non-'/' bytes.
+        case star
+        /// `**` not forming a component: any run of bytes.
+        case globstar
+        /// `**/` at a component start: empty or any run of bytes ending in '/'.
+        case globstarDirs
+        /// `[...]`: a 256-bit set (four words), and whether it is negated.
+        case byteClass(UInt64, UInt64, UInt64, UInt64)
+    }
+
+    public let pattern: ByteString
+    let tokens: [Token]
+    /// The pattern is a plain path (no wildcard): compare bytes directly.
+    let literal: [UInt8]?
+    /// Trailing '/': match the directory itself and everything beneath.
+    let subtree: Bool
+    /// No '/' in the pattern: match the file name only.
+    public let matchesBasename: Bool
+    /// `**` tokens: with two or more, matching memoizes failed (token, offset) pairs to stay polynomial.
+    let unboundedCount: Int
+
+    public var description: String { pattern.description }
+
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case empty
+        case unterminatedClass(offset: Int)
+        case trailingBackslash
+        public var description: String {
+            switch self {
+            case .empty: return "empty pattern"
+            case .unterminatedClass(let offset): return "unterminated '[' at byte \(offset)"
+            case .trailingBackslash: return "pattern ends with a lone '\\'"
+            }
+        }
+    }
+
+    public init(_ text: String) throws(Problem) { try self.init(bytes: Array(text.utf8)) }
+
+    public init(bytes input: [UInt8]) throws(Problem) {
+        guard !input.isEmpty else { throw .empty }
+        pattern = ByteString(input)
+        var bytes = input
+        var isSubtree = false
+        if bytes.count > 1, bytes.last == UInt8(ascii: "/") {
+            isSubtree = true
+            while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        }
+        subtree = isSubtree
+        matchesBasename = !input.contains(UInt8(ascii: "/"))
+        var out: [Token] = []
+        var hasWildcard = false
+        var i = 0
+        let slash = UInt8(ascii: "/")
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "\\"):
+                guard i + 1 < bytes.count else { throw .trailingBackslash }
+                out.append(.literal(bytes[i + 1])); i += 2
+            case UInt8(ascii: "?"):
+                hasWildcard = true; out.append(.anyByte); i += 1
+            case UInt8(ascii: "*"):
+                hasWildcard = true
+                var j = i
+                while j < bytes.count, bytes[j] == UInt8(ascii: "*") { j += 1 }
+                if j - i >= 2 {
+                    let atComponentStart = i == 0 || bytes[i - 1] == slash
+                    if atComponentStart, j < bytes.count, bytes[j] == slash {
+                        out.append(.globstarDirs); j += 1
+                    } else {
+                        out.append(.globstar)
+                    }
+                } else {
+                    out.append(.star)
+                }
+                i = j
+            case UInt8(ascii: "["):
+                hasWildcard = true
+                var j = i + 1
+                var negate = false
+                if j < bytes.count, bytes[j] == UInt8(ascii: "!") || bytes[j] == UInt8(ascii: "^") { negate = true; j += 1 }
+                var set: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+                func add(_ b: UInt8) {
+                    let bit = UInt64(1) << UInt64(b & 63)
+                    switch b >> 6 { case 0: set.0 |= bit; case 1: set.1 |= bit; case 2: set.2 |= bit; default: set.3 |= bit }
+                }
+                var first = true
+                var closed = false
+                while j < bytes.count {
+                    var lo = bytes[j]
+                    if lo == UInt8(ascii: "]") && !first { closed = true; j += 1; break }
+                    first = false
+                    if lo == UInt8(ascii: "\\"), j + 1 < bytes.count { j += 1; lo = bytes[j] }
+                    if j + 2 < bytes.count, bytes[j + 1] == UInt8(ascii: "-"), bytes[j + 2] != UInt8(ascii: "]") {
+                        var hi = bytes[j + 2]
+                        var next = j + 3
+                        if hi == UInt8(ascii: "\\"), j + 3 < bytes.count { hi = bytes[j + 3]; next = j + 4 }
+                        if lo <= hi { for b in lo...hi { add(b) } }
+                        j = next
+                    } else {
+                        add(lo); j += 1
+                    }
+                }
+                guard closed else { throw .unterminatedClass(offset: i) }
+                if negate { set = (~set.0, ~set.1, ~set.2, ~set.3) }
+                // A class never matches '/', negated or not.
+                set.0 &= ~(UInt64(1) << UInt64(slash))
+                out.append(.byteClass(set.0, set.1, set.2, set.3))
+                i = j
+            default:
+                out.append(.literal(c)); i += 1
+            }
+        }
+        // `**/**/` is the same as `**/`.
+        var collapsed: [Token] = []
+        for t in out {
+            if t == .globstarDirs, collapsed.last == .globstarDirs { continue }
+            collapsed.append(t)
+        }
+        tokens = collapsed
+        unboundedCount = collapsed.reduce(0) { $0 + ($1 == .globstar || $1 == .globstarDirs ? 1 : 0) }
+        literal = hasWildcard ? nil : out.map { if case .literal(let b) = $0 { return b } else { return 0 } }
+    }
+
+    /// Whether `path` matches.
+    public func matches(_ path: ByteString) -> Bool { matches(path.bytes) }
+
+    public func matches(_ path: [UInt8]) -> Bool {
+        path.withUnsafeBufferPointer { whole in
+            var subject = whole
+            if matchesBasename, let lastSlash = whole.lastIndex(of: UInt8(ascii: "/")) {
+                subject = UnsafeBufferPointer(rebasing: whole[(lastSlash + 1)...])
+            }
+            if matchPrefix(subject) { return true }
+            // Subtree: the directory itself (handled above) or anything under "<dir>/".
+            guard subtree else { return false }
+            var i = subject.count
+            while i > 0 {
+                i -= 1
+                if subject[i] == UInt8(ascii: "/"),
+                   matchPrefix(UnsafeBufferPointer(rebasing: subject[..<i])) { return true }
+            }
+            return false
+        }
+    }
+
+    private func matchPrefix(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let literal {
+            return literal.count == s.count && literal.withUnsafeBufferPointer { $0.elementsEqual(s) }
+        }
+        return tokens.withUnsafeBufferPointer { p in
+            guard unboundedCount >= 2 else { return match(p, 0, s, 0, nil) }
+            let cells = (p.count + 1) * (s.count + 1)
+            return withUnsafeTemporaryAllocation(of: Bool.self, capacity: cells) { memo in
+                memo.initialize(repeating: false)
+                return match(p, 0, s, 0, memo)
+            }
+        }
+    }
+
+    /// `failed`: when non-nil, (token, offset) pairs already known not to match.
+    private func match(_ p: UnsafeBufferPointer<Token>, _ pi0: Int, _ s: UnsafeBufferPointer<UInt8>, _ si0: Int,
+                       _ failed: UnsafeMutableBufferPointer<Bool>?) -> Bool {
+        if let failed {
+            let cell = pi0 * (s.count + 1) + si0
+            if failed[cell] { return false }
+            if matchStep(p, pi0, s, si0, failed) { return true }
+            failed[cell] = true
+            return false
+        }
+        return matchStep(p, pi0, s, si0, nil)
+    }
+
+    private func matchStep(_ p: UnsafeBufferPointer<Token>, _ pi0: Int, _ s: UnsafeBufferPointer<UInt8>, _ si0: Int,
+                           _ memo: UnsafeMutableBufferPointer<Bool>?) -> Bool {
+        var pi = pi0, si = si0
+        let slash = UInt8(ascii: "/")
+        while pi < p.count {
+            switch p[pi] {
+            case .literal(let b):
+                guard si < s.count, s[si] == b else { return false }
+                pi += 1; si += 1
+            case .anyByte:
+                guard si < s.count, s[si] != slash else { return false }
+                pi += 1; si += 1
+            case .byteClass(let a, let b, let c, let d):
+                guard si < s.count else { return false }
+                let x = s[si]
+                let word: UInt64
+                switch x >> 6 { case 0: word = a; case 1: word = b; case 2: word = c; default: word = d }
+                guard word & (UInt64(1) << UInt64(x & 63)) != 0 else { return false }
+                pi += 1; si += 1
+            case .star:
+                // Try the longest runs last; a '*' never crosses '/'.
+                var end = si
+                while end < s.count, s[end] != slash { end += 1 }
+                if pi + 1 == p.count { return end == s.count }
+                var k = si
+                while k <= end {
+                    if match(p, pi + 1, s, k, memo) { return true }
+                    k += 1
+                }
+                return false
+            case .globstar:
+                if pi + 1 == p.count { return true }
+                var k = si
+                while k <= s.count {
+                    if match(p, pi + 1, s, k, memo) { return true }
+                    k += 1
+                }
+                return false
+            case .globstarDirs:
+                if match(p, pi + 1, s, si, memo) { return true }
+                var k = si
+                while k < s.count {
+                    if s[k] == slash, match(p, pi + 1, s, k + 1, memo) { return true }
+                    k += 1
+                }
+                return false
+            }
+        }
+        return si == s.count
+    }
+}

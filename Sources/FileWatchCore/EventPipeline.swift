@@ -1,0 +1,172 @@
+// source → (user names) → stages (detection) → filters → sink, with statistics for the summary.
+
+/// Counts per key, bounded: after `capacity` distinct keys the rarest half is forgotten, so the
+/// top entries stay right for anything frequent while memory stays flat on long runs.
+public struct TopCounter: Sendable {
+    public private(set) var counts: [ByteString: UInt64] = [:]
+    public let capacity: Int
+    /// True once entries were evicted (the counts of rare keys are then approximate).
+    public private(set) var approximate = false
+
+    public init(capacity: Int = 4096) { self.capacity = capacity }
+
+    public mutating func add(_ key: ByteString) {
+        if let i = counts.index(forKey: key) {
+            counts.values[i] += 1
+            return
+        }
+        if counts.count >= capacity {
+            let sorted = counts.values.sorted()
+            let cut = sorted[sorted.count / 2]
+            counts = counts.filter { $0.value > cut }
+            approximate = true
+        }
+        counts[key] = 1
+    }
+
+    /// The `n` most frequent keys, most frequent first (ties by key).
+    public func top(_ n: Int) -> [(key: ByteString, count: UInt64)] {
+        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(n).map { (key: $0.key, count: $0.value) }
+    }
+}
+
+/// What the summary reports.
+public struct EventStatistics: Sendable {
+    /// Events the source delivered.
+    public var seen: UInt64 = 0
+    /// Events written to the output.
+    public var shown: UInt64 = 0
+    /// Events the filters dropped.
+    public var filtered: UInt64 = 0
+    /// Events the source reported lost (overflow, pipe drops), when it knew the number.
+    public var lost: UInt64 = 0
+    /// Loss reports (with or without a count).
+    public var lossReports: UInt64 = 0
+    /// Damaged stretches of input skipped.
+    public var damaged: UInt64 = 0
+    public var seenByKind: [EventKind: UInt64] = [:]
+    public var shownByKind: [EventKind: UInt64] = [:]
+    /// Of shown events.
+    public var processes = TopCounter()
+    public var files = TopCounter()
+
+    public init() {}
+
+    /// The summary text (several lines, each ending in a newline). Names escaped for a terminal.
+    public func summary(top n: Int = 5, extraLines: [String] = []) -> String {
+        var s = "filewatcher summary: \(seen) events seen, \(shown) shown, \(filtered) dropped by filters"
+        if lossReports > 0 {
+            s += ", \(lost) lost (\(lossReports) loss report\(lossReports == 1 ? "" : "s"))"
+        } else {
+            s += ", 0 lost"
+        }
+        if damaged > 0 { s += ", \(damaged) damaged input stretch\(damaged == 1 ? "" : "es") skipped" }
+        s += "\n"
+        if seen > 0 {
+            let kinds = EventKind.allCases.compactMap { k -> String? in
+                guard let c = seenByKind[k], c > 0 else { return nil }
+                return "\(k.rawValue) \(shownByKind[k] ?? 0)/\(c)"
+            }
+            s += "  by kind (shown/seen): " + kinds.joined(separator: ", ") + "\n"
+        }
+        let tp = processes.top(n)
+        if !tp.isEmpty {
+            s += "  top processes: " + tp.map { "\(escapedForTerminal($0.key.bytes)) (\($0.count))" }
+                .joined(separator: ", ") + "\n"
+        }
+        let tf = files.top(n)
+        if !tf.isEmpty {
+            s += "  top files:\n"
+            for f in tf { s += "    \(f.count)\t\(escapedForTerminal(f.key.bytes))\n" }
+        }
+        for line in extraLines { s += "  " + line + "\n" }
+        return s
+    }
+}
+
+/// The receiver every source feeds.
+public final class EventPipeline: EventReceiver {
+    public let filter: EventFilter
+    public let sink: EventSink
+    public let stages: [EventStage]
+    public let users: UserNameResolver?
+    /// Stop after this many shown events (`--count`).
+    public let limit: UInt64?
+    public let stopToken: StopToken
+    private let report: (SourceNotice) -> Void
+    public private(set) var statistics = EventStatistics()
+    /// The first output error (the pipeline stops at it; `finish` rethrows it).
+    public private(set) var sinkError: (any Error)?
+
+    /// - Parameter report: called for every source notice (the CLI prints it to stderr at once).
+    public init(filter: EventFilter, sink: EventSink, stages: [EventStage] = [], users: UserNameResolver? = nil,
+                limit: UInt64? = nil, stop: StopToken, report: @escaping (SourceNotice) -> Void = { _ in }) {
+        self.filter = filter
+        self.sink = sink
+        self.stages = stages
+        self.users = users
+        self.limit = limit
+        self.stopToken = stop
+        self.report = report
+    }
+
+    public func receive(_ event: Event) {
+        if sinkError != nil { return }
+        if let limit, statistics.shown >= limit { return }
+        var e = event
+        if e.process.user == nil, let uid = e.process.uid, let users {
+            e.process.user = users.userName(for: uid)
+        }
+        statistics.seen += 1
+        statistics.seenByKind[e.kind, default: 0] += 1
+        var force = false
+        for stage in stages where stage.process(&e) { force = true }
+        guard force || filter.matches(e) else {
+            statistics.filtered += 1
+            return
+        }
+        do {
+            try sink.write(e)
+        } catch {
+            sinkError = error
+            stopToken.stop()
+            return
+        }
+        statistics.shown += 1
+        statistics.shownByKind[e.kind, default: 0] += 1
+        statistics.processes.add(e.process.name.isEmpty ? (e.process.executable ?? "?") : e.process.name)
+        if let path = e.path { statistics.files.add(path) }
+        if let limit, statistics.shown >= limit { stopToken.stop() }
+    }
+
+    public func notice(_ notice: SourceNotice) {
+        switch notice {
+        case .lost(let count, _):
+            statistics.lossReports += 1
+            statistics.lost += count ?? 0
+        case .damaged:
+            statistics.damaged += 1
+        case .info:
+            break
+        }
+        report(notice)
+    }
+
+    public func sourceIdle() {
+        guard sinkError == nil else { return }
+        do { try sink.flush() } catch { sinkError = error; stopToken.stop() }
+    }
+
+    /// End of input or stop: finishes the stages and flushes the output. Throws the first output error.
+    public func finish() throws {
+        for stage in stages { stage.finish() }
+        if let sinkError { throw sinkError }
+        try sink.flush()
+    }
+
+    /// The summary, including the stages' lines.
+    public func summary(top n: Int = 5) -> String {
+        statistics.summary(top: n, extraLines: stages.flatMap(\.summaryLines))
+    }
+}

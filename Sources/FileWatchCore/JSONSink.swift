@@ -1,0 +1,147 @@
+// JSON Lines: one object per event, written by hand into the output buffer (no Foundation).
+// The schema is documented in the README ("JSON schema").
+
+public final class JSONSink: EventSink {
+    public let output: OutputBuffer
+
+    public init(output: OutputBuffer) { self.output = output }
+
+    /// `"key":` then a JSON string of `bytes`; when the bytes are not valid UTF-8, also
+    /// `,"key_base64":"…"` with the exact bytes.
+    @inline(__always)
+    private func field(_ key: StaticString, _ bytes: [UInt8]) {
+        let o = output
+        o.append(UInt8(ascii: "\""))
+        o.append(key)
+        o.append("\":")
+        if o.appendJSONString(bytes) {
+            o.append(",\"")
+            o.append(key)
+            o.append("_base64\":")
+            o.appendBase64String(bytes)
+        }
+    }
+
+    @inline(__always)
+    private func key(_ key: StaticString) {
+        output.append(",\"")
+        output.append(key)
+        output.append("\":")
+    }
+
+    @inline(__always)
+    private func optionalNumber(_ v: Int64?) {
+        if let v { output.appendDecimal(v) } else { output.append("null") }
+    }
+
+    public func write(_ event: Event) throws {
+        let o = output
+        o.append("{\"time\":\"")
+        o.appendRFC3339(epochMicroseconds: event.time)
+        o.append("\",\"event\":\"")
+        o.append(event.kind.staticName)
+        o.append("\",\"result\":")
+        switch event.result {
+        case .success:
+            o.append("\"success\",\"errno\":null")
+        case .failure(let errno):
+            o.append("\"failure\",\"errno\":")
+            optionalNumber(errno.map(Int64.init))
+        }
+        o.append(UInt8(ascii: ","))
+        if let path = event.path { field("path", path.bytes) } else { o.append("\"path\":null") }
+        if let dest = event.destinationPath {
+            o.append(UInt8(ascii: ","))
+            field("dest_path", dest.bytes)
+        }
+        if event.isDirectory { o.append(",\"directory\":true") }
+        if event.kind == .open && !event.openFlags.isEmpty {
+            o.append(",\"open_flags\":[")
+            var first = true
+            @inline(__always) func flag(_ f: OpenFlags, _ name: StaticString) {
+                guard event.openFlags.contains(f) else { return }
+                if !first { o.append(UInt8(ascii: ",")) }
+                o.append(name)
+                first = false
+            }
+            flag(.read, "\"read\""); flag(.write, "\"write\""); flag(.create, "\"create\""); flag(.truncate, "\"truncate\"")
+            o.append(UInt8(ascii: "]"))
+        }
+        if let cw = event.closeAfterWrite { o.append(cw ? ",\"close_write\":true" : ",\"close_write\":false") }
+        writeProcess(event.process)
+        o.append(",\"source\":\"")
+        switch event.source {
+        case .trail: o.append("trail")
+        case .auditpipe: o.append("auditpipe")
+        case .fanotify: o.append("fanotify")
+        }
+        o.append(UInt8(ascii: "\""))
+        switch event.detail {
+        case .none: break
+        case .bsm(let number, let name, let modifier):
+            o.append(",\"bsm_event\":{\"number\":")
+            o.appendDecimal(UInt64(number))
+            o.append(",\"name\":")
+            if let name { o.appendJSONString(name) } else { o.append("null") }
+            o.append(",\"modifier\":")
+            o.appendDecimal(UInt64(modifier))
+            o.append(UInt8(ascii: "}"))
+        case .fanotify(let mask):
+            o.append(",\"fanotify_mask\":")
+            o.appendDecimal(mask)
+        }
+        o.append("}\n")
+        try o.endOfEvent(time: event.time)
+    }
+
+    private func writeProcess(_ p: ProcessSubject) {
+        let o = output
+        o.append(",\"process\":{\"pid\":")
+        o.appendDecimal(Int64(p.pid))
+        key("ppid"); optionalNumber(p.ppid.map(Int64.init))
+        o.append(UInt8(ascii: ","))
+        field("name", p.name.bytes)
+        if let exe = p.executable {
+            o.append(UInt8(ascii: ","))
+            field("exe", exe.bytes)
+        } else {
+            o.append(",\"exe\":null")
+        }
+        key("uid"); optionalNumber(p.uid.map(Int64.init))
+        key("user")
+        if let user = p.user { o.appendJSONString(user) } else { o.append("null") }
+        if let euid = p.euid { key("euid"); o.appendDecimal(Int64(euid)) }
+        if let auid = p.auid { key("auid"); o.appendDecimal(Int64(auid)) }
+        if let gid = p.gid { key("gid"); o.appendDecimal(Int64(gid)) }
+        if let args = p.arguments {
+            key("args")
+            o.append(UInt8(ascii: "["))
+            var lossy = false
+            for (i, a) in args.enumerated() {
+                if i > 0 { o.append(UInt8(ascii: ",")) }
+                if o.appendJSONString(a.bytes) { lossy = true }
+            }
+            o.append(UInt8(ascii: "]"))
+            if lossy {
+                key("args_base64")
+                o.append(UInt8(ascii: "["))
+                for (i, a) in args.enumerated() {
+                    if i > 0 { o.append(UInt8(ascii: ",")) }
+                    o.appendBase64String(a.bytes)
+                }
+                o.append(UInt8(ascii: "]"))
+            }
+        }
+        if let s = p.signingID { key("signing_id"); o.appendJSONString(s) }
+        if let s = p.teamID { key("team_id"); o.appendJSONString(s) }
+        if let h = p.cdhash {
+            key("cdhash")
+            o.append(UInt8(ascii: "\""))
+            o.appendHex(h)
+            o.append(UInt8(ascii: "\""))
+        }
+        o.append(UInt8(ascii: "}"))
+    }
+
+    public func flush() throws { try output.flush() }
+}

@@ -1,0 +1,147 @@
+// The original tool's line, improved:
+// [HH:MM:SS] [user] Detected <event> event from <process> (pid N) -> <path>[ -> <dest>][ args: …][ FAILED (…)]
+
+extension EventKind {
+    /// The kind's name without allocating.
+    public var staticName: StaticString {
+        switch self {
+        case .open: "open"
+        case .read: "read"
+        case .write: "write"
+        case .close: "close"
+        case .create: "create"
+        case .delete: "delete"
+        case .rename: "rename"
+        case .link: "link"
+        case .attrib: "attrib"
+        case .stat: "stat"
+        case .exec: "exec"
+        case .exit: "exit"
+        case .other: "other"
+        }
+    }
+}
+
+/// Caches the local UTC offset per hour of event time (offsets change at most at hour boundaries in
+/// practice, and asking the system per event would be a syscall-heavy hot path).
+final class OffsetCache {
+    private let provider: UTCOffsetProvider
+    private var hour: Int64 = .min
+    private var offset = 0
+    init(_ provider: UTCOffsetProvider) { self.provider = provider }
+    func offset(forMicros micros: Int64) -> Int {
+        let secs = micros / 1_000_000
+        let h = secs / 3600
+        if h != hour { hour = h; offset = provider.utcOffset(atEpochSeconds: secs) }
+        return offset
+    }
+}
+
+public final class TextSink: EventSink {
+    public let output: OutputBuffer
+    public let color: Bool
+    private let offsets: OffsetCache
+    private let describeErrno: (Int32) -> String?
+
+    /// - Parameters:
+    ///   - color: ANSI colours (the CLI decides: terminal, `--color`, `NO_COLOR`).
+    ///   - zone: local time offsets for the clock column.
+    ///   - describeErrno: host errno → message (strerror), nil when unknown.
+    public init(output: OutputBuffer, color: Bool, zone: UTCOffsetProvider,
+                describeErrno: @escaping (Int32) -> String? = { _ in nil }) {
+        self.output = output
+        self.color = color
+        self.offsets = OffsetCache(zone)
+        self.describeErrno = describeErrno
+    }
+
+    private func colorCode(_ kind: EventKind) -> StaticString {
+        switch kind {
+        case .delete: "\u{1B}[31m"
+        case .create, .link: "\u{1B}[32m"
+        case .write, .attrib: "\u{1B}[33m"
+        case .rename: "\u{1B}[34m"
+        case .exec: "\u{1B}[35m"
+        case .open, .read, .close: "\u{1B}[36m"
+        case .stat, .exit, .other: "\u{1B}[37m"
+        }
+    }
+
+    public func write(_ event: Event) throws {
+        let o = output
+        let p = event.process
+        if color { o.append("\u{1B}[2m") }
+        o.append(UInt8(ascii: "["))
+        o.appendClock(epochMicroseconds: event.time, offset: offsets.offset(forMicros: event.time))
+        o.append("] [")
+        if color { o.append("\u{1B}[0m") }
+        if let user = p.user {
+            var u = user
+            // User names come from the password database but may still hold anything.
+            u.withUTF8 { o.appendEscapedText($0) }
+        } else if let uid = p.uid {
+            o.appendDecimal(UInt64(uid))
+        } else {
+            o.append(UInt8(ascii: "?"))
+        }
+        o.append("] Detected ")
+        if color { o.append(colorCode(event.kind)) }
+        o.append(event.kind.staticName)
+        if color { o.append("\u{1B}[0m") }
+        o.append(" event from ")
+        if color { o.append("\u{1B}[1m") }
+        if !p.name.isEmpty {
+            o.appendEscapedText(p.name.bytes)
+        } else if let exe = p.executable, !exe.isEmpty {
+            o.appendEscapedText(basename(exe.bytes))
+        } else {
+            o.append(UInt8(ascii: "?"))
+        }
+        if color { o.append("\u{1B}[0m") }
+        o.append(" (pid ")
+        o.appendDecimal(Int64(p.pid))
+        o.append(UInt8(ascii: ")"))
+        if let path = event.path {
+            o.append(" -> ")
+            o.appendEscapedText(path.bytes)
+        }
+        if let dest = event.destinationPath {
+            o.append(" -> ")
+            o.appendEscapedText(dest.bytes)
+        }
+        if event.kind == .exec, let args = p.arguments, !args.isEmpty {
+            o.append(" args:")
+            for a in args {
+                o.append(UInt8(ascii: " "))
+                o.appendEscapedText(a.bytes)
+            }
+        }
+        if case .failure(let errno) = event.result {
+            o.append(UInt8(ascii: " "))
+            if color { o.append("\u{1B}[1;31m") }
+            o.append("FAILED")
+            if let errno {
+                o.append(" (")
+                if let text = describeErrno(errno) {
+                    var t = text
+                    t.withUTF8 { o.appendEscapedText($0) }
+                    o.append(", ")
+                }
+                o.append("errno ")
+                o.appendDecimal(Int64(errno))
+                o.append(UInt8(ascii: ")"))
+            }
+            if color { o.append("\u{1B}[0m") }
+        }
+        o.append(UInt8(ascii: "\n"))
+        try o.endOfEvent(time: event.time)
+    }
+
+    public func flush() throws { try output.flush() }
+}
+
+/// The last path component (the whole string when there is no slash).
+func basename(_ path: [UInt8]) -> [UInt8] {
+    guard let slash = path.lastIndex(of: UInt8(ascii: "/")) else { return path }
+    return Array(path[(slash + 1)...])
+}

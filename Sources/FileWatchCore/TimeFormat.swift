@@ -1,0 +1,67 @@
+// Calendar arithmetic for the sinks (pure; the local UTC offset comes from EventSources).
+
+/// Gives the local time zone's offset from UTC at an instant (EventSources asks localtime_r).
+public protocol UTCOffsetProvider: AnyObject {
+    /// Seconds east of UTC at `seconds` since the epoch.
+    func utcOffset(atEpochSeconds seconds: Int64) -> Int
+}
+
+/// UTC (offset 0): for tests and `TZ=UTC`-like output.
+public final class UTCOffsetZero: UTCOffsetProvider {
+    public init() {}
+    public func utcOffset(atEpochSeconds seconds: Int64) -> Int { 0 }
+}
+
+/// Broken-down civil time.
+public struct CivilTime: Equatable, Sendable {
+    public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, microsecond: Int
+
+    /// `micros` since the epoch, shifted by `offset` seconds. Proleptic Gregorian, also before 1970.
+    public init(epochMicroseconds micros: Int64, offset: Int = 0) {
+        var secs = micros / 1_000_000
+        var us = micros % 1_000_000
+        if us < 0 { us += 1_000_000; secs -= 1 }
+        secs += Int64(offset)
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        hour = Int(rem / 3600); minute = Int(rem % 3600 / 60); second = Int(rem % 60); microsecond = Int(us)
+        // Days → civil date (H. Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = Int(doy - (153 * mp + 2) / 5 + 1)
+        month = Int(mp < 10 ? mp + 3 : mp - 9)
+        year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
+    }
+}
+
+extension OutputBuffer {
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (RFC 3339, UTC, microseconds).
+    public func appendRFC3339(epochMicroseconds micros: Int64) {
+        let t = CivilTime(epochMicroseconds: micros)
+        if t.year < 0 || t.year > 9999 {
+            appendDecimal(Int64(t.year))
+        } else {
+            appendPadded(t.year, width: 4)
+        }
+        append(UInt8(ascii: "-")); appendPadded(t.month, width: 2)
+        append(UInt8(ascii: "-")); appendPadded(t.day, width: 2)
+        append(UInt8(ascii: "T")); appendPadded(t.hour, width: 2)
+        append(UInt8(ascii: ":")); appendPadded(t.minute, width: 2)
+        append(UInt8(ascii: ":")); appendPadded(t.second, width: 2)
+        append(UInt8(ascii: ".")); appendPadded(t.microsecond, width: 6)
+        append(UInt8(ascii: "Z"))
+    }
+
+    /// `HH:MM:SS` in the zone `offset` seconds east of UTC.
+    public func appendClock(epochMicroseconds micros: Int64, offset: Int) {
+        let t = CivilTime(epochMicroseconds: micros, offset: offset)
+        appendPadded(t.hour, width: 2); append(UInt8(ascii: ":"))
+        appendPadded(t.minute, width: 2); append(UInt8(ascii: ":"))
+        appendPadded(t.second, width: 2)
+    }
+}

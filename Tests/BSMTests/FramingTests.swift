@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+@testable import BSM
+
+/// A trail of records made by our encoder: a file token, `n` file records, a closing file token.
+struct Trail {
+    var bytes: [UInt8] = []
+    var recordOffsets: [Int] = []
+    var recordBytes: [[UInt8]] = []
+
+    init(records n: Int, kinds: [HeaderKind] = [.header32]) {
+        append(Token.file(FileToken(seconds: 1, milliseconds: 0, name: "20240101000000.not_terminated\0")).encoded)
+        for i in 0..<n { append(Fixtures.fileRecord(i, kind: kinds[i % kinds.count])) }
+        append(Token.file(FileToken(seconds: 2, milliseconds: 0, name: "20240101000000.20240101000100\0")).encoded)
+    }
+    mutating func append(_ b: [UInt8]) {
+        recordOffsets.append(bytes.count)
+        recordBytes.append(b)
+        bytes += b
+    }
+}
+
+func frame(_ bytes: [UInt8]) -> (records: [Record], damage: [Damage]) {
+    var recs: [Record] = []
+    var dmg: [Damage] = []
+    for item in RecordReader.items(in: bytes) {
+        switch item {
+        case .record(let r): recs.append(r)
+        case .damage(let d): dmg.append(d)
+        }
+    }
+    return (recs, dmg)
+}
+
+@Suite struct FramingTests {
+    @Test func cleanTrailFramesEveryRecordAndFileToken() throws {
+        let t = Trail(records: 20, kinds: HeaderKind.allCases)
+        let (recs, dmg) = frame(t.bytes)
+        #expect(dmg.isEmpty)
+        #expect(recs.map(\.offset) == t.recordOffsets)
+        #expect(recs.map(\.bytes.array) == t.recordBytes)
+        #expect(recs.first?.kind == .file && recs.last?.kind == .file)
+        #expect(recs.dropFirst().dropLast().allSatisfy { $0.kind == .record })
+        for r in recs { _ = try r.tokens() }
+    }
+
+    @Test func garbageBetweenRecordsIsReportedAndSkipped() {
+        var t = Trail(records: 5)
+        let at = t.recordOffsets[3]
+        t.bytes.insert(contentsOf: [0xde, 0xad, 0x14, 0x00, 0x00, 0x00, 0x30, 0xbe, 0xef], at: at)
+        let (recs, dmg) = frame(t.bytes)
+        #expect(recs.count == 7)
+        #expect(dmg == [Damage(offset: at, error: DecodeError(offset: at, reason: .unknownRecordStart(id: 0xde)), skipped: 9)])
+    }
+
+    @Test func wrongByteCountIsReportedAndTheRestDelivered() {
+        for delta in [-1, 1, 1000, Int(UInt32.max) - 200] {
+            var t = Trail(records: 5)
+            let at = t.recordOffsets[2]
+            let size = t.recordBytes[2].count
+            let bad = UInt32(truncatingIfNeeded: size + delta)
+            t.bytes[at + 1] = UInt8(bad >> 24); t.bytes[at + 2] = UInt8((bad >> 16) & 0xff)
+            t.bytes[at + 3] = UInt8((bad >> 8) & 0xff); t.bytes[at + 4] = UInt8(bad & 0xff)
+            let (recs, dmg) = frame(t.bytes)
+            #expect(recs.count == 6, "delta \(delta)")
+            #expect(!recs.contains { $0.offset == at })
+            #expect(dmg.count == 1)
+            #expect(dmg.first?.offset == at)
+            #expect(dmg.first?.skipped == size)
+        }
+    }
+
+    @Test func badTrailerMagicAndMismatchedCount() {
+        var t = Trail(records: 4)
+        let at = t.recordOffsets[2], end = at + t.recordBytes[2].count
+        t.bytes[end - 6] = 0xb0  // magic
+        var (recs, dmg) = frame(t.bytes)
+        #expect(recs.count == 5)
+        #expect(dmg == [Damage(offset: at, error: DecodeError(offset: end - 7, reason: .badTrailerMagic(0xb005)), skipped: end - at)])
+
+        t = Trail(records: 4)
+        t.bytes[end - 1] ^= 1  // trailer count
+        (recs, dmg) = frame(t.bytes)
+        #expect(recs.count == 5)
+        #expect(dmg.first?.error.reason == .byteCountMismatch(header: UInt32(end - at), trailer: UInt32(end - at) ^ 1))
+    }
+
+    @Test func truncatedLastRecordIsReported() {
+        let t = Trail(records: 3)
+        let cut = Array(t.bytes.dropLast(t.recordBytes.last!.count + 10))
+        let (recs, dmg) = frame(cut)
+        #expect(recs.count == 3)
+        let at = t.recordOffsets[3]
+        #expect(dmg.count == 1)
+        #expect(dmg.first?.offset == at)
+        #expect(dmg.first?.skipped == cut.count - at)
+        if case .truncatedRecord = dmg.first?.error.reason {} else { Issue.record("wrong reason \(String(describing: dmg.first))") }
+    }
+
+    @Test func oversizedByteCountIsNeverTrusted() {
+        var r = RecordReader(maximumRecordSize: 1000)
+        r.push([0x14, 0x00, 0x10, 0x00, 0x00] + [UInt8](repeating: 0, count: 20))
+        #expect(r.next() == nil)  // resynchronizing, waiting for more input
+        r.finish()
+        #expect(r.next() == .damage(Damage(offset: 0, error: DecodeError(offset: 0, reason: .recordTooLarge(size: 0x100000, limit: 1000)), skipped: 25)))
+        #expect(r.next() == nil)
+    }
+
+    @Test func streamingInAnyChunkSizeMatchesWholeBuffer() {
+        var t = Trail(records: 12, kinds: HeaderKind.allCases)
+        t.bytes.insert(contentsOf: [1, 2, 3, 0x14, 0x14], at: t.recordOffsets[5])
+        t.bytes[t.recordOffsets[9] + 4] &+= 3
+        let whole = RecordReader.items(in: t.bytes)
+        #expect(whole.count == 14 + 2 - 1)
+        for chunk in [1, 2, 3, 7, 64, 1000] {
+            var r = RecordReader()
+            var got: [RecordReader.Item] = []
+            var i = 0
+            while i < t.bytes.count {
+                r.push(Array(t.bytes[i..<min(i + chunk, t.bytes.count)]))
+                i += chunk
+                while let it = r.next() { got.append(it) }
+            }
+            r.finish()
+            while let it = r.next() { got.append(it) }
+            #expect(got == whole, "chunk \(chunk)")
+        }
+    }
+
+    /// Random damage never crashes or hangs, and every delivered record decodes or reports an error.
+    @Test func randomDamageNeverCrashes() {
+        var rng = SplitMix(seed: 42)
+        let t = Trail(records: 30, kinds: HeaderKind.allCases)
+        var tokens: [Token] = []
+        for _ in 0..<300 {
+            var b = t.bytes
+            for _ in 0..<(1 + Int(rng.next() % 8)) {
+                let i = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 3 {
+                case 0: b[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.remove(at: i)
+                default: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+                }
+            }
+            var end = 0
+            for item in RecordReader.items(in: b) {
+                switch item {
+                case .record(let r):
+                    #expect(r.offset >= end)
+                    end = r.offset + r.count
+                    _ = try? r.decodeTokens(into: &tokens)
+                case .damage(let d):
+                    #expect(d.offset >= end && d.skipped > 0)
+                    end = d.resumeOffset
+                }
+            }
+            #expect(end == b.count)
+        }
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct ReferenceTokenTests {
+    /// Every OpenBSM reference token and record (test/reference, generate.c) decodes without error.
+    @Test func openBSMReferenceFilesDecode() throws {
+        guard let dir = samplesDir?.appendingPathComponent("openbsm-reference") else { return skipNote("openbsm-reference") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names.count > 50)
+        for name in names {
+            let bytes = try readBytes(dir.appendingPathComponent(name))
+            if name.contains("_token") {
+                let tokens = try Token.decodeAll(bytes)
+                #expect(tokens.count == 1, "\(name)")
+                if case .unknown = tokens.first { Issue.record("\(name) decoded as unknown") }
+                #expect(tokens.first?.encoded == bytes, "\(name) re-encodes differently")
+            } else {
+                let (recs, dmg) = frame(bytes)
+                #expect(dmg.isEmpty, "\(name): \(dmg)")
+                #expect(recs.count == 1, "\(name)")
+                for r in recs {
+                    let toks = try r.tokens()
+                    #expect(!toks.contains { if case .unknown = $0 { return true } else { return false } }, "\(name)")
+                    var re: [UInt8] = []
+                    for t in toks { t.encode(into: &re) }
+                    #expect(re == r.bytes.array, "\(name) re-encodes differently")
+                }
+            }
+        }
+    }
+}

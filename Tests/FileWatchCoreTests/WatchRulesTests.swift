@@ -1,0 +1,121 @@
+import Testing
+@testable import FileWatchCore
+
+@Suite struct WatchRulesTests {
+    static let yaml = """
+    rules:
+      - name: ssh-keys
+        paths: ["/root/.ssh/", "/home/*/.ssh/**"]
+        events: [open, read, write, delete, rename]
+        allow: [sshd, /usr/bin/ssh-agent]
+        severity: high
+        description: private keys
+      - name: shadow
+        paths: /etc/shadow
+        allow: ["/usr/sbin/*", passwd]
+    """
+
+    func event(_ kind: EventKind, _ path: String, name: String, exe: String? = nil, dest: String? = nil) -> Event {
+        Event(time: 1_700_000_000_000_000, kind: kind,
+              process: ProcessSubject(pid: 4242, name: ByteString(name), executable: exe.map { ByteString($0) }),
+              path: ByteString(path), destinationPath: dest.map { ByteString($0) }, source: .fanotify)
+    }
+
+    @Test func parsesRules() throws {
+        let set = try RuleSet.parse(yaml: Self.yaml, file: "rules.yaml")
+        #expect(set.rules.count == 2)
+        let r = set.rules[0]
+        #expect(r.name == "ssh-keys")
+        #expect(r.paths.count == 2)
+        #expect(r.kinds == [.open, .read, .write, .delete, .rename])
+        #expect(r.allowed.map(\.description) == ["sshd", "/usr/bin/ssh-agent"])
+        #expect(r.severity == .high)
+        #expect(r.line == 2)
+        #expect(set.rules[1].kinds == nil)
+        #expect(set.rules[1].severity == .medium)
+        #expect(set.rules[1].line == 8)
+    }
+
+    @Test func matchingAndAllowedProcesses() throws {
+        let set = try RuleSet.parse(yaml: Self.yaml, file: "rules.yaml")
+        // Not allowed: alert.
+        let a = set.evaluate(event(.open, "/root/.ssh/id_rsa", name: "cat", exe: "/usr/bin/cat"))
+        #expect(a.count == 1)
+        #expect(a.first?.origin == .rule("ssh-keys"))
+        #expect(a.first?.severity == .high)
+        #expect(a.first?.reason.contains("cat (pid 4242, /usr/bin/cat)") == true)
+        #expect(a.first?.reason.contains("private keys") == true)
+        // Allowed by name, by executable path, by the executable's basename.
+        #expect(set.evaluate(event(.open, "/root/.ssh/id_rsa", name: "sshd", exe: "/usr/sbin/sshd")).isEmpty)
+        #expect(set.evaluate(event(.read, "/home/al/.ssh/id_ed25519", name: "ssh-agent", exe: "/usr/bin/ssh-agent")).isEmpty)
+        #expect(set.evaluate(event(.read, "/home/al/.ssh/id_ed25519", name: "ssh-agent", exe: "/opt/ssh-agent")).count == 1,
+                "an executable-path pattern does not allow a different executable of the same name")
+        // Kind not in the rule.
+        #expect(set.evaluate(event(.stat, "/root/.ssh/id_rsa", name: "cat")).isEmpty)
+        // Path outside.
+        #expect(set.evaluate(event(.open, "/root/.sshx", name: "cat")).isEmpty)
+        // Rename into a watched path matches on the destination.
+        let mv = set.evaluate(event(.rename, "/tmp/k", name: "mv", dest: "/home/al/.ssh/authorized_keys"))
+        #expect(mv.count == 1)
+        // Second rule: any kind; glob in allow.
+        #expect(set.evaluate(event(.open, "/etc/shadow", name: "useradd", exe: "/usr/sbin/useradd")).isEmpty)
+        #expect(set.evaluate(event(.attrib, "/etc/shadow", name: "python3", exe: "/usr/bin/python3")).count == 1)
+        #expect(set.evaluate(event(.open, "/etc/shadow", name: "passwd", exe: "/usr/bin/passwd")).isEmpty)
+    }
+
+    @Test func everyMatchingRuleAlerts() throws {
+        let set = try RuleSet.parse(yaml: """
+        rules:
+          - {name: a, paths: [/x/]}
+          - {name: b, paths: ["*.key"], severity: critical}
+        """, file: "r")
+        let alerts = set.evaluate(event(.write, "/x/y.key", name: "vim"))
+        #expect(alerts.map(\.origin.name) == ["a", "b"])
+    }
+
+    func error(_ yaml: String) -> RulesError? {
+        do { _ = try RuleSet.parse(yaml: yaml, file: "bad.yaml"); return nil } catch { return error }
+    }
+
+    @Test func invalidFilesNameTheLine() {
+        let syntax = error("rules:\n  - name: a\n    paths: [/x\n  - name: b\n")
+        #expect(syntax != nil)
+        #expect((syntax?.line ?? 0) >= 3, "\(String(describing: syntax))")
+        #expect(syntax?.description.hasPrefix("bad.yaml:") == true)
+
+        let kind = error("rules:\n  - name: a\n    paths: /x\n    events: [open, wirte]\n")
+        #expect(kind?.line == 4)
+        #expect(kind?.column == 20)
+        #expect(kind?.message.contains("unknown event kind `wirte`") == true)
+
+        let key = error("rules:\n  - name: a\n    paths: /x\n    alow: [cat]\n")
+        #expect(key?.line == 4)
+        #expect(key?.message.contains("unknown rule key `alow`") == true)
+
+        let sev = error("rules:\n  - name: a\n    paths: /x\n    severity: extreme\n")
+        #expect(sev?.line == 4)
+
+        let noPaths = error("rules:\n  - name: a\n  - name: b\n    paths: /y\n")
+        #expect(noPaths?.line == 2)
+        #expect(noPaths?.message.contains("no `paths`") == true)
+
+        let dup = error("rules:\n  - {name: a, paths: /x}\n  - {name: a, paths: /y}\n")
+        #expect(dup?.line == 3)
+        #expect(dup?.message.contains("duplicate rule name") == true)
+
+        let glob = error("rules:\n  - name: a\n    paths:\n      - /ok\n      - /bad/[x\n")
+        #expect(glob?.line == 5)
+        #expect(glob?.message.contains("unterminated") == true)
+
+        #expect(error("")?.message.contains("empty") == true)
+        #expect(error("- a\n- b\n")?.line == 1)
+        #expect(error("rulez: []\n")?.message.contains("unknown top-level key") == true)
+        let tab = error("rules:\n\t- name: a\n")
+        #expect(tab?.line == 2)
+    }
+
+    @Test func emptyRulesListIsValid() throws {
+        #expect(try RuleSet.parse(yaml: "rules:\n", file: "r").rules.isEmpty)
+        #expect(try RuleSet.parse(yaml: "rules: []\n", file: "r").rules.isEmpty)
+    }
+}
