@@ -219,7 +219,9 @@ final class ProcessTable {
 
     private func refresh(pid: Int32) -> ProcessSubject {
         var entry = entries[pid]!
-        if let snapshot = ProcSnapshot.read(pid: pid) {
+        if var snapshot = ProcSnapshot.read(pid: pid) {
+            // A zombie has no exe link any more: the program it exec'd is the best name.
+            if snapshot.executable == nil { snapshot.executable = entry.execPath }
             entry.subject = makeSubject(pid: pid, snapshot)
         } else if let path = entry.execPath {
             entry.subject.executable = ByteString(path)
