@@ -56,37 +56,4 @@ final class FanotifyGroup {
         }
     }
 }
-
-/// The content of a file that was just written and closed, read through the fanotify event's own
-/// descriptor: it refers to the very file that was closed even if it has since been renamed or
-/// deleted. Valid only during the `contentInspector` call.
-public struct FanotifyFileContent {
-    /// The open, read-only descriptor (owned by the source: do not close it).
-    public let fd: Int32
-
-    /// Up to `maxBytes` from the start of the file (fewer when it is shorter); nil on a read error.
-    public func prefix(_ maxBytes: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: maxBytes)
-        var total = 0
-        let ok = out.withUnsafeMutableBytes { buffer -> Bool in
-            while total < maxBytes {
-                switch Sys.pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), at: Int64(total)) {
-                case .success(0): return true
-                case .success(let n): total += n
-                case .failure: return false
-                }
-            }
-            return true
-        }
-        guard ok else { return nil }
-        out.removeLast(maxBytes - total)
-        return out
-    }
-
-    /// The file's size in bytes (fstat), nil on error.
-    public var size: Int64? {
-        var st = stat()
-        return fstat(fd, &st) == 0 ? Int64(st.st_size) : nil
-    }
-}
 #endif

@@ -45,10 +45,8 @@ public final class FanotifySource: EventSource {
     public var kind: SourceKind { .fanotify }
     public let options: FanotifyOptions
 
-    /// Called for every close-after-write event, immediately before the event is delivered to the
-    /// receiver, with the event's own descriptor of the written file (content that cannot race a later
-    /// rename or delete). Setting it adds an fd group for FAN_CLOSE_WRITE. Set before `run`.
-    public var contentInspector: ((Event, FanotifyFileContent) -> Void)?
+    /// Content of written files for detection (see `contentReader`); created on first use.
+    private var lentReader: LentDescriptorContentReader?
 
     /// Queue overflows seen (each one means the kernel dropped events).
     public private(set) var overflowCount: UInt64 = 0
@@ -101,7 +99,7 @@ public final class FanotifySource: EventSource {
         if kinds.contains(.create) { wanted.insert(.create) }
         if kinds.contains(.delete) { wanted.insert(.delete) }
         if kinds.contains(.rename) { wanted.insert(.rename) }
-        if contentInspector != nil { wanted.insert(.closeWrite) }
+        if lentReader != nil { wanted.insert(.closeWrite) }
 
         var baseFlags: FanotifyInitFlags = [.cloexec, .nonblock, .classNotif]
         if options.unlimitedQueue { baseFlags.insert(.unlimitedQueue) }
@@ -131,7 +129,7 @@ public final class FanotifySource: EventSource {
         case .fd:
             fdMask = wanted.intersection(.content)
         }
-        if contentInspector != nil {
+        if lentReader != nil {
             fidMask.remove(.closeWrite); fdMask.remove(.closeWrite)
         }
         if !fidMask.isEmpty { fidMask.insert(.onDir) } else { fidGroup = nil }
@@ -146,7 +144,7 @@ public final class FanotifySource: EventSource {
                 }
             }
         }
-        if contentInspector != nil {
+        if lentReader != nil {
             closeWriteGroup = try FanotifyGroup(reporting: .fd, flags: baseFlags)
         }
 
@@ -404,10 +402,12 @@ public final class FanotifySource: EventSource {
             let event = Event(time: time, kind: kind, process: subject, path: eventPath.map(ByteString.init),
                               destinationPath: destination.map(ByteString.init), isDirectory: isDirectory,
                               closeAfterWrite: closeAfterWrite, source: .fanotify, detail: .fanotify(mask: mask.rawValue))
-            if closeAfterWrite == true, group === closeWriteGroup, let inspector = contentInspector, raw.fd >= 0 {
-                inspector(event, FanotifyFileContent(fd: raw.fd))
+            if closeAfterWrite == true, raw.fd >= 0, group === closeWriteGroup, let reader = lentReader {
+                // The event's own descriptor: the content as closed, even if renamed or deleted since.
+                reader.lending(raw.fd) { receiver.receive(event) }
+            } else {
+                receiver.receive(event)
             }
-            receiver.receive(event)
         }
 
         // A merged event carries several bits: report them in the order they can have happened.
@@ -456,6 +456,19 @@ public final class FanotifySource: EventSource {
         let name = UnsafeRawBufferPointer(rebasing: buffer[record.nameOffset ..< record.nameOffset + record.nameLength])
         guard let directory = directories.directoryPath(record, in: buffer) else { return Array(name) }
         return joinPath(directory, name: name)
+    }
+}
+
+extension FanotifySource: ContentProvidingSource {
+    /// Reads the content of written-and-closed files for detection through the fanotify event's own
+    /// descriptor (an extra fd-mode group for FAN_CLOSE_WRITE only, created when this is first asked
+    /// for, before `run`): the file as it was closed, even if it is renamed or deleted right after.
+    /// Other events fall back to opening the path.
+    public var contentReader: ContentReader {
+        if let lentReader { return lentReader }
+        let reader = LentDescriptorContentReader()
+        lentReader = reader
+        return reader
     }
 }
 

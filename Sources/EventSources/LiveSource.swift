@@ -1,15 +1,5 @@
 import FileWatchCore
 
-/// The content of a file that was just written and closed, as the live source can read it without
-/// racing a later rename or delete (Linux: the fanotify event's own descriptor). Valid only during
-/// the inspector call it is passed to.
-public protocol WrittenFileContent {
-    /// Up to `maxBytes` from the start of the file; nil when it cannot be read.
-    func prefix(_ maxBytes: Int) -> [UInt8]?
-    /// The file's size in bytes, when known.
-    var size: Int64? { get }
-}
-
 /// What the CLI may choose about the live source of this platform.
 public struct LiveSourceOptions {
     /// Linux fanotify group layout: "fid" (default), "split" or "fd" (see `FanotifyOptions.Layout`).
@@ -24,8 +14,6 @@ public struct LiveSourceOptions {
     public var kinds: Set<EventKind>?
     /// Files whose events are never reported (our output and log files).
     public var ignoredPaths: [String] = []
-    /// Called for every close-after-write event just before it is delivered, with its content.
-    public var contentInspector: ((Event, any WrittenFileContent) -> Void)?
 
     public init() {}
 }
@@ -55,17 +43,9 @@ public enum LiveSource {
             o.kinds = kinds.intersection(FanotifyOptions.reportableKinds)
         }
         o.ignoredPaths = options.ignoredPaths
-        let source = FanotifySource(options: o)
-        if let inspector = options.contentInspector {
-            source.contentInspector = { event, content in inspector(event, content) }
-        }
-        return source
+        return FanotifySource(options: o)
         #else
         throw LiveSourceError.unavailable("live monitoring is not built for this platform yet; replay a trail with --read FILE")
         #endif
     }
 }
-
-#if os(Linux)
-extension FanotifyFileContent: WrittenFileContent {}
-#endif

@@ -110,6 +110,8 @@ public struct Event: Hashable, Sendable {
     public var closeAfterWrite: Bool?
     public var source: SourceKind
     public var detail: SourceDetail
+    /// Alerts this event raised (filled in by the detection stage; sinks show them with the event). Usually empty.
+    public var alerts: [Alert] = []
 
     public init(time: Int64, kind: EventKind, result: EventResult = .success, process: ProcessSubject,
                 path: ByteString? = nil, destinationPath: ByteString? = nil, isDirectory: Bool = false,

@@ -162,7 +162,7 @@ public final class EventPipeline: EventReceiver {
     public func finish() throws {
         for stage in stages { stage.finish() }
         if let sinkError { throw sinkError }
-        try sink.flush()
+        try sink.finish()
     }
 
     /// The summary, including the stages' lines.

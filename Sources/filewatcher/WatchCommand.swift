@@ -125,6 +125,10 @@ struct WatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
     var readBuffer: Int?
 
+    // Detection (DetectionOptions.swift).
+    @OptionGroup(title: "Detection")
+    var detection: DetectionOptions
+
     mutating func validate() throws {
         if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
@@ -214,7 +218,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// Processing stages between source and filters (detection plugs in here).
-    func makeStages(logger: Logger) throws -> [EventStage] { [] }
+    func makeStages(logger: Logger, rules: RuleSet?, source: EventSource) throws -> [EventStage] {
+        try detection.makeStage(rules: rules, source: source).map { [$0] } ?? []
+    }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
         let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
@@ -225,11 +231,13 @@ struct WatchCommand: ParsableCommand {
         case .json:
             return JSONSink(output: buffer)
         case .bsm:
-            throw RuntimeError("--format bsm is not built yet in this version.")
+            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
+                           bsmErrno: hostErrnoToBSM)
         }
     }
 
     func run() throws {
+        let rules = try detection.loadRules()  // a bad rules file stops here, before any output is opened
         let logger = try bootstrapLogging()
         let options = try filterOptions()
         logger.debug("filters", metadata: ["options": "\(options)"])
@@ -239,7 +247,7 @@ struct WatchCommand: ParsableCommand {
         let interactive = writer.isTerminal
         let sink = try makeSink(writer: writer, interactive: interactive)
         let source = try makeSource(logger: logger)
-        let stages = try makeStages(logger: logger)
+        let stages = try makeStages(logger: logger, rules: rules, source: source)
 
         let stop = StopToken()
         let signals = SignalStopper(stop: stop)
