@@ -100,6 +100,9 @@ struct WatchCommand: ParsableCommand {
         "Replay the OpenBSM audit trail FILE (- for standard input) instead of watching live.", valueName: "FILE"))
     var read: String?
 
+    @OptionGroup(title: "Source")
+    var sources: SourceOptions
+
     @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
     var seconds: Double?
 
@@ -140,6 +143,7 @@ struct WatchCommand: ParsableCommand {
         if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
         if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
         _ = try parseKinds()
+        try sources.validate(read: read)
         for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
         if format == .bsm && output == nil && standardOutputIsTerminal() {
             throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
@@ -193,9 +197,11 @@ struct WatchCommand: ParsableCommand {
 
     /// The source: a trail replay, or the live source of this platform.
     func makeSource(logger: Logger) throws -> EventSource {
-        if let read {
-            logger.debug("source: trail", metadata: ["path": "\(read)"])
-            return TrailSource(path: read)
+        let kinds = try parseKinds() ?? (all ? Set(EventKind.allCases) : EventKind.basic)
+        if let source = try sources.makeBSMSource(read: read, kinds: kinds, catalog: SystemCatalog.load(),
+                                                  report: { logger.debug("\($0)") }) {
+            logger.debug("source: \(source.kind)", metadata: ["path": "\(read ?? sources.auditpipe ?? "-")"])
+            return source
         }
         return try makeLiveSource(logger: logger)
     }
