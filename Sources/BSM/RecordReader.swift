@@ -57,6 +57,7 @@ public struct RecordReader: Sendable {
     private var finished = false
     /// When resynchronizing: where the damaged region started and its first error.
     private var damage: (start: Int, error: DecodeError)?
+    private var prefetchSink: UInt8 = 0
 
     public init(maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
         self.maximumRecordSize = max(maximumRecordSize, bsmMinimumRecordSize)
@@ -184,6 +185,37 @@ public struct RecordReader: Sendable {
     /// The next record or damage report, or nil when more input is needed (or, after `finish()`,
     /// at the end).
     public mutating func next() -> Item? {
+        // Fast path: a well-formed header record right here.
+        if damage == nil && pos < buffer.count {
+            let (n, touched) = buffer.withUnsafeBytes { p in Self.quickRecordLength(p, pos, maximumRecordSize) }
+            prefetchSink &+= touched
+            if n > 0 {
+                let r = Record(kind: .record, offset: bufferBase &+ pos, bytes: BSMBytes(unchecked: buffer, pos, pos &+ n))
+                pos &+= n
+                return .record(r)
+            }
+        }
+        return slowNext()
+    }
+
+    /// Length of the valid header record at `i` (header id, byte count within limits and
+    /// available, matching trailer), or 0. Also touches a byte 2 KiB ahead so the memory system
+    /// streams the input in (framing is otherwise bound by one cache miss per record).
+    @inline(__always)
+    private static func quickRecordLength(_ p: UnsafeRawBufferPointer, _ i: Int, _ maxSize: Int) -> (Int, UInt8) {
+        let count = p.count
+        let touched = p[min(i &+ 2048, count &- 1)]
+        guard count &- i >= bsmMinimumRecordSize else { return (0, touched) }
+        let b = p[i]
+        guard b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 else { return (0, touched) }
+        let size = Int(be32(p, i &+ 1))
+        guard size >= bsmMinimumRecordSize, size <= maxSize, size <= count &- i else { return (0, touched) }
+        let t = i &+ size &- bsmTrailerSize
+        guard p[t] == 0x13, be16(p, t &+ 1) == bsmTrailerMagic, Int(be32(p, t &+ 3)) == size else { return (0, touched) }
+        return (size, touched)
+    }
+
+    private mutating func slowNext() -> Item? {
         let storage = buffer
         return storage.withUnsafeBytes { p -> Item? in
             while true {

@@ -52,9 +52,7 @@ public final class TrailSource: EventSource {
         defer { if owned { try? fd.close() } }
         var st = stat()
         let isRegular = fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-        var reader = RecordReader()
-        var tokens: [Token] = []
-        tokens.reserveCapacity(32)
+        var decoder = BSMStreamDecoder(name: name, mapper: mapper)
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
         while !stop.isStopped {
@@ -69,12 +67,10 @@ public final class TrailSource: EventSource {
                 throw SystemCallError("read", e, detail: name)
             }
             if n == 0 {
-                reader.finish()
-                drain(&reader, &tokens, receiver, stop: nil)
+                decoder.finish(into: receiver)
                 return
             }
-            reader.push(Array(chunk[0..<n]))
-            drain(&reader, &tokens, receiver, stop: stop)
+            chunk.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
         }
     }
 
@@ -93,27 +89,6 @@ public final class TrailSource: EventSource {
             if !idled { receiver.sourceIdle(); idled = true }
         }
         return false
-    }
-
-    /// Delivers every complete record and damage report the reader has.
-    private func drain(_ reader: inout RecordReader, _ tokens: inout [Token], _ receiver: EventReceiver, stop: StopToken?) {
-        while let item = reader.next() {
-            switch item {
-            case .record(let record):
-                if record.kind == .file { continue }
-                do {
-                    try record.decodeTokens(into: &tokens)
-                } catch {
-                    receiver.notice(.damaged(file: name, offset: UInt64(error.offset),
-                                             reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
-                    continue
-                }
-                if let event = mapper.map(tokens) { receiver.receive(event) }
-            case .damage(let damage):
-                receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.description))
-            }
-            if let stop, stop.isStopped { return }
-        }
     }
 }
 

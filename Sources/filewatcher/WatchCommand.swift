@@ -102,11 +102,33 @@ struct WatchCommand: ParsableCommand {
         "Replay the OpenBSM audit trail FILE (- for standard input) instead of watching live.", valueName: "FILE"))
     var read: String?
 
+    @OptionGroup(title: "Source")
+    var sources: SourceOptions
+
     @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
     var seconds: Double?
 
     @Option(name: .long, help: ArgumentHelp("Stop after N shown events.", valueName: "N"))
     var count: UInt64?
+
+    // Live source tuning (Linux fanotify).
+    @Option(name: .long, help: ArgumentHelp(
+        "Live queue: unlimited (default, the kernel never drops events) or bounded (the kernel's fs.fanotify.max_queued_events; overflows are reported).",
+        valueName: "unlimited|bounded"))
+    var queue: String = "unlimited"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Linux fanotify layout: fid (default: one group reporting directory handle + name, paths from a cache), split (handles for create/delete/rename, descriptors for open/read/write/close) or fd (descriptors only; no create/delete/rename).",
+        valueName: "fid|split|fd"))
+    var fanotifyLayout: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (larger batches, less CPU; 0 = read at once).",
+        valueName: "MS"))
+    var batchDelay: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
+    var readBuffer: Int?
 
     // Detection (DetectionOptions.swift).
     @OptionGroup(title: "Detection")
@@ -116,7 +138,14 @@ struct WatchCommand: ParsableCommand {
         if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
         if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
+        if queue != "unlimited" && queue != "bounded" { throw ValidationError("--queue must be unlimited or bounded.") }
+        if let fanotifyLayout, !["fid", "split", "fd"].contains(fanotifyLayout) {
+            throw ValidationError("--fanotify-layout must be fid, split or fd.")
+        }
+        if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
+        if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
         _ = try parseKinds()
+        try sources.validate(read: read)
         for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
         if format == .bsm && output == nil && standardOutputIsTerminal() {
             throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
@@ -170,15 +199,30 @@ struct WatchCommand: ParsableCommand {
 
     /// The source: a trail replay, or the live source of this platform.
     func makeSource(logger: Logger) throws -> EventSource {
-        if let read {
-            logger.debug("source: trail", metadata: ["path": "\(read)"])
-            return TrailSource(path: read)
+        let kinds = try parseKinds() ?? (all ? Set(EventKind.allCases) : EventKind.basic)
+        if let source = try sources.makeBSMSource(read: read, kinds: kinds, catalog: SystemCatalog.load(),
+                                                  report: { logger.debug("\($0)") }) {
+            logger.debug("source: \(source.kind)", metadata: ["path": "\(read ?? sources.auditpipe ?? "-")"])
+            return source
         }
         return try makeLiveSource(logger: logger)
     }
 
     func makeLiveSource(logger: Logger) throws -> EventSource {
-        throw RuntimeError("live monitoring is not built yet in this version; replay a trail with --read FILE.")
+        var live = LiveSourceOptions()
+        live.layout = fanotifyLayout
+        live.unlimitedQueue = queue != "bounded"
+        live.readBufferSize = readBuffer
+        live.batchDelayMicroseconds = batchDelay.map { Int($0 * 1000) }
+        // Ask the kernel only for what can be shown.
+        if let kinds = try parseKinds() { live.kinds = kinds }
+        live.ignoredPaths = [output, debug].compactMap { $0 }.filter { $0 != "-" }
+        logger.debug("source: live", metadata: ["layout": "\(fanotifyLayout ?? "default")", "queue": "\(queue)"])
+        do {
+            return try LiveSource.make(live)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
     }
 
     /// Processing stages between source and filters (detection plugs in here).

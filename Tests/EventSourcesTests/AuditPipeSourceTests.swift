@@ -227,3 +227,32 @@ func normalized(_ events: [Event]) -> [Event] {
         }
     }
 }
+
+@Suite struct AuditPipeDropTests {
+    final class Counter: @unchecked Sendable { var value: UInt64 = 3; var reads = 0 }
+
+    /// The drop counter grows while records flow: each growth is reported once, as the difference.
+    @Test func growingDropCounterIsReported() throws {
+        let feed = try FIFOFeed()
+        defer { feed.remove() }
+        let bytes = MacRecords.trail(sessions: 400)
+        _ = feed.feed(bytes, chunks: [4096], pauseMicroseconds: 100)
+        let source = AuditPipeSource(path: feed.path, classMask: 0x7f, executables: ExecutableLookup(ask: { _ in nil }))
+        source.readSize = 4096
+        source.dropCheckInterval = .zero
+        let counter = Counter()
+        source.dropCounterForTesting = {
+            counter.reads += 1
+            if counter.reads == 2 { counter.value += 5 }    // 5 dropped after the first check
+            if counter.reads == 3 { counter.value += 1 }
+            return counter.value
+        }
+        let r = CollectingReceiver()
+        try source.run(until: StopToken(), into: r)
+        let lost = r.notices.compactMap { n -> UInt64? in if case .lost(let c, _) = n { return c } else { return nil } }
+        #expect(lost == [5, 1])
+        #expect(source.drops == 9)
+        #expect(r.notices.contains(.lost(count: 5, reason: "\(feed.path) dropped 5 records (queue full; limit ?)")))
+        #expect(r.events.count == 2400)
+    }
+}

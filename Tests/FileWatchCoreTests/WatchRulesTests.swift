@@ -119,3 +119,24 @@ import Testing
         #expect(try RuleSet.parse(yaml: "rules: []\n", file: "r").rules.isEmpty)
     }
 }
+
+@Suite struct CommandSplitTests {
+    @Test func splitsLikeAShellWithoutOne() throws {
+        #expect(try splitCommandLine("notify-send 'File alert'") == ["notify-send", "File alert"])
+        #expect(try splitCommandLine("  a   b\tc\n") == ["a", "b", "c"])
+        #expect(try splitCommandLine(#"logger -t "file watch" x\ y"#) == ["logger", "-t", "file watch", "x y"])
+        #expect(try splitCommandLine(#"echo "a\"b\\c\d""#) == ["echo", #"a"b\c\d"#])
+        #expect(try splitCommandLine("a ''") == ["a", ""])
+        // No expansion of any kind: these are just bytes for the program.
+        #expect(try splitCommandLine("cmd $HOME *.txt ; rm -rf / | x") == ["cmd", "$HOME", "*.txt", ";", "rm", "-rf", "/", "|", "x"])
+        #expect(try splitCommandLine("a'b'\"c\"d") == ["abcd"])
+    }
+
+    @Test func rejectsBadCommands() {
+        #expect(throws: CommandSplitError.empty) { try splitCommandLine("   ") }
+        #expect(throws: CommandSplitError.empty) { try splitCommandLine("''") }
+        #expect(throws: CommandSplitError.unterminatedQuote("'", offset: 5)) { try splitCommandLine("echo 'abc") }
+        #expect(throws: CommandSplitError.unterminatedQuote("\"", offset: 2)) { try splitCommandLine("a \"b") }
+        #expect(throws: CommandSplitError.trailingBackslash) { try splitCommandLine("a \\") }
+    }
+}

@@ -31,6 +31,11 @@ public final class AuditPipeSource: EventSource {
     public private(set) var drops: UInt64 = 0
     /// The queue limit set on the device (nil for a FIFO or file).
     public private(set) var queueLimit: UInt32?
+    /// How often, while records flow, the drop counter is read (it is also read whenever the pipe
+    /// goes idle and at the end).
+    public var dropCheckInterval: Duration = .seconds(1)
+    /// Tests stand in for the device's drop counter when reading a FIFO.
+    var dropCounterForTesting: (() -> UInt64?)?
 
     public init(path: String = AuditPipeSource.defaultPath, classMask: UInt32,
                 mapper: BSMEventMapper = TrailSource.defaultMapper(source: .auditpipe),
@@ -58,12 +63,11 @@ public final class AuditPipeSource: EventSource {
         let fileType = st.st_mode & S_IFMT
         let isDevice = fileType == S_IFCHR
         let isFIFO = fileType == S_IFIFO
-        var control: AuditPipeControl?
+        var dropCounter: (() -> UInt64?)? = dropCounterForTesting
         if isDevice {
-            let c = AuditPipeControl(fd: fd.rawValue)
-            queueLimit = try c.configure(classMask: classMask)
-            drops = (try? c.drops()) ?? 0
-            control = c
+            let control = AuditPipeControl(fd: fd.rawValue)
+            queueLimit = try control.configure(classMask: classMask)
+            dropCounter = { try? control.drops() }
         } else {
             receiver.notice(.info("\(path) is not a character device: auditpipe configuration skipped, reading records as they come"))
         }
@@ -72,10 +76,12 @@ public final class AuditPipeSource: EventSource {
         decoder.enrich = { [unowned self] event in self.fillExecutable(&event) }
         var buffer = [UInt8](repeating: 0, count: readSize)
         var sawInput = false
-        var readsSinceDropCheck = 0
+        let clock = ContinuousClock()
+        var lastDropCheck = clock.now
 
+        drops = dropCounter?() ?? 0
         func checkDrops() {
-            guard let control, let now = try? control.drops(), now > drops else { return }
+            guard let now = dropCounter?(), now > drops else { return }
             receiver.notice(.lost(count: now - drops, reason: "\(path) dropped \(now - drops) record\(now - drops == 1 ? "" : "s") (queue full; limit \(queueLimit.map(String.init) ?? "?"))"))
             drops = now
         }
@@ -114,8 +120,10 @@ public final class AuditPipeSource: EventSource {
             }
             sawInput = true
             buffer.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
-            readsSinceDropCheck += 1
-            if readsSinceDropCheck >= 256 { readsSinceDropCheck = 0; checkDrops() }
+            if dropCounter != nil, clock.now - lastDropCheck >= dropCheckInterval {
+                lastDropCheck = clock.now
+                checkDrops()
+            }
         }
         checkDrops()
         decoder.finish(into: receiver)

@@ -112,11 +112,15 @@ public final class PathContentReader: ContentReader {
 /// Reads through a descriptor the live source lends for the event being delivered (fanotify's event fd, or one
 /// from `open_by_handle_at` in FID mode), falling back to opening the path.
 ///
-/// The source wraps each delivery: `reader.lending(fd) { receiver.receive(event) }`. The detection stage runs
-/// synchronously inside `receive`, so the descriptor is valid whenever `readPrefix` is called for that event.
-/// The reader never closes a lent descriptor and never moves its file offset (pread).
+/// Two ways to lend:
+///   - `reader.lending(fd) { receiver.receive(event) }` around one delivery;
+///   - `reader.lend(fd, for: event)` just before `receiver.receive(event)` (fanotify's `contentInspector` hook);
+///     the descriptor is then used only for that very event, and forgotten at the next lend.
+/// The detection stage runs synchronously inside `receive`, so a lent descriptor is valid whenever `readPrefix`
+/// runs for its event. The reader never closes a lent descriptor and never moves its file offset (pread).
 public final class LentDescriptorContentReader: ContentReader {
-    private var lent: Int32 = -1
+    private var lentFD: Int32 = -1
+    private var lentFor: Event?
     private let fallback: ContentReader?
     /// Reads made through a lent descriptor / through the fallback (for tests and the debug log).
     public private(set) var lentReads = 0
@@ -127,19 +131,33 @@ public final class LentDescriptorContentReader: ContentReader {
 
     /// Lends `fd` for the duration of `body` (one event's delivery).
     public func lending<R>(_ fd: Int32, _ body: () throws -> R) rethrows -> R {
-        let previous = lent
-        lent = fd
-        defer { lent = previous }
+        let previous = (lentFD, lentFor)
+        lentFD = fd
+        lentFor = nil
+        defer { (lentFD, lentFor) = previous }
         return try body()
     }
 
+    /// Lends `fd` for `event` only (until the next lend).
+    public func lend(_ fd: Int32, for event: Event) {
+        lentFD = fd
+        lentFor = event
+    }
+
     public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable> {
-        if lent >= 0 {
+        if lentFD >= 0, lentFor.map({ Self.sameEvent($0, event) }) ?? true {
             lentReads += 1
-            return ContentIO.readPrefix(fd: lent, into: buffer).mapError { ContentUnavailable($0.description) }
+            let fd = lentFD
+            if lentFor != nil { lentFD = -1; lentFor = nil }  // one use: the source closes it after delivery
+            return ContentIO.readPrefix(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
         }
         guard let fallback else { return .failure(ContentUnavailable("no descriptor for this event")) }
         fallbackReads += 1
         return fallback.readPrefix(of: event, into: buffer)
+    }
+
+    /// The pipeline may enrich an event (user names) between the source and the detection stage: compare identity.
+    static func sameEvent(_ a: Event, _ b: Event) -> Bool {
+        a.time == b.time && a.kind == b.kind && a.process.pid == b.process.pid && a.path == b.path
     }
 }
