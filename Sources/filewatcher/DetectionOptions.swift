@@ -70,7 +70,9 @@ struct DetectionOptions: ParsableArguments {
     }
 
     /// The detection stage for `source`, or nil when detection is off.
-    func makeStage(rules ruleSet: RuleSet?, source: EventSource) throws -> DetectionStage? {
+    /// - Parameter filters: the user's filters; their path, process and user parts scope detection (the kind and
+    ///   result parts only affect what is shown: detection needs every kind).
+    func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions) throws -> DetectionStage? {
         guard isActive else { return nil }
         var detector: RansomwareDetector?
         if ransomwareEnabled {
@@ -90,6 +92,10 @@ struct DetectionOptions: ParsableArguments {
                 argv: argv, encode: { $0.jsonLine },
                 report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
         }
-        return DetectionStage(rules: ruleSet, ransomware: detector, responders: responders)
+        var scope = filters
+        scope.all = true
+        scope.kinds = nil
+        scope.result = .any
+        return DetectionStage(rules: ruleSet, ransomware: detector, responders: responders, scope: EventFilter(scope))
     }
 }

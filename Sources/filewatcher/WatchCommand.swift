@@ -215,7 +215,8 @@ struct WatchCommand: ParsableCommand {
         live.readBufferSize = readBuffer
         live.batchDelayMicroseconds = batchDelay.map { Int($0 * 1000) }
         // Ask the kernel only for what can be shown.
-        if let kinds = try parseKinds() { live.kinds = kinds }
+        // (Detection needs every kind, whatever is shown.)
+        if let kinds = try parseKinds(), !detection.isActive { live.kinds = kinds }
         live.ignoredPaths = [output, debug].compactMap { $0 }.filter { $0 != "-" }
         logger.debug("source: live", metadata: ["layout": "\(fanotifyLayout ?? "default")", "queue": "\(queue)"])
         do {
@@ -227,7 +228,7 @@ struct WatchCommand: ParsableCommand {
 
     /// Processing stages between source and filters (detection plugs in here).
     func makeStages(logger: Logger, rules: RuleSet?, source: EventSource) throws -> [EventStage] {
-        try detection.makeStage(rules: rules, source: source).map { [$0] } ?? []
+        try detection.makeStage(rules: rules, source: source, filters: try filterOptions()).map { [$0] } ?? []
     }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {

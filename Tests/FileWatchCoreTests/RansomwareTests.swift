@@ -194,6 +194,18 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
         #expect(ext("/d/a.docx", "/e/a.docx") == nil)
         #expect(ext("/d/a.tmp", "/d/a") == nil)
         #expect(ext("/d/.x.swp", "/d/x") == nil)
+        // Seen live: swift-frontend's index store writes `X.o-HASH-suffix` and renames it to `X.o-HASH`.
+        #expect(ext("/i/BSMStream.swift.o-38RGAZN1VWT0T-a9285e24", "/i/units/BSMStream.swift.o-38RGAZN1VWT0T") == nil)
+        #expect(ext("/i/AuditPipeSource.swift-90W55IGN4I08-temp-fd13368b", "/i/AuditPipeSource.swift-90W55IGN4I08") == nil)
+        #expect(ext("/var/log/syslog", "/var/log/syslog.1") == nil)
+        #expect(ext("/var/log/app.log.1", "/var/log/app.log.2") == nil)
+        #expect(ext("/d/a.conf", "/d/a.conf.bak") == nil)
+        #expect(ext("/d/a.conf", "/d/a.conf.dpkg-old") == nil)
+        #expect(ext("/d/movie.part", "/d/movie.mkv") == nil)
+        #expect(ext("/d/a.tmp", "/d/a.txt") == nil)
+        #expect(ext("/d/a.txt", "/d/a.txt.~1~") == nil)
+        #expect(ext("/d/a.docx", "/d/a.docx.id-8A2F_wncry") == "docx>id-8A2F_wncry")
+        #expect(ext("/d/photo.JPG", "/d/photo.JPG.ENCRYPTED") == "JPG>ENCRYPTED")
     }
 
     @Test func processesAreSeparateAndPidReuseResets() {

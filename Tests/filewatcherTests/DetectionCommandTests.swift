@@ -64,15 +64,26 @@ private let detectionTrail: [UInt8] = {
         #expect(r.stderr.contains("alerts: 2 (critical 1, high 1)"), "\(r.stderr)")
     }
 
-    @Test func textMarksAlertsAndFiltersDoNotHideThem() throws {
+    @Test func textMarksAlertsAndKindFiltersDoNotHideThem() throws {
         let (_, trail, rules) = try setup()
-        // -p nothing-matches: alerting events are still shown.
-        let r = try run(["--read", trail, "--rules", rules, "--color", "never", "-p", "no-such-process"])
+        // --event stat hides every event of the trail, but not the alerting ones (kinds only affect display).
+        let r = try run(["--read", trail, "--rules", rules, "--color", "never", "--event", "stat"])
         #expect(r.status == 0)
         let lines = r.out.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
         #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: possible ransomware: locker (pid 40") })
         #expect(lines.filter { $0.contains("Detected") }.count == 2)
+    }
+
+    @Test func pathAndProcessFiltersScopeDetection() throws {
+        let (_, trail, rules) = try setup()
+        let p = try run(["--read", trail, "--rules", rules, "--format", "json", "-p", "locker"])
+        #expect(p.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1, "only the ransomware alert")
+        let u = try run(["--read", trail, "--rules", rules, "--format", "json", "--under", "/root"])
+        let alerts = u.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
+        #expect(alerts.count == 1 && alerts[0].contains("\"rule\":\"ssh-keys\""))
+        let x = try run(["--read", trail, "--rules", rules, "--format", "json", "--exclude-process", "locker", "--exclude-process", "cat"])
+        #expect(!x.out.contains("\"alert\":"))
     }
 
     @Test func onAlertGetsJSONOnStdin() throws {

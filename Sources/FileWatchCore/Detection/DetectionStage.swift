@@ -27,10 +27,14 @@ public final class DetectionStage: EventStage {
     public let rules: RuleSet?
     public let ransomware: RansomwareDetector?
     private let responders: [AlertResponder]
+    /// Only events this filter matches are inspected (nil: every event). The CLI passes the user's path and
+    /// process filters, so `--under /srv --stop-offenders` guards /srv and `--exclude-process make` trusts make.
+    public let scope: EventFilter?
     public private(set) var counts = AlertCounts()
 
-    public init(rules: RuleSet?, ransomware: RansomwareDetector?, responders: [AlertResponder] = []) {
-        self.rules = rules; self.ransomware = ransomware; self.responders = responders
+    public init(rules: RuleSet?, ransomware: RansomwareDetector?, responders: [AlertResponder] = [],
+                scope: EventFilter? = nil) {
+        self.rules = rules; self.ransomware = ransomware; self.responders = responders; self.scope = scope
     }
 
     /// Whether this stage can raise anything at all.
@@ -38,6 +42,7 @@ public final class DetectionStage: EventStage {
 
     /// The alerts `event` raises (usually none), after the responders acted on them.
     public func inspect(_ event: Event) -> [Alert] {
+        if let scope, !scope.matches(event) { return [] }
         var alerts: [Alert] = []
         if let rules, !rules.rules.isEmpty { alerts = rules.evaluate(event) }
         if let ransomware, let a = ransomware.inspect(event) { alerts.append(a) }
