@@ -199,3 +199,50 @@ struct SplitMix {
         }
     }
 }
+
+@Suite struct RobustnessTests {
+    /// Random bytes biased towards token ids and small lengths: decoding and framing never trap,
+    /// and framing accounts for every byte.
+    @Test func randomBytesNeverTrap() throws {
+        var rng = SplitMix(seed: 7)
+        let ids: [UInt8] = Fixtures.allTokens.map { $0.1.id.rawValue } + [0x13, 0x00, 0xff, 0x99]
+        var tokens: [Token] = []
+        for round in 0..<2000 {
+            var b: [UInt8] = []
+            let n = Int(rng.next() % 300)
+            for _ in 0..<n {
+                switch rng.next() % 4 {
+                case 0: b.append(ids[Int(rng.next() % UInt64(ids.count))])
+                case 1: b.append(UInt8(rng.next() % 8))
+                default: b.append(UInt8(truncatingIfNeeded: rng.next()))
+                }
+            }
+            // Embed a valid record sometimes, so framing sees real records amid garbage.
+            if round % 3 == 0 { b.insert(contentsOf: Fixtures.fileRecord(round), at: Int(rng.next() % UInt64(b.count + 1))) }
+            _ = try? Token.decodeAll(b)
+            var pos = 0
+            while pos < b.count {
+                guard let (_, next) = try? Token.decode(b, at: pos) else { break }
+                #expect(next > pos && next <= b.count)
+                pos = next
+            }
+            _ = try? Record(kind: .record, offset: 0, bytes: BSMBytes(b)).decodeTokens(into: &tokens)
+            var it = Record(kind: .record, offset: 0, bytes: BSMBytes(b)).makeTokenIterator()
+            var steps = 0
+            while let t = try? it.next(), t != nil, steps < 10_000 { steps += 1 }
+            var covered = 0
+            for item in RecordReader.items(in: b) {
+                switch item {
+                case .record(let r):
+                    #expect(r.offset == covered)
+                    covered += r.count
+                    _ = try? r.decodeTokens(into: &tokens)
+                case .damage(let d):
+                    #expect(d.offset == covered)
+                    covered += d.skipped
+                }
+            }
+            #expect(covered == b.count)
+        }
+    }
+}
