@@ -116,6 +116,10 @@ final class ProcessTable {
         var stale: Bool
         /// The first file exec'd since the last refresh: the program (later ones are interpreters).
         var execPath: [UInt8]?
+        /// The executable before the exec, and how often /proc was read since: a read in the middle of
+        /// execve(2) still shows the old image, so the entry stays stale until the image has changed.
+        var executableBeforeExec: ByteString?
+        var refreshes = 0
     }
 
     /// epoll user-data tag that marks a pidfd (the low 32 bits hold the pid).
@@ -161,7 +165,13 @@ final class ProcessTable {
     /// An exec event from `pid` of `path`: the next event of the pid re-reads /proc.
     func noteExec(pid: Int32, path: [UInt8]?) {
         guard entries[pid] != nil else { return }
-        if !entries[pid]!.stale { entries[pid]!.execPath = path }
+        // The ELF interpreter (ld-linux*.so*) is opened for exec during every dynamic exec: not a program.
+        if let path, Self.isDynamicLoader(path) { return }
+        if !entries[pid]!.stale {
+            entries[pid]!.execPath = path
+            entries[pid]!.executableBeforeExec = entries[pid]!.subject.executable
+            entries[pid]!.refreshes = 0
+        }
         entries[pid]!.stale = true
     }
 
@@ -219,19 +229,40 @@ final class ProcessTable {
 
     private func refresh(pid: Int32) -> ProcessSubject {
         var entry = entries[pid]!
+        entry.refreshes += 1
+        var settled = true
         if var snapshot = ProcSnapshot.read(pid: pid) {
-            // A zombie has no exe link any more: the program it exec'd is the best name.
-            if snapshot.executable == nil { snapshot.executable = entry.execPath }
+            if let exe = snapshot.executable {
+                // Still the old image (read in the middle of execve)? Then look again at the next event.
+                let changed = exe != entry.executableBeforeExec?.bytes || exe == entry.execPath
+                settled = changed || entry.refreshes >= 4
+                if !settled, let path = entry.execPath { snapshot.executable = path; snapshot.name = Self.commName(path) }
+            } else {
+                // A zombie has no exe link any more: the program it exec'd is the best name.
+                snapshot.executable = entry.execPath
+            }
             entry.subject = makeSubject(pid: pid, snapshot)
         } else if let path = entry.execPath {
             entry.subject.executable = ByteString(path)
-            let base = path.split(separator: 0x2F).last.map(Array.init) ?? path
-            entry.subject.name = ByteString(base.prefix(15))
+            entry.subject.name = ByteString(Self.commName(path))
         }
-        entry.stale = false
-        entry.execPath = nil
+        if settled {
+            entry.stale = false
+            entry.execPath = nil
+        }
         entries[pid] = entry
         return entry.subject
+    }
+
+    static func isDynamicLoader(_ path: [UInt8]) -> Bool {
+        let base = path.split(separator: 0x2F).last.map(Array.init) ?? path
+        return base.starts(with: Array("ld-".utf8)) && base.firstRange(of: Array(".so".utf8)) != nil
+    }
+
+    /// What the kernel puts in comm after an exec: the file's base name, at most 15 bytes.
+    static func commName(_ path: [UInt8]) -> [UInt8] {
+        let base = path.split(separator: 0x2F).last.map(Array.init) ?? path
+        return Array(base.prefix(15))
     }
 
     private func makeSubject(pid: Int32, _ s: ProcSnapshot) -> ProcessSubject {

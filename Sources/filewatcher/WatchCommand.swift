@@ -64,7 +64,7 @@ struct WatchCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "KIND,..."))
+        valueName: "KINDS"))
     var event: [String] = []
 
     @Flag(name: .long, help: "Show only failed operations.")
@@ -82,14 +82,16 @@ struct WatchCommand: ParsableCommand {
     var excludePath: [String] = []
 
     // Output.
-    @Option(name: .long, help: "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).", valueName: "text|json|bsm"))
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(
         "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).", valueName: "FILE"))
     var output: String?
 
-    @Option(name: .long, help: "Colour text output: auto (terminal and no NO_COLOR), always or never.")
+    @Option(name: .long, help: ArgumentHelp(
+        "Colour text output: auto (a terminal and NO_COLOR unset), always or never.", valueName: "auto|always|never"))
     var color: ColorMode = .auto
 
     @Flag(name: .long, help: "Do not print the summary to standard error at the end.")
