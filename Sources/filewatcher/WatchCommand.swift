@@ -293,9 +293,10 @@ struct WatchCommand: ParsableCommand {
         }
         logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)",
                                             "shown": "\(pipeline.statistics.shown)"])
+        // A closed output pipe (`| head`) ends the run quietly, as SIGPIPE would.
+        if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
         if !noSummary { writeToStandardError(pipeline.summary()) }
         if let failure {
-            if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
             throw RuntimeError("\(failure)")
         }
         if pipeline.statistics.damaged > 0 { throw ExitCode(1) }
