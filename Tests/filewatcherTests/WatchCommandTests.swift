@@ -228,6 +228,24 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
     }
 
+    @Test func closedOutputPipeEndsQuietly() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", try fixtureFile(dir), "-a"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try out.fileHandleForReading.close()  // nobody reads: the first write fails with EPIPE
+        try p.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+        #expect(errData.isEmpty, "\(String(decoding: errData, as: UTF8.self))")
+    }
+
     @Test func sigintStopsCleanlyWithSummary() throws {
         let r = try run(["--read", "-", "--format", "json"], stdin: Data(fixture)) { p in
             // stdin stays open: only the signal ends the run.
