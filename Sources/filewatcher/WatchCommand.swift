@@ -250,6 +250,10 @@ struct WatchCommand: ParsableCommand {
         let logger = try bootstrapLogging()
         let options = try filterOptions()
         logger.debug("filters", metadata: ["options": "\(options)"])
+        for selector in options.users where selector.uid == nil {
+            writeToStandardError("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
+                + "only events already carrying that user name can match.\n")
+        }
 
         let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
             ?? FileDescriptorWriter.standardOutput()
