@@ -23,6 +23,7 @@ let fuzzEvents: [PrinterEvent] = [
 ]
 
 nonisolated(unsafe) var printers = [PrauditPrinter?](repeating: nil, count: 128)
+nonisolated(unsafe) var slowPrinters = [PrauditPrinter?](repeating: nil, count: 128)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -59,6 +60,23 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     stream.finish(problem: note)
     printer.endStream()
     precondition(skipped <= input.count, "skipped more bytes than the input has")
+    // The byte-level fast path must print exactly what the Token path prints.
+    if mode & 0x18 == 0x18 || mode & 0x60 == 0x20 {
+        let key2 = 64 + Int(mode & 63)
+        let slow: PrauditPrinter
+        if let p = slowPrinters[key2] { slow = p } else {
+            slow = PrauditPrinter(options: o, events: fuzzEvents, names: FuzzNames(), time: FuzzTime(), errors: fuzzErrors)
+            slow.fastPath = false
+            slowPrinters[key2] = slow
+        }
+        slow.out.removeAll()
+        var s2 = PrauditStream(printer: slow, partialStart: mode & 128 != 0, maximumRecordSize: 1 << 16)
+        slow.beginStream()
+        s2.push(input) { _ in }
+        s2.finish { _ in }
+        slow.endStream()
+        precondition(slow.out.array == printer.out.array, "fast and token paths print differently")
+    }
     if o.xml || o.isTerminal {
         // No raw control bytes may reach an XML document or a terminal (tab/newline/CR aside).
         for b in printer.out.bytes where b < 0x20 && b != 0x09 && b != 0x0a && b != 0x0d || b == 0x7f {

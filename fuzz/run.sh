@@ -18,4 +18,4 @@ if [ -d ../shared/samples ] && [ -z "$(ls -A fuzz/corpus)" ]; then
         done
     done
 fi
-exec .build/fuzz/bsm-fuzz -runs="$RUNS" -max_len=1024 -artifact_prefix=fuzz/artifacts/ "$@" fuzz/corpus
+exec .build/fuzz/bsm-fuzz -runs="$RUNS" -max_len=512 -artifact_prefix=fuzz/artifacts/ "$@" fuzz/corpus
