@@ -53,6 +53,9 @@ public struct Catalog: Sendable {
     public static let embedded = Catalog(eventTable: Array(CatalogData.auditEvent.utf8),
                                          classTable: Array(CatalogData.auditClass.utf8))
 
+    /// The embedded audit_class text (used when a system has audit_event but no audit_class).
+    public static var embeddedClassTable: [UInt8] { Array(CatalogData.auditClass.utf8) }
+
     /// Parses audit_event and audit_class contents.
     public init(eventTable: [UInt8], classTable: [UInt8]) {
         let classes = Catalog.parseClasses(classTable)

@@ -72,6 +72,32 @@ struct ByteReader {
         pos &+= n
         return b
     }
+    // Unchecked readers: only after a `need` that covers them.
+    @inlinable @inline(__always)
+    mutating func f8() -> UInt8 {
+        let v = p.load(fromByteOffset: pos, as: UInt8.self)
+        pos &+= 1
+        return v
+    }
+    @inlinable @inline(__always)
+    mutating func f16() -> UInt16 {
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt16.self)
+        pos &+= 2
+        return UInt16(bigEndian: v)
+    }
+    @inlinable @inline(__always)
+    mutating func f32() -> UInt32 {
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt32.self)
+        pos &+= 4
+        return UInt32(bigEndian: v)
+    }
+    @inlinable @inline(__always)
+    mutating func f64() -> UInt64 {
+        let v = p.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+        pos &+= 8
+        return UInt64(bigEndian: v)
+    }
+
     /// A u16 length followed by that many bytes.
     @inlinable @inline(__always)
     mutating func counted16() throws(DecodeError) -> BSMBytes {
@@ -104,73 +130,85 @@ extension Token {
         switch idByte {
         // header32: size u32, version u8, e_type u16, e_mod u16, seconds u32, msec u32
         case 0x14:
-            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
-            let s = try r.u32(), ms = try r.u32()
+            try r.need(17)
+            let size = r.f32(), version = r.f8(), e = r.f16(), m = r.f16()
+            let s = r.f32(), ms = r.f32()
             return .header32(Header(size: size, version: version, eventType: e, eventModifier: m, address: nil,
                                     seconds: UInt64(s), milliseconds: UInt64(ms)))
         // header32_ex: size u32, version u8, e_type u16, e_mod u16, ad_type u32,
         //              address (4 bytes if ad_type 4, 16 if 16, none otherwise), seconds u32, msec u32
         case 0x15:
-            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
-            let t = try r.u32()
+            try r.need(13)
+            let size = r.f32(), version = r.f8(), e = r.f16(), m = r.f16()
+            let t = r.f32()
             let a = try r.address(type: t, allowOther: true)
             let s = try r.u32(), ms = try r.u32()
             return .header32Ex(Header(size: size, version: version, eventType: e, eventModifier: m, address: a,
                                       seconds: UInt64(s), milliseconds: UInt64(ms)))
         // header64: size u32, version u8, e_type u16, e_mod u16, seconds u64, msec u64
         case 0x74:
-            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
-            let s = try r.u64(), ms = try r.u64()
+            try r.need(25)
+            let size = r.f32(), version = r.f8(), e = r.f16(), m = r.f16()
+            let s = r.f64(), ms = r.f64()
             return .header64(Header(size: size, version: version, eventType: e, eventModifier: m, address: nil,
                                     seconds: s, milliseconds: ms))
         // header64_ex: size u32, version u8, e_type u16, e_mod u16, ad_type u32,
         //              address (4/16/0 bytes), seconds u64, msec u64
         case 0x79:
-            let size = try r.u32(), version = try r.u8(), e = try r.u16(), m = try r.u16()
-            let t = try r.u32()
+            try r.need(13)
+            let size = r.f32(), version = r.f8(), e = r.f16(), m = r.f16()
+            let t = r.f32()
             let a = try r.address(type: t, allowOther: true)
             let s = try r.u64(), ms = try r.u64()
             return .header64Ex(Header(size: size, version: version, eventType: e, eventModifier: m, address: a,
                                       seconds: s, milliseconds: ms))
         // trailer: magic u16 (0xb105), count u32
         case 0x13:
-            let magic = try r.u16()
-            return .trailer(Trailer(magic: magic, count: try r.u32()))
+            try r.need(6)
+            let magic = r.f16()
+            return .trailer(Trailer(magic: magic, count: r.f32()))
         // file (other_file32): seconds u32, msec u32, name length u16, name bytes
         case 0x11:
-            let s = try r.u32(), ms = try r.u32()
+            try r.need(8)
+            let s = r.f32(), ms = r.f32()
             return .file(FileToken(seconds: s, milliseconds: ms, name: try r.counted16()))
         // arg32: arg number u8, value u32, text length u16, text bytes
         case 0x2d:
-            let n = try r.u8(), v = try r.u32()
+            try r.need(5)
+            let n = r.f8(), v = r.f32()
             return .arg32(Arg(number: n, value: UInt64(v), text: try r.counted16()))
         // arg64: arg number u8, value u64, text length u16, text bytes
         case 0x71:
-            let n = try r.u8(), v = try r.u64()
+            try r.need(9)
+            let n = r.f8(), v = r.f64()
             return .arg64(Arg(number: n, value: v, text: try r.counted16()))
         // data: how-to-print u8, basic unit u8 (0 byte,1 short,2 int32,3 int64), unit count u8,
         //       unit count × unit size bytes
         case 0x21:
-            let how = try r.u8(), unit = try r.u8(), cnt = try r.u8()
+            try r.need(3)
+            let how = r.f8(), unit = r.f8(), cnt = r.f8()
             guard let size = DataToken.unitSize(unit) else {
                 throw DecodeError(offset: r.base + r.pos - 2, reason: .badDataUnit(unit))
             }
             return .data(DataToken(howToPrint: how, basicUnit: unit, unitCount: cnt, bytes: try r.bytes(size * Int(cnt))))
         // attr (0x31) / attr32 (0x3e): mode u32, uid u32, gid u32, fsid u32, nodeid u64, device u32
         case 0x31, 0x3e:
-            let mode = try r.u32(), uid = try r.u32(), gid = try r.u32(), fsid = try r.u32()
-            let node = try r.u64(), dev = try r.u32()
+            try r.need(28)
+            let mode = r.f32(), uid = r.f32(), gid = r.f32(), fsid = r.f32()
+            let node = r.f64(), dev = r.f32()
             let a = Attr(mode: mode, uid: uid, gid: gid, fsid: fsid, nodeid: node, device: UInt64(dev))
             return idByte == 0x31 ? .attr(a) : .attr32(a)
         // attr64: mode u32, uid u32, gid u32, fsid u32, nodeid u64, device u64
         case 0x73:
-            let mode = try r.u32(), uid = try r.u32(), gid = try r.u32(), fsid = try r.u32()
-            let node = try r.u64(), dev = try r.u64()
+            try r.need(32)
+            let mode = r.f32(), uid = r.f32(), gid = r.f32(), fsid = r.f32()
+            let node = r.f64(), dev = r.f64()
             return .attr64(Attr(mode: mode, uid: uid, gid: gid, fsid: fsid, nodeid: node, device: dev))
         // exit: status u32, return value u32
         case 0x52:
-            let s = try r.u32()
-            return .exit(ExitToken(status: s, ret: try r.u32()))
+            try r.need(8)
+            let s = r.f32()
+            return .exit(ExitToken(status: s, ret: r.f32()))
         // exec_args (0x3c) / exec_env (0x3d): count u32, then count NUL-terminated strings
         case 0x3c, 0x3d:
             let count = try r.u32()
@@ -200,18 +238,21 @@ extension Token {
         // ip: version u8, tos u8, length u16, id u16, offset u16, ttl u8, protocol u8,
         //     checksum u16, source 4 bytes, destination 4 bytes
         case 0x2b:
-            let v = try r.u8(), tos = try r.u8(), len = try r.u16(), id = try r.u16(), off = try r.u16()
-            let ttl = try r.u8(), prot = try r.u8(), ck = try r.u16(), src = try r.u32(), dst = try r.u32()
+            try r.need(20)
+            let v = r.f8(), tos = r.f8(), len = r.f16(), id = r.f16(), off = r.f16()
+            let ttl = r.f8(), prot = r.f8(), ck = r.f16(), src = r.f32(), dst = r.f32()
             return .ip(IPHeaderToken(version: v, tos: tos, length: len, id: id, offset: off, ttl: ttl, prot: prot,
                                      checksum: ck, source: src, destination: dst))
         // ipc: object type u8, object id u32
         case 0x22:
-            let t = try r.u8()
-            return .ipc(IPCToken(type: t, id: try r.u32()))
+            try r.need(5)
+            let t = r.f8()
+            return .ipc(IPCToken(type: t, id: r.f32()))
         // ipc_perm: uid u32, gid u32, creator uid u32, creator gid u32, mode u32, seq u32, key u32
         case 0x32:
-            let uid = try r.u32(), gid = try r.u32(), puid = try r.u32(), pgid = try r.u32()
-            let mode = try r.u32(), seq = try r.u32(), key = try r.u32()
+            try r.need(28)
+            let uid = r.f32(), gid = r.f32(), puid = r.f32(), pgid = r.f32()
+            let mode = r.f32(), seq = r.f32(), key = r.f32()
             return .ipcPerm(IPCPerm(uid: uid, gid: gid, puid: puid, pgid: pgid, mode: mode, seq: seq, key: key))
         // iport: port u16 (network order)
         case 0x2c:
@@ -229,8 +270,9 @@ extension Token {
         //     terminal port u32, terminal address 4 bytes
         // process64 (0x77) / subject64 (0x75): same, terminal port u64
         case 0x24, 0x26, 0x75, 0x77:
-            let auid = try r.u32(), euid = try r.u32(), egid = try r.u32(), ruid = try r.u32()
-            let rgid = try r.u32(), pid = try r.u32(), sid = try r.u32()
+            try r.need(28)
+            let auid = r.f32(), euid = r.f32(), egid = r.f32(), ruid = r.f32()
+            let rgid = r.f32(), pid = r.f32(), sid = r.f32()
             let port: UInt64 = (idByte == 0x24 || idByte == 0x26) ? UInt64(try r.u32()) : try r.u64()
             let a = try r.u32()
             let s = Subject(auid: auid, euid: euid, egid: egid, ruid: ruid, rgid: rgid, pid: pid, sid: sid,
@@ -245,8 +287,9 @@ extension Token {
         //     terminal port u32, address type u32 (4/16), address 4 or 16 bytes
         // process64_ex (0x7d) / subject64_ex (0x7c): same, terminal port u64
         case 0x7a, 0x7b, 0x7c, 0x7d:
-            let auid = try r.u32(), euid = try r.u32(), egid = try r.u32(), ruid = try r.u32()
-            let rgid = try r.u32(), pid = try r.u32(), sid = try r.u32()
+            try r.need(28)
+            let auid = r.f32(), euid = r.f32(), egid = r.f32(), ruid = r.f32()
+            let rgid = r.f32(), pid = r.f32(), sid = r.f32()
             let port: UInt64 = (idByte == 0x7a || idByte == 0x7b) ? UInt64(try r.u32()) : try r.u64()
             let t = try r.u32()
             let a = try r.address(type: t)
@@ -260,23 +303,27 @@ extension Token {
             }
         // return32: status (BSM errno) u8, return value u32
         case 0x27:
-            let s = try r.u8()
-            return .return32(ReturnToken(status: s, value: UInt64(try r.u32())))
+            try r.need(5)
+            let s = r.f8()
+            return .return32(ReturnToken(status: s, value: UInt64(r.f32())))
         // return64: status u8, return value u64
         case 0x72:
-            let s = try r.u8()
-            return .return64(ReturnToken(status: s, value: try r.u64()))
+            try r.need(9)
+            let s = r.f8()
+            return .return64(ReturnToken(status: s, value: r.f64()))
         // seq: sequence number u32
         case 0x2f:
             return .seq(try r.u32())
         // socket: type u16, local port u16, local address 4 bytes, remote port u16, remote address 4 bytes
         case 0x2e:
-            let t = try r.u16(), lp = try r.u16(), la = try r.u32(), rp = try r.u16(), ra = try r.u32()
+            try r.need(14)
+            let t = r.f16(), lp = r.f16(), la = r.f32(), rp = r.f16(), ra = r.f32()
             return .socket(SocketToken(type: t, localPort: lp, localAddress: la, remotePort: rp, remoteAddress: ra))
         // socket_ex: domain u16, type u16, address type u16 (4/16), local port u16,
         //     local address 4/16 bytes, remote port u16, remote address 4/16 bytes
         case 0x7f:
-            let d = try r.u16(), t = try r.u16(), at = try r.u16()
+            try r.need(6)
+            let d = r.f16(), t = r.f16(), at = r.f16()
             if at != 4 && at != 16 {
                 throw DecodeError(offset: r.base + r.pos - 2, reason: .badAddressType(id: .socketEx, type: UInt32(at)))
             }
@@ -287,8 +334,9 @@ extension Token {
             return .socketEx(SocketEx(domain: d, type: t, localPort: lp, localAddress: la, remotePort: rp, remoteAddress: ra))
         // sockinet32: family u16, port u16, IPv4 address 4 bytes
         case 0x80:
-            let f = try r.u16(), port = try r.u16()
-            return .sockInet32(SockInet(family: f, port: port, address: .v4(try r.u32())))
+            try r.need(8)
+            let f = r.f16(), port = r.f16()
+            return .sockInet32(SockInet(family: f, port: port, address: .v4(r.f32())))
         // sockinet128: family u16, port u16, IPv6 address 16 bytes
         case 0x81:
             let f = try r.u16(), port = try r.u16()
@@ -318,7 +366,8 @@ extension Token {
             return .priv(PrivSet(setType: t, privileges: try r.counted16()))
         // arg_uuid (0x84) / ret_uuid (0x85): number u8, uuid 16 bytes, text length u16, text bytes
         case 0x84, 0x85:
-            let n = try r.u8(), h = try r.u64(), l = try r.u64()
+            try r.need(17)
+            let n = r.f8(), h = r.f64(), l = r.f64()
             let u = UUIDToken(number: n, uuid: BSMUUID(high: h, low: l), text: try r.counted16())
             return idByte == 0x84 ? .argUUID(u) : .retUUID(u)
         // identity (Apple): signer type u32, signing-id length u16 + bytes, signing-id truncated u8,
@@ -413,6 +462,49 @@ extension Record {
                     return DecodeError(offset: base + trailerStart, reason: .badTrailerMagic(trailer.magic))
                 }
                 tokens.append(t)
+                return nil
+            } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Calls `body` with each token of the record in order, without building an array (the
+    /// fastest way to consume a record). Decoding stops at the first error, which is thrown
+    /// after `body` has seen the tokens before it — a printer that must not emit a partial
+    /// record should buffer its output per record.
+    public func forEachToken(_ body: (Token) -> Void) throws(DecodeError) {
+        let storage = bytes.storage
+        let lo = bytes.lowerBound, hi = bytes.upperBound
+        let base = offset &- lo
+        let kind = self.kind
+        let offset = self.offset
+        let failure: DecodeError? = storage.withUnsafeBytes { p -> DecodeError? in
+            do throws(DecodeError) {
+                if kind == .file {
+                    var r = ByteReader(p: p, storage: storage, pos: lo, limit: hi, base: base)
+                    let t = try Token.decode(&r)
+                    if r.pos != hi { return DecodeError(offset: base + r.pos, reason: .badFileToken) }
+                    body(t)
+                    return nil
+                }
+                guard hi - lo >= bsmTrailerSize + 1, p[lo] == 0x14 || p[lo] == 0x15 || p[lo] == 0x74 || p[lo] == 0x79 else {
+                    return DecodeError(offset: offset, reason: .missingHeader(id: hi > lo ? p[lo] : 0))
+                }
+                let trailerStart = hi &- bsmTrailerSize
+                var r = ByteReader(p: p, storage: storage, pos: lo, limit: trailerStart, base: base)
+                while r.pos < trailerStart {
+                    body(try Token.decode(&r))
+                }
+                // The trailer itself.
+                guard p[trailerStart] == 0x13 else {
+                    return DecodeError(offset: base + trailerStart, reason: .missingTrailer(size: UInt32(hi - lo)))
+                }
+                var tr = ByteReader(p: p, storage: storage, pos: trailerStart, limit: hi, base: base)
+                let t = try Token.decode(&tr)
+                if case .trailer(let trailer) = t, trailer.magic != bsmTrailerMagic {
+                    return DecodeError(offset: base + trailerStart, reason: .badTrailerMagic(trailer.magic))
+                }
+                body(t)
                 return nil
             } catch { return error }
         }

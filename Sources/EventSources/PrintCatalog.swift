@@ -11,7 +11,7 @@ public enum SystemCatalog {
     public static func load(eventFile: String = eventFile, classFile: String = classFile) -> Catalog {
         // praudit reads only audit_event; the class file matters for class masks alone.
         guard let events = readFile(eventFile) else { return .embedded }
-        return Catalog(eventTable: events, classTable: readFile(classFile) ?? [])
+        return Catalog(eventTable: events, classTable: readFile(classFile) ?? Catalog.embeddedClassTable)
     }
 
     static func readFile(_ path: String) -> [UInt8]? {

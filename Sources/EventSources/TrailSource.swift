@@ -52,9 +52,7 @@ public final class TrailSource: EventSource {
         defer { if owned { try? fd.close() } }
         var st = stat()
         let isRegular = fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-        var reader = RecordReader()
-        var tokens: [Token] = []
-        tokens.reserveCapacity(32)
+        var decoder = BSMStreamDecoder(name: name, mapper: mapper)
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
         while !stop.isStopped {
@@ -69,12 +67,10 @@ public final class TrailSource: EventSource {
                 throw SystemCallError("read", e, detail: name)
             }
             if n == 0 {
-                reader.finish()
-                drain(&reader, &tokens, receiver, stop: nil)
+                decoder.finish(into: receiver)
                 return
             }
-            reader.push(Array(chunk[0..<n]))
-            drain(&reader, &tokens, receiver, stop: stop)
+            chunk.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
         }
     }
 
@@ -94,32 +90,41 @@ public final class TrailSource: EventSource {
         }
         return false
     }
-
-    /// Delivers every complete record and damage report the reader has.
-    private func drain(_ reader: inout RecordReader, _ tokens: inout [Token], _ receiver: EventReceiver, stop: StopToken?) {
-        while let item = reader.next() {
-            switch item {
-            case .record(let record):
-                if record.kind == .file { continue }
-                do {
-                    try record.decodeTokens(into: &tokens)
-                } catch {
-                    receiver.notice(.damaged(file: name, offset: UInt64(error.offset),
-                                             reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
-                    continue
-                }
-                if let event = mapper.map(tokens) { receiver.receive(event) }
-            case .damage(let damage):
-                receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.description))
-            }
-            if let stop, stop.isStopped { return }
-        }
-    }
 }
 
-/// BSM errno → host errno number (until the shared table lands, the identity for the numbers
-/// BSM and Linux share).
-public func bsmErrnoToHost(_ bsm: UInt8) -> Int32? { Int32(bsm) }
+/// BSM errno → host errno number through libbsm's table (BSMErrno) and this host's errno names;
+/// nil when the host has no such error.
+public func bsmErrnoToHost(_ bsm: UInt8) -> Int32? { BSMErrnoMap.toHost[Int(bsm)] }
 
-/// Event number → short name from the catalog.
-public func bsmEventName(_ number: UInt16) -> String? { nil }
+/// Host errno → BSM errno for the BSM sink (the inverse table); 255 when BSM has no number for it.
+public func hostErrnoToBSM(_ host: Int32) -> UInt8 { BSMErrnoMap.toBSM[host] ?? 255 }
+
+enum BSMErrnoMap {
+    static let toHost: [Int32?] = (0..<256).map { n in
+        guard let symbol = BSMErrno.entry(UInt8(n))?.symbol else { return nil }
+        return SystemErrorText.codes["\(symbol)"]
+    }
+    static let toBSM: [Int32: UInt8] = {
+        var m: [Int32: UInt8] = [:]
+        for e in BSMErrno.table {
+            guard let symbol = e.symbol, let host = SystemErrorText.codes["\(symbol)"] else { continue }
+            if m[host] == nil { m[host] = e.bsm }
+        }
+        return m
+    }()
+}
+
+/// Event number → short name (`AUE_OPEN_R`) from the embedded OpenBSM catalog, plus filewatcher's
+/// own numbers (BSMSink). Names are built once per number.
+public func bsmEventName(_ number: UInt16) -> String? { BSMEventNames.names[Int(number)] }
+
+enum BSMEventNames {
+    static let names: [String?] = {
+        var n = [String?](repeating: nil, count: 65536)
+        let own = Catalog(eventTable: FileWatcherBSMEvent.auditEventLines, classTable: "")
+        for entries in [Catalog.embedded.events, own.events] {
+            for e in entries where n[Int(e.number)] == nil { n[Int(e.number)] = e.nameString }
+        }
+        return n
+    }()
+}

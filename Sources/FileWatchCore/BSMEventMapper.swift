@@ -49,6 +49,13 @@ public enum BSMEventClassification {
         for n: UInt16 in [47, 43148, 43167] { t[n] = BSMEventClass(.create, directory: true) }
         // mknod(2), xmknod(2), mknodat(2)
         for n: UInt16 in [9, 240, 43150] { t[n] = BSMEventClass(.create) }
+        // creat(2) (Solaris; also what BSMSink writes for a created file)
+        t[4] = BSMEventClass(.create)
+        // filewatcher's own numbers (BSMSink): read, write, attribute change, other
+        t[FileWatcherBSMEvent.read] = BSMEventClass(.read)
+        t[FileWatcherBSMEvent.write] = BSMEventClass(.write)
+        t[FileWatcherBSMEvent.attrib] = BSMEventClass(.attrib)
+        t[FileWatcherBSMEvent.other] = BSMEventClass(.other)
         // link(2), linkat(2); symlink(2), symlinkat(2)
         for n: UInt16 in [5, 43147] { t[n] = BSMEventClass(.link) }
         for n: UInt16 in [21, 43152] { t[n] = BSMEventClass(.link, symlink: true) }
@@ -143,6 +150,9 @@ public final class BSMEventMapper {
         var hasReturn = false
         var identity: Identity?
         var childPID: UInt32?
+        var directory = false
+        var closeWrite: Bool?
+        var factExe: ByteString?, factName: ByteString?, factPPID: Int32?
 
         for token in tokens {
             switch token {
@@ -154,9 +164,22 @@ public final class BSMEventMapper {
                 let b = bytes(p)
                 if paths.0 == nil { paths.0 = b } else if paths.1 == nil { paths.1 = b }
             case .text(let t):
-                if text == nil { text = bytes(t) }
+                let b = t.trimmingTrailingNULs
+                if b.starts(with: Self.factPrefix) {
+                    // Process facts written by BSMSink: "filewatcher exe=…", "name=…", "ppid=…".
+                    let rest = b.dropFirst(Self.factPrefix.count)
+                    if rest.starts(with: "exe=".utf8) { factExe = ByteString(Array(rest.dropFirst(4))) }
+                    else if rest.starts(with: "name=".utf8) { factName = ByteString(Array(rest.dropFirst(5))) }
+                    else if rest.starts(with: "ppid=".utf8) {
+                        factPPID = Int32(String(decoding: rest.dropFirst(5), as: UTF8.self))
+                    }
+                } else if text == nil {
+                    text = ByteString(b.array)
+                }
+            case .attr(let a), .attr32(let a), .attr64(let a):
+                if a.mode & 0o170000 == 0o040000 { directory = true }
             case .execArgs(let e):
-                args = e.map { ByteString($0) }
+                args = e.map { ByteString($0.array) }
             case .return32(let r), .return64(let r):
                 status = r.status
                 hasReturn = true
@@ -165,6 +188,7 @@ public final class BSMEventMapper {
             case .arg32(let a), .arg64(let a):
                 // "child PID" (fork family, posix_spawn).
                 if childPID == nil && a.text.starts(with: "child PID".utf8) { childPID = UInt32(truncatingIfNeeded: a.value) }
+                if a.text.trimmingTrailingNULs.elementsEqual("close_write".utf8) { closeWrite = a.value != 0 }
             default:
                 break
             }
@@ -177,11 +201,13 @@ public final class BSMEventMapper {
 
         var process = ProcessSubject(pid: -1)
         if let s = subject {
+            // 0xffffffff (-1) is "not set" (AU_DEFAUDID for auid; BSMSink's unknown id).
+            @inline(__always) func id(_ v: UInt32) -> UInt32? { v == 0xffff_ffff ? nil : v }
             process.pid = Int32(bitPattern: s.pid)
-            process.uid = s.ruid
-            process.euid = s.euid
-            process.auid = s.auid
-            process.gid = s.rgid
+            process.uid = id(s.ruid)
+            process.euid = id(s.euid)
+            process.auid = id(s.auid)
+            process.gid = id(s.rgid)
         }
         if let i = identity {
             let sid = i.signingID.trimmingTrailingNULs
@@ -216,21 +242,30 @@ public final class BSMEventMapper {
             process.name = ByteString(basename(image.executable.bytes))
             process.arguments = image.arguments
         }
-        if cls.kind == .exec && header.eventType == BSMEventClassification.posixSpawn {
-            // The spawned program's arguments belong to the event (its child), shown with the path.
-            if let args { process.arguments = args }
+        if let args, cls.kind != .exec || header.eventType == BSMEventClassification.posixSpawn {
+            // exec_args on a non-exec record (BSMSink writes the known command line) or posix_spawn
+            // (the spawned program's arguments, shown with the event).
+            process.arguments = args
         }
+        if let factExe {
+            process.executable = factExe
+            process.name = ByteString(basename(factExe.bytes))
+        }
+        if let factName { process.name = factName }
+        if let factPPID { process.ppid = factPPID }
         if cls.kind == .exit, let pid { forget(pid: pid) }
 
         return Event(time: time, kind: cls.kind, result: result, process: process, path: path,
-                     destinationPath: dest, isDirectory: cls.isDirectory, openFlags: cls.openFlags,
-                     source: source,
+                     destinationPath: dest, isDirectory: cls.isDirectory || directory, openFlags: cls.openFlags,
+                     closeAfterWrite: cls.kind == .close ? closeWrite : nil, source: source,
                      detail: .bsm(event: header.eventType, name: eventName(header.eventType),
                                   modifier: header.eventModifier))
     }
 
+    static let factPrefix = Array("filewatcher ".utf8)
+
     /// A string token's bytes without the trailing NUL.
     private func bytes(_ b: BSMBytes) -> ByteString {
-        ByteString(b.trimmingTrailingNULs)
+        ByteString(b.trimmingTrailingNULs.array)
     }
 }

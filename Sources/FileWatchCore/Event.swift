@@ -17,6 +17,8 @@ public struct ByteString: Hashable, Sendable, Comparable, ExpressibleByStringLit
     public var utf8String: String? { String(validating: bytes, as: UTF8.self) }
 
     public static func < (a: ByteString, b: ByteString) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Hashes the bytes in one block (the synthesized version feeds the hasher byte by byte).
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// What happened to the file. BSM and fanotify events both map onto these.
@@ -110,6 +112,8 @@ public struct Event: Hashable, Sendable {
     public var closeAfterWrite: Bool?
     public var source: SourceKind
     public var detail: SourceDetail
+    /// Alerts this event raised (filled in by the detection stage; sinks show them with the event). Usually empty.
+    public var alerts: [Alert] = []
 
     public init(time: Int64, kind: EventKind, result: EventResult = .success, process: ProcessSubject,
                 path: ByteString? = nil, destinationPath: ByteString? = nil, isDirectory: Bool = false,

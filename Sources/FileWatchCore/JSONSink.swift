@@ -90,7 +90,9 @@ public final class JSONSink: EventSink {
             o.append(",\"fanotify_mask\":")
             o.appendDecimal(mask)
         }
+        if !event.alerts.isEmpty { o.appendAlertMembers(event.alerts) }
         o.append("}\n")
+        if !event.alerts.isEmpty { try o.flush() }
         try o.endOfEvent(time: event.time)
     }
 

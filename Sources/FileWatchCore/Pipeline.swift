@@ -37,6 +37,13 @@ public protocol EventSource: AnyObject {
 public protocol EventSink: AnyObject {
     func write(_ event: Event) throws
     func flush() throws
+    /// End of output: write any closing bytes (e.g. a trail's final `file` token) and flush.
+    /// Default: `flush()`.
+    func finish() throws
+}
+
+extension EventSink {
+    public func finish() throws { try flush() }
 }
 
 extension EventReceiver {

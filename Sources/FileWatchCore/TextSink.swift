@@ -134,6 +134,10 @@ public final class TextSink: EventSink {
             if color { o.append("\u{1B}[0m") }
         }
         o.append(UInt8(ascii: "\n"))
+        if !event.alerts.isEmpty {
+            o.appendAlertLines(event.alerts, color: color)
+            try o.flush()
+        }
         try o.endOfEvent(time: event.time)
     }
 

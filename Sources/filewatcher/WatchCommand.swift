@@ -64,7 +64,7 @@ struct WatchCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-        valueName: "KIND,..."))
+        valueName: "KINDS"))
     var event: [String] = []
 
     @Flag(name: .long, help: "Show only failed operations.")
@@ -82,14 +82,16 @@ struct WatchCommand: ParsableCommand {
     var excludePath: [String] = []
 
     // Output.
-    @Option(name: .long, help: "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).", valueName: "text|json|bsm"))
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(
         "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).", valueName: "FILE"))
     var output: String?
 
-    @Option(name: .long, help: "Colour text output: auto (terminal and no NO_COLOR), always or never.")
+    @Option(name: .long, help: ArgumentHelp(
+        "Colour text output: auto (a terminal and NO_COLOR unset), always or never.", valueName: "auto|always|never"))
     var color: ColorMode = .auto
 
     @Flag(name: .long, help: "Do not print the summary to standard error at the end.")
@@ -100,17 +102,50 @@ struct WatchCommand: ParsableCommand {
         "Replay the OpenBSM audit trail FILE (- for standard input) instead of watching live.", valueName: "FILE"))
     var read: String?
 
+    @OptionGroup(title: "Source")
+    var sources: SourceOptions
+
     @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
     var seconds: Double?
 
     @Option(name: .long, help: ArgumentHelp("Stop after N shown events.", valueName: "N"))
     var count: UInt64?
 
+    // Live source tuning (Linux fanotify).
+    @Option(name: .long, help: ArgumentHelp(
+        "Live queue: unlimited (default, the kernel never drops events) or bounded (the kernel's fs.fanotify.max_queued_events; overflows are reported).",
+        valueName: "unlimited|bounded"))
+    var queue: String = "unlimited"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Linux fanotify layout: fid (default: one group reporting directory handle + name, paths from a cache), split (handles for create/delete/rename, descriptors for open/read/write/close) or fd (descriptors only; no create/delete/rename).",
+        valueName: "fid|split|fd"))
+    var fanotifyLayout: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (larger batches, less CPU; 0 = read at once).",
+        valueName: "MS"))
+    var batchDelay: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
+    var readBuffer: Int?
+
+    // Detection (DetectionOptions.swift).
+    @OptionGroup(title: "Detection")
+    var detection: DetectionOptions
+
     mutating func validate() throws {
         if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
         if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
+        if queue != "unlimited" && queue != "bounded" { throw ValidationError("--queue must be unlimited or bounded.") }
+        if let fanotifyLayout, !["fid", "split", "fd"].contains(fanotifyLayout) {
+            throw ValidationError("--fanotify-layout must be fid, split or fd.")
+        }
+        if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
+        if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
         _ = try parseKinds()
+        try sources.validate(read: read)
         for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
         if format == .bsm && output == nil && standardOutputIsTerminal() {
             throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
@@ -164,19 +199,37 @@ struct WatchCommand: ParsableCommand {
 
     /// The source: a trail replay, or the live source of this platform.
     func makeSource(logger: Logger) throws -> EventSource {
-        if let read {
-            logger.debug("source: trail", metadata: ["path": "\(read)"])
-            return TrailSource(path: read)
+        let kinds = try parseKinds() ?? (all ? Set(EventKind.allCases) : EventKind.basic)
+        if let source = try sources.makeBSMSource(read: read, kinds: kinds, catalog: SystemCatalog.load(),
+                                                  report: { logger.debug("\($0)") }) {
+            logger.debug("source: \(source.kind)", metadata: ["path": "\(read ?? sources.auditpipe ?? "-")"])
+            return source
         }
         return try makeLiveSource(logger: logger)
     }
 
     func makeLiveSource(logger: Logger) throws -> EventSource {
-        throw RuntimeError("live monitoring is not built yet in this version; replay a trail with --read FILE.")
+        var live = LiveSourceOptions()
+        live.layout = fanotifyLayout
+        live.unlimitedQueue = queue != "bounded"
+        live.readBufferSize = readBuffer
+        live.batchDelayMicroseconds = batchDelay.map { Int($0 * 1000) }
+        // Ask the kernel only for what can be shown.
+        // (Detection needs every kind, whatever is shown.)
+        if let kinds = try parseKinds(), !detection.isActive { live.kinds = kinds }
+        live.ignoredPaths = [output, debug].compactMap { $0 }.filter { $0 != "-" }
+        logger.debug("source: live", metadata: ["layout": "\(fanotifyLayout ?? "default")", "queue": "\(queue)"])
+        do {
+            return try LiveSource.make(live)
+        } catch {
+            throw RuntimeError("\(error)")
+        }
     }
 
     /// Processing stages between source and filters (detection plugs in here).
-    func makeStages(logger: Logger) throws -> [EventStage] { [] }
+    func makeStages(logger: Logger, rules: RuleSet?, source: EventSource) throws -> [EventStage] {
+        try detection.makeStage(rules: rules, source: source, filters: try filterOptions()).map { [$0] } ?? []
+    }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
         let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
@@ -187,11 +240,13 @@ struct WatchCommand: ParsableCommand {
         case .json:
             return JSONSink(output: buffer)
         case .bsm:
-            throw RuntimeError("--format bsm is not built yet in this version.")
+            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
+                           bsmErrno: hostErrnoToBSM)
         }
     }
 
     func run() throws {
+        let rules = try detection.loadRules()  // a bad rules file stops here, before any output is opened
         let logger = try bootstrapLogging()
         let options = try filterOptions()
         logger.debug("filters", metadata: ["options": "\(options)"])
@@ -201,7 +256,7 @@ struct WatchCommand: ParsableCommand {
         let interactive = writer.isTerminal
         let sink = try makeSink(writer: writer, interactive: interactive)
         let source = try makeSource(logger: logger)
-        let stages = try makeStages(logger: logger)
+        let stages = try makeStages(logger: logger, rules: rules, source: source)
 
         let stop = StopToken()
         let signals = SignalStopper(stop: stop)

@@ -120,3 +120,26 @@ import Testing
         #expect(throws: DecodeError(offset: 2, reason: .badDataUnit(9))) { try Token.decode(d) }
     }
 }
+
+@Suite struct ForEachTokenTests {
+    @Test func forEachTokenMatchesTokensAndReportsErrors() throws {
+        let b = RecordBuilder(kind: .header64Ex, event: 5, seconds: 9, address: Fixtures.v6, tokens: Fixtures.bodyTokens)
+        let r = Record(kind: .record, offset: 10, bytes: BSMBytes(b.bytes))
+        var seen: [Token] = []
+        try r.forEachToken { seen.append($0) }
+        #expect(seen == b.expectedTokens)
+
+        var bad = b.bytes
+        bad[bad.count - 6] = 0  // trailer magic
+        var n = 0
+        #expect(throws: DecodeError(offset: 10 + bad.count - 7, reason: .badTrailerMagic(0x0005))) {
+            try Record(kind: .record, offset: 10, bytes: BSMBytes(bad)).forEachToken { _ in n += 1 }
+        }
+        #expect(n == b.tokens.count + 1)  // header and body were seen, not the trailer
+
+        let file = Token.file(FileToken(seconds: 1, milliseconds: 2, name: "x\0"))
+        var got: [Token] = []
+        try Record(kind: .file, offset: 0, bytes: BSMBytes(file.encoded)).forEachToken { got.append($0) }
+        #expect(got == [file])
+    }
+}

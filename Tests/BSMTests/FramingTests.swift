@@ -127,6 +127,47 @@ func frame(_ bytes: [UInt8]) -> (records: [Record], damage: [Damage]) {
         }
     }
 
+    /// A live stream must not stall behind a damaged byte count: once a complete valid record is
+    /// buffered inside the bytes the count claims, the damage is reported and reading goes on.
+    @Test func liveStreamDoesNotStallBehindAWrongByteCount() {
+        var t = Trail(records: 6)
+        let at = t.recordOffsets[2]
+        let bad = UInt32(t.recordBytes[2].count + 100_000)
+        t.bytes[at + 1] = UInt8(bad >> 24); t.bytes[at + 2] = UInt8((bad >> 16) & 0xff)
+        t.bytes[at + 3] = UInt8((bad >> 8) & 0xff); t.bytes[at + 4] = UInt8(bad & 0xff)
+        var r = RecordReader()
+        var got: [RecordReader.Item] = []
+        // Push record by record, never finishing: like an auditpipe on a quiet system.
+        for (k, off) in t.recordOffsets.enumerated() {
+            r.push(Array(t.bytes[off..<(off + t.recordBytes[k].count)]))
+            while let it = r.next() { got.append(it) }
+        }
+        let records = got.compactMap { if case .record(let x) = $0 { return x.offset } else { return nil } }
+        let damage = got.compactMap { if case .damage(let d) = $0 { return d } else { return nil } }
+        #expect(records == t.recordOffsets.filter { $0 != at })
+        #expect(damage.count == 1)
+        #expect(damage.first?.offset == at)
+        #expect(damage.first?.error.reason == .overlapsNextRecord(nextOffset: t.recordOffsets[3]))
+        #expect(damage.first?.skipped == t.recordBytes[2].count)
+    }
+
+    /// Garbage that looks like the start of a long record must not stall resynchronization either.
+    @Test func resyncDoesNotStallOnAPendingCandidate() {
+        let t = Trail(records: 4)
+        let junk: [UInt8] = [0xff, 0x14, 0x00, 0x01, 0x00, 0x00]  // damage, then a "header" claiming 64 KiB
+        var r = RecordReader()
+        var got: [RecordReader.Item] = []
+        r.push(Array(t.bytes[0..<t.recordOffsets[2]]) + junk)
+        while let it = r.next() { got.append(it) }
+        for k in 2..<t.recordOffsets.count {
+            r.push(t.recordBytes[k])
+            while let it = r.next() { got.append(it) }
+        }
+        let records = got.compactMap { if case .record(let x) = $0 { return x.offset } else { return nil } }
+        #expect(records.count == t.recordOffsets.count)
+        #expect(got.filter { if case .damage = $0 { return true } else { return false } }.count == 1)
+    }
+
     /// Random damage never crashes or hangs, and every delivered record decodes or reports an error.
     @Test func randomDamageNeverCrashes() {
         var rng = SplitMix(seed: 42)
@@ -196,6 +237,53 @@ struct SplitMix {
                     #expect(re == r.bytes.array, "\(name) re-encodes differently")
                 }
             }
+        }
+    }
+}
+
+@Suite struct RobustnessTests {
+    /// Random bytes biased towards token ids and small lengths: decoding and framing never trap,
+    /// and framing accounts for every byte.
+    @Test func randomBytesNeverTrap() throws {
+        var rng = SplitMix(seed: 7)
+        let ids: [UInt8] = Fixtures.allTokens.map { $0.1.id.rawValue } + [0x13, 0x00, 0xff, 0x99]
+        var tokens: [Token] = []
+        for round in 0..<2000 {
+            var b: [UInt8] = []
+            let n = Int(rng.next() % 300)
+            for _ in 0..<n {
+                switch rng.next() % 4 {
+                case 0: b.append(ids[Int(rng.next() % UInt64(ids.count))])
+                case 1: b.append(UInt8(rng.next() % 8))
+                default: b.append(UInt8(truncatingIfNeeded: rng.next()))
+                }
+            }
+            // Embed a valid record sometimes, so framing sees real records amid garbage.
+            if round % 3 == 0 { b.insert(contentsOf: Fixtures.fileRecord(round), at: Int(rng.next() % UInt64(b.count + 1))) }
+            _ = try? Token.decodeAll(b)
+            var pos = 0
+            while pos < b.count {
+                guard let (_, next) = try? Token.decode(b, at: pos) else { break }
+                #expect(next > pos && next <= b.count)
+                pos = next
+            }
+            _ = try? Record(kind: .record, offset: 0, bytes: BSMBytes(b)).decodeTokens(into: &tokens)
+            var it = Record(kind: .record, offset: 0, bytes: BSMBytes(b)).makeTokenIterator()
+            var steps = 0
+            while let t = try? it.next(), t != nil, steps < 10_000 { steps += 1 }
+            var covered = 0
+            for item in RecordReader.items(in: b) {
+                switch item {
+                case .record(let r):
+                    #expect(r.offset == covered)
+                    covered += r.count
+                    _ = try? r.decodeTokens(into: &tokens)
+                case .damage(let d):
+                    #expect(d.offset == covered)
+                    covered += d.skipped
+                }
+            }
+            #expect(covered == b.count)
         }
     }
 }

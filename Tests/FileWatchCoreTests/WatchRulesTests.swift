@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FileWatchCore
 
@@ -117,5 +118,45 @@ import Testing
     @Test func emptyRulesListIsValid() throws {
         #expect(try RuleSet.parse(yaml: "rules:\n", file: "r").rules.isEmpty)
         #expect(try RuleSet.parse(yaml: "rules: []\n", file: "r").rules.isEmpty)
+    }
+}
+
+@Suite struct CommandSplitTests {
+    @Test func splitsLikeAShellWithoutOne() throws {
+        #expect(try splitCommandLine("notify-send 'File alert'") == ["notify-send", "File alert"])
+        #expect(try splitCommandLine("  a   b\tc\n") == ["a", "b", "c"])
+        #expect(try splitCommandLine(#"logger -t "file watch" x\ y"#) == ["logger", "-t", "file watch", "x y"])
+        #expect(try splitCommandLine(#"echo "a\"b\\c\d""#) == ["echo", #"a"b\c\d"#])
+        #expect(try splitCommandLine("a ''") == ["a", ""])
+        // No expansion of any kind: these are just bytes for the program.
+        #expect(try splitCommandLine("cmd $HOME *.txt ; rm -rf / | x") == ["cmd", "$HOME", "*.txt", ";", "rm", "-rf", "/", "|", "x"])
+        #expect(try splitCommandLine("a'b'\"c\"d") == ["abcd"])
+    }
+
+    @Test func rejectsBadCommands() {
+        #expect(throws: CommandSplitError.empty) { try splitCommandLine("   ") }
+        #expect(throws: CommandSplitError.empty) { try splitCommandLine("''") }
+        #expect(throws: CommandSplitError.unterminatedQuote("'", offset: 5)) { try splitCommandLine("echo 'abc") }
+        #expect(throws: CommandSplitError.unterminatedQuote("\"", offset: 2)) { try splitCommandLine("a \"b") }
+        #expect(throws: CommandSplitError.trailingBackslash) { try splitCommandLine("a \\") }
+    }
+}
+
+@Suite struct ExampleRulesTests {
+    @Test func exampleRulesFileParsesAndWorks() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("examples/rules.yaml"), encoding: .utf8)
+        let set = try RuleSet.parse(yaml: text, file: "examples/rules.yaml")
+        #expect(set.rules.count == 5)
+        func ev(_ kind: EventKind, _ path: String, _ name: String, _ exe: String) -> Event {
+            Event(time: 0, kind: kind, process: ProcessSubject(pid: 5, name: ByteString(name), executable: ByteString(exe)),
+                  path: ByteString(path), source: .fanotify)
+        }
+        #expect(set.evaluate(ev(.read, "/home/ann/.ssh/id_ed25519", "python3", "/usr/bin/python3.11")).map(\.origin.name) == ["ssh-private-keys"])
+        #expect(set.evaluate(ev(.read, "/home/ann/.ssh/id_ed25519", "ssh", "/usr/bin/ssh")).isEmpty)
+        #expect(set.evaluate(ev(.open, "/etc/shadow", "cat", "/usr/bin/cat")).first?.severity == .critical)
+        #expect(set.evaluate(ev(.open, "/etc/shadow", "unix_chkpwd", "/usr/sbin/unix_chkpwd")).isEmpty)
+        #expect(set.evaluate(ev(.read, "/srv/tls/site.key", "curl", "/usr/bin/curl")).map(\.origin.name) == ["private-key-files"])
+        #expect(set.evaluate(ev(.write, "/home/ann/.config/google-chrome/Default/Login Data", "evil", "/tmp/evil")).count == 1)
     }
 }

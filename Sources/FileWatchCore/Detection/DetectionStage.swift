@@ -6,16 +6,35 @@
 /// Must not block the pipeline for long.
 public protocol AlertResponder: AnyObject {
     func respond(to alert: inout Alert)
+    /// End of the run: finish pending work (e.g. wait briefly for running commands). Has a default.
+    func finish()
+    /// A line for the summary, if any. Has a default.
+    var summaryLine: String? { get }
 }
 
-public final class DetectionStage {
+extension AlertResponder {
+    public func finish() {}
+    public var summaryLine: String? { nil }
+}
+
+/// A source that can read the content of the file an event names better than by opening its path afterwards
+/// (the fanotify source: through the event's own descriptor). The detection stage uses its reader.
+public protocol ContentProvidingSource: EventSource {
+    var contentReader: ContentReader { get }
+}
+
+public final class DetectionStage: EventStage {
     public let rules: RuleSet?
     public let ransomware: RansomwareDetector?
     private let responders: [AlertResponder]
+    /// Only events this filter matches are inspected (nil: every event). The CLI passes the user's path and
+    /// process filters, so `--under /srv --stop-offenders` guards /srv and `--exclude-process make` trusts make.
+    public let scope: EventFilter?
     public private(set) var counts = AlertCounts()
 
-    public init(rules: RuleSet?, ransomware: RansomwareDetector?, responders: [AlertResponder] = []) {
-        self.rules = rules; self.ransomware = ransomware; self.responders = responders
+    public init(rules: RuleSet?, ransomware: RansomwareDetector?, responders: [AlertResponder] = [],
+                scope: EventFilter? = nil) {
+        self.rules = rules; self.ransomware = ransomware; self.responders = responders; self.scope = scope
     }
 
     /// Whether this stage can raise anything at all.
@@ -23,6 +42,7 @@ public final class DetectionStage {
 
     /// The alerts `event` raises (usually none), after the responders acted on them.
     public func inspect(_ event: Event) -> [Alert] {
+        if let scope, !scope.matches(event) { return [] }
         var alerts: [Alert] = []
         if let rules, !rules.rules.isEmpty { alerts = rules.evaluate(event) }
         if let ransomware, let a = ransomware.inspect(event) { alerts.append(a) }
@@ -35,6 +55,18 @@ public final class DetectionStage {
         return alerts
     }
 
+    /// EventStage: attach the alerts to the event; an alerting event is shown even when the filters would hide it.
+    public func process(_ event: inout Event) -> Bool {
+        let alerts = inspect(event)
+        guard !alerts.isEmpty else { return false }
+        event.alerts = alerts
+        return true
+    }
+
+    public func finish() {
+        for r in responders { r.finish() }
+    }
+
     /// Lines for the end-of-run summary (alert counts, content statistics).
     public var summaryLines: [String] {
         var lines = counts.summaryLines
@@ -43,6 +75,7 @@ public final class DetectionStage {
             if r.contentUnavailable > 0 { l += ", \(r.contentUnavailable) unreadable" }
             lines.append(l)
         }
+        lines.append(contentsOf: responders.compactMap(\.summaryLine))
         return lines
     }
 }

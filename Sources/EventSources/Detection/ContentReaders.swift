@@ -1,0 +1,163 @@
+// Reading the first bytes of a written file for the ransomware heuristic.
+//   - Live fanotify: through the event's own descriptor (the file as it was at close, even if it is deleted or
+//     renamed right after) — the source lends the descriptor while it delivers the event.
+//   - Trails and the auditpipe: the path is opened after the close (O_NOFOLLOW, non-blocking, regular files only).
+
+import FileWatchCore
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The syscall layers for content reads: raw call (EINTR retried here, once) → Result<_, Errno>.
+enum ContentIO {
+    /// pread(2), EINTR retried.
+    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int64) -> Result<Int, Errno> {
+        while true {
+            let n = systemPread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return .success(n) }
+            let e = Errno(rawValue: errno)
+            if e == .interrupted { continue }
+            return .failure(e)
+        }
+    }
+
+    /// fstat(2): is `fd` a regular file? (EINTR retried.)
+    static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
+        var st = stat()
+        while true {
+            if fstat(fd, &st) == 0 { return .success((st.st_mode & S_IFMT) == S_IFREG) }
+            let e = Errno(rawValue: errno)
+            if e == .interrupted { continue }
+            return .failure(e)
+        }
+    }
+
+    /// open(2) for reading a file's content without side effects: never follows a final symlink, never blocks on
+    /// a FIFO, never becomes a controlling terminal, does not survive exec, and (Linux) leaves atime alone when
+    /// allowed. EINTR retried.
+    static func openForContent(_ path: ByteString) -> Result<Int32, Errno> {
+        var flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
+        #if os(Linux)
+        flags |= linuxNoAtime
+        #endif
+        let cpath = path.bytes.map { CChar(bitPattern: $0) } + [0]
+        while true {
+            let fd = cpath.withUnsafeBufferPointer { open($0.baseAddress!, flags) }
+            if fd >= 0 { return .success(fd) }
+            let e = Errno(rawValue: errno)
+            if e == .interrupted { continue }
+            #if os(Linux)
+            // linuxNoAtime needs ownership or CAP_FOWNER.
+            if e == .notPermitted, flags & linuxNoAtime != 0 { flags &= ~linuxNoAtime; continue }
+            #endif
+            return .failure(e)
+        }
+    }
+
+    /// Fills `buffer` from offset 0 of a regular file (short only at end of file).
+    static func readPrefix(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, SystemCallError> {
+        switch isRegularFile(fd) {
+        case .failure(let e): return .failure(SystemCallError("fstat", e))
+        case .success(false): return .failure(SystemCallError("fstat", .invalidArgument, detail: "not a regular file"))
+        case .success(true): break
+        }
+        var total = 0
+        while total < buffer.count {
+            switch pread(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), offset: Int64(total)) {
+            case .failure(let e): return .failure(SystemCallError("pread", e))
+            case .success(0): return .success(total)
+            case .success(let n): total += n
+            }
+        }
+        return .success(total)
+    }
+}
+
+#if os(Linux)
+/// O_NOATIME (needs _GNU_SOURCE in C, so not imported): 0o1000000 on every Linux architecture Swift supports.
+private let linuxNoAtime: Int32 = 0o1000000
+#endif
+
+#if canImport(Glibc) || canImport(Musl)
+private let systemPread = Glibc.pread
+#else
+private let systemPread = Darwin.pread
+#endif
+
+/// Opens the event's path after the close and reads its beginning (trail replay/follow, auditpipe; also the
+/// fallback for live sources that cannot lend a descriptor). Races a fast delete/rename: then the content is
+/// simply unavailable (counted, never fatal).
+public final class PathContentReader: ContentReader {
+    public init() {}
+
+    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable> {
+        guard let path = event.path, !path.isEmpty, !path.bytes.contains(0) else {
+            return .failure(ContentUnavailable("no path"))
+        }
+        let fd: Int32
+        switch ContentIO.openForContent(path) {
+        case .success(let d): fd = d
+        case .failure(let e): return .failure(ContentUnavailable("open: \(e)"))
+        }
+        defer { close(fd) }
+        return ContentIO.readPrefix(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
+    }
+}
+
+/// Reads through a descriptor the live source lends for the event being delivered (fanotify's event fd, or one
+/// from `open_by_handle_at` in FID mode), falling back to opening the path.
+///
+/// Two ways to lend:
+///   - `reader.lending(fd) { receiver.receive(event) }` around one delivery;
+///   - `reader.lend(fd, for: event)` just before `receiver.receive(event)` (fanotify's `contentInspector` hook);
+///     the descriptor is then used only for that very event, and forgotten at the next lend.
+/// The detection stage runs synchronously inside `receive`, so a lent descriptor is valid whenever `readPrefix`
+/// runs for its event. The reader never closes a lent descriptor and never moves its file offset (pread).
+public final class LentDescriptorContentReader: ContentReader {
+    private var lentFD: Int32 = -1
+    private var lentFor: Event?
+    private let fallback: ContentReader?
+    /// Reads made through a lent descriptor / through the fallback (for tests and the debug log).
+    public private(set) var lentReads = 0
+    public private(set) var fallbackReads = 0
+
+    /// - Parameter fallback: used when no descriptor is lent (nil: content unavailable then).
+    public init(fallback: ContentReader? = PathContentReader()) { self.fallback = fallback }
+
+    /// Lends `fd` for the duration of `body` (one event's delivery).
+    public func lending<R>(_ fd: Int32, _ body: () throws -> R) rethrows -> R {
+        let previous = (lentFD, lentFor)
+        lentFD = fd
+        lentFor = nil
+        defer { (lentFD, lentFor) = previous }
+        return try body()
+    }
+
+    /// Lends `fd` for `event` only (until the next lend).
+    public func lend(_ fd: Int32, for event: Event) {
+        lentFD = fd
+        lentFor = event
+    }
+
+    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable> {
+        if lentFD >= 0, lentFor.map({ Self.sameEvent($0, event) }) ?? true {
+            lentReads += 1
+            let fd = lentFD
+            if lentFor != nil { lentFD = -1; lentFor = nil }  // one use: the source closes it after delivery
+            return ContentIO.readPrefix(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
+        }
+        guard let fallback else { return .failure(ContentUnavailable("no descriptor for this event")) }
+        fallbackReads += 1
+        return fallback.readPrefix(of: event, into: buffer)
+    }
+
+    /// The pipeline may enrich an event (user names) between the source and the detection stage: compare identity.
+    static func sameEvent(_ a: Event, _ b: Event) -> Bool {
+        a.time == b.time && a.kind == b.kind && a.process.pid == b.process.pid && a.path == b.path
+    }
+}

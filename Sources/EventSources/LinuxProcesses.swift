@@ -1,0 +1,283 @@
+#if os(Linux)
+import Glibc
+import FileWatchCore
+
+/// What `/proc/PID` says about a process at one moment.
+struct ProcSnapshot {
+    var name: [UInt8]
+    var ppid: Int32?
+    /// Field 22 of /proc/PID/stat: start time in clock ticks since boot.
+    var startTicks: UInt64
+    var uid: UInt32?
+    var euid: UInt32?
+    var gid: UInt32?
+    var executable: [UInt8]?
+
+    /// Reads /proc/PID/stat, status and exe. nil when the process is gone (and reaped).
+    static func read(pid: Int32) -> ProcSnapshot? {
+        withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 8) { buffer -> ProcSnapshot? in
+            // /proc/PID/stat: "pid (comm) state ppid pgrp ... starttime(22) ..."; comm may hold ") ".
+            guard let n = withProcPIDPath(pid, "stat", { readSmallFile($0, into: buffer) }), n > 0 else { return nil }
+            let stat = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            guard let open = stat.firstIndex(of: 0x28), let close = stat.lastIndex(of: 0x29), open < close else { return nil }
+            let name = Array(stat[(open + 1)..<close])
+            var field = 3
+            var i = close + 2
+            var ppid: Int32?
+            var start: UInt64 = 0
+            while i < n && field <= 22 {
+                var j = i
+                while j < n && stat[j] != 0x20 { j += 1 }
+                if field == 4 { ppid = Int32(parseDecimal(stat, i, j)) }
+                if field == 22 { start = parseDecimal(stat, i, j) }
+                field += 1
+                i = j + 1
+            }
+            var snapshot = ProcSnapshot(name: name, ppid: ppid, startTicks: start)
+            // /proc/PID/status: "Uid:\treal\teffective\tsaved\tfs", "Gid:\t...".
+            if let m = withProcPIDPath(pid, "status", { readSmallFile($0, into: buffer) }), m > 0 {
+                let status = UnsafeRawBufferPointer(rebasing: buffer[0..<m])
+                var lineStart = 0
+                while lineStart < m {
+                    var lineEnd = lineStart
+                    while lineEnd < m && status[lineEnd] != 0x0A { lineEnd += 1 }
+                    if lineEnd - lineStart > 4 && status[lineStart + 3] == 0x3A {  // "Xxx:"
+                        let tag = (status[lineStart], status[lineStart + 1], status[lineStart + 2])
+                        if tag == (0x55, 0x69, 0x64) || tag == (0x47, 0x69, 0x64) {  // Uid / Gid
+                            let ids = numbers(status, lineStart + 4, lineEnd, max: 2)
+                            if tag.0 == 0x55 {
+                                snapshot.uid = ids.first.map(UInt32.init); snapshot.euid = ids.dropFirst().first.map(UInt32.init)
+                            } else {
+                                snapshot.gid = ids.first.map(UInt32.init)
+                            }
+                        }
+                    }
+                    lineStart = lineEnd + 1
+                }
+            }
+            snapshot.executable = withProcPIDPath(pid, "exe", { readLinkBytes($0) })
+            return snapshot
+        }
+    }
+
+    private static func parseDecimal(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> UInt64 {
+        var v: UInt64 = 0
+        var k = from
+        while k < to, b[k] >= 0x30, b[k] <= 0x39 { v = v &* 10 &+ UInt64(b[k] - 0x30); k += 1 }
+        return v
+    }
+
+    private static func numbers(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int, max: Int) -> [UInt64] {
+        var out: [UInt64] = []
+        var k = from
+        while k < to && out.count < max {
+            while k < to && (b[k] < 0x30 || b[k] > 0x39) { k += 1 }
+            if k >= to { break }
+            var v: UInt64 = 0
+            while k < to, b[k] >= 0x30, b[k] <= 0x39 { v = v &* 10 &+ UInt64(b[k] - 0x30); k += 1 }
+            out.append(v)
+        }
+        return out
+    }
+}
+
+/// uid → user name through the C library (passwd files, NSS), cached; nil when there is none.
+final class UserNames {
+    private var cache: [UInt32: String?] = [:]
+
+    func name(of uid: UInt32) -> String? {
+        if let cached = cache[uid] { return cached }
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        let name: String? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+            guard getpwuid_r(uid_t(uid), &pwd, buffer.baseAddress!, buffer.count, &result) == 0,
+                  result != nil, let cName = pwd.pw_name else { return nil }
+            return String(cString: cName)
+        }
+        cache[uid] = .some(name)
+        return name
+    }
+}
+
+/// Who did it, at event time: a pid → process cache fed from /proc.
+///
+/// - First sight of a pid: /proc/PID is read at once (so short-lived processes are still named),
+///   and a pidfd is opened on it. The pidfd pins the process's identity: when it becomes readable
+///   (registered in the source's epoll set), the process has exited; its entry is dropped only after
+///   the fanotify queue has been drained past that moment, so its last events keep their name and
+///   a later process that reuses the pid is read afresh.
+/// - A process first seen with a start time after the read that delivered its event is a reused pid:
+///   the event gets only its pid, never someone else's name.
+/// - An exec event marks the entry stale: the next event re-reads /proc (new exe, comm, uids).
+final class ProcessTable {
+    private struct Entry {
+        var subject: ProcessSubject
+        var pidfd: Int32
+        var stale: Bool
+        /// The first file exec'd since the last refresh: the program (later ones are interpreters).
+        var execPath: [UInt8]?
+        /// The executable before the exec, and how often /proc was read since: a read in the middle of
+        /// execve(2) still shows the old image, so the entry stays stale until the image has changed.
+        var executableBeforeExec: ByteString?
+        var refreshes = 0
+    }
+
+    /// epoll user-data tag that marks a pidfd (the low 32 bits hold the pid).
+    static let pidfdTag: UInt64 = 1 << 40
+
+    private var entries: [Int32: Entry] = [:]
+    private var exitedPending: [Int32] = []
+    private let users = UserNames()
+    private let epollFD: Int32
+    private let clockTicks: UInt64
+    private var pidfdsWork = true
+    /// Boot-time clock ticks at the current read: processes started later cannot have caused its events.
+    var readBootTicks: UInt64 = 0
+    private(set) var reusedPIDs = 0
+    let capacity: Int
+
+    init(epollFD: Int32, capacity: Int = 16384) {
+        self.epollFD = epollFD
+        self.capacity = capacity
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        clockTicks = ticks > 0 ? UInt64(ticks) : 100
+    }
+
+    deinit {
+        for entry in entries.values where entry.pidfd >= 0 { _ = Sys.close(entry.pidfd) }
+    }
+
+    /// Marks the start of processing one read.
+    func beginRead() {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        readBootTicks = UInt64(ts.tv_sec) * clockTicks + UInt64(ts.tv_nsec) * clockTicks / 1_000_000_000
+    }
+
+    func subject(pid: Int32, forExec: Bool = false) -> ProcessSubject {
+        if let entry = entries[pid] {
+            if !entry.stale || forExec { return entry.subject }
+            return refresh(pid: pid)
+        }
+        return firstSight(pid: pid)
+    }
+
+    /// An exec event from `pid` of `path`: the next event of the pid re-reads /proc.
+    func noteExec(pid: Int32, path: [UInt8]?) {
+        guard entries[pid] != nil else { return }
+        // The ELF interpreter (ld-linux*.so*) is opened for exec during every dynamic exec: not a program.
+        if let path, Self.isDynamicLoader(path) { return }
+        if !entries[pid]!.stale {
+            entries[pid]!.execPath = path
+            entries[pid]!.executableBeforeExec = entries[pid]!.subject.executable
+            entries[pid]!.refreshes = 0
+        }
+        entries[pid]!.stale = true
+    }
+
+    /// The pidfd of `pid` became readable: the process exited.
+    func noteExited(pid: Int32) { exitedPending.append(pid) }
+
+    /// Called after the fanotify queue was drained: forget processes whose exit was seen before it.
+    func dropExited() {
+        guard !exitedPending.isEmpty else { return }
+        for pid in exitedPending {
+            if let entry = entries.removeValue(forKey: pid), entry.pidfd >= 0 { _ = Sys.close(entry.pidfd) }
+        }
+        exitedPending.removeAll(keepingCapacity: true)
+    }
+
+    var count: Int { entries.count }
+
+    private func firstSight(pid: Int32) -> ProcessSubject {
+        if entries.count >= capacity { evictUntracked() }
+        var pidfd: Int32 = -1
+        if pidfdsWork {
+            switch Sys.pidfdOpen(pid) {
+            case .success(let fd): pidfd = fd
+            case .failure(.noFunction), .failure(.notSupported): pidfdsWork = false
+            case .failure: break
+            }
+        }
+        guard let snapshot = ProcSnapshot.read(pid: pid) else {
+            // Gone already: only the pid is known. Remember that for the rest of this read.
+            if pidfd >= 0 { _ = Sys.close(pidfd) }
+            let subject = ProcessSubject(pid: pid)
+            entries[pid] = Entry(subject: subject, pidfd: -1, stale: false)
+            exitedPending.append(pid)
+            return subject
+        }
+        if snapshot.startTicks > readBootTicks + 1 {
+            // Started after the read that delivered this event: someone else has this pid now.
+            reusedPIDs += 1
+            if pidfd >= 0 { _ = Sys.close(pidfd) }
+            let subject = ProcessSubject(pid: pid)
+            entries[pid] = Entry(subject: subject, pidfd: -1, stale: false)
+            exitedPending.append(pid)
+            return subject
+        }
+        let subject = makeSubject(pid: pid, snapshot)
+        if pidfd >= 0 {
+            if case .failure = Sys.epollAdd(epollFD, pidfd, data: Self.pidfdTag | UInt64(UInt32(bitPattern: pid))) {
+                _ = Sys.close(pidfd); pidfd = -1
+            }
+        }
+        entries[pid] = Entry(subject: subject, pidfd: pidfd, stale: false)
+        if pidfd < 0 { exitedPending.append(pid) }  // cannot watch its exit: re-read after this drain
+        return subject
+    }
+
+    private func refresh(pid: Int32) -> ProcessSubject {
+        var entry = entries[pid]!
+        entry.refreshes += 1
+        var settled = true
+        if var snapshot = ProcSnapshot.read(pid: pid) {
+            if let exe = snapshot.executable {
+                // Still the old image (read in the middle of execve)? Then look again at the next event.
+                let changed = exe != entry.executableBeforeExec?.bytes || exe == entry.execPath
+                settled = changed || entry.refreshes >= 4
+                if !settled, let path = entry.execPath { snapshot.executable = path; snapshot.name = Self.commName(path) }
+            } else {
+                // A zombie has no exe link any more: the program it exec'd is the best name.
+                snapshot.executable = entry.execPath
+            }
+            entry.subject = makeSubject(pid: pid, snapshot)
+        } else if let path = entry.execPath {
+            entry.subject.executable = ByteString(path)
+            entry.subject.name = ByteString(Self.commName(path))
+        }
+        if settled {
+            entry.stale = false
+            entry.execPath = nil
+        }
+        entries[pid] = entry
+        return entry.subject
+    }
+
+    static func isDynamicLoader(_ path: [UInt8]) -> Bool {
+        let base = path.split(separator: 0x2F).last.map(Array.init) ?? path
+        return base.starts(with: Array("ld-".utf8)) && base.firstRange(of: Array(".so".utf8)) != nil
+    }
+
+    /// What the kernel puts in comm after an exec: the file's base name, at most 15 bytes.
+    static func commName(_ path: [UInt8]) -> [UInt8] {
+        let base = path.split(separator: 0x2F).last.map(Array.init) ?? path
+        return Array(base.prefix(15))
+    }
+
+    private func makeSubject(pid: Int32, _ s: ProcSnapshot) -> ProcessSubject {
+        ProcessSubject(pid: pid, ppid: s.ppid, name: ByteString(s.name), executable: s.executable.map(ByteString.init),
+                       uid: s.uid, euid: s.euid, gid: s.gid, user: s.uid.flatMap { users.name(of: $0) })
+    }
+
+    /// Over capacity (a fork bomb, or pidfds unavailable): forget entries without a pidfd first.
+    private func evictUntracked() {
+        let untracked = entries.filter { $0.value.pidfd < 0 }.map(\.key)
+        for pid in untracked { entries.removeValue(forKey: pid) }
+        if entries.count >= capacity {
+            for (_, entry) in entries where entry.pidfd >= 0 { _ = Sys.close(entry.pidfd) }
+            entries.removeAll(keepingCapacity: true)
+        }
+    }
+}
+#endif

@@ -1,0 +1,101 @@
+import ArgumentParser
+import EventSources
+import FileWatchCore
+
+/// The detection options of `watch`: watch rules, the ransomware heuristic and what to do about alerts.
+struct DetectionOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Raise alerts from the watch rules in the YAML file FILE (see README, Detection). Checked before anything starts.",
+        valueName: "FILE"))
+    var rules: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
+        "Flag processes that encrypt, rename to new extensions or delete-after-read many files quickly (on by default with --rules)."))
+    var ransomware: Bool?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Ransomware alert after N suspicious files by one process within the window (default 5).", valueName: "N"))
+    var ransomwareThreshold: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Ransomware sliding window in seconds (default 30).", valueName: "SECONDS"))
+    var ransomwareWindow: Double?
+
+    @Flag(name: .long, help: ArgumentHelp(
+        "Send SIGSTOP to the process behind a ransomware alert and print how to resume (kill -CONT PID) or end it (kill -KILL PID)."))
+    var stopOffenders = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes. At most 4 run at a time; filewatcher never waits for them.",
+        valueName: "CMD"))
+    var onAlert: String?
+
+    /// Is the ransomware heuristic on? Explicit flag, else on with --rules or when one of its options is given.
+    var ransomwareEnabled: Bool {
+        if let ransomware { return ransomware }
+        return rules != nil || ransomwareThreshold != nil || ransomwareWindow != nil || stopOffenders
+    }
+
+    var isActive: Bool { rules != nil || ransomwareEnabled }
+
+    mutating func validate() throws {
+        if let n = ransomwareThreshold, n < 1 { throw ValidationError("--ransomware-threshold must be at least 1.") }
+        if let w = ransomwareWindow, !(w > 0 && w <= 86_400) {
+            throw ValidationError("--ransomware-window must be a number of seconds above 0 (at most 86400).")
+        }
+        if stopOffenders && !ransomwareEnabled {
+            throw ValidationError("--stop-offenders stops processes behind ransomware alerts; it cannot be used with --no-ransomware.")
+        }
+        if ransomware == false && (ransomwareThreshold != nil || ransomwareWindow != nil) {
+            throw ValidationError("--ransomware-threshold and --ransomware-window cannot be used with --no-ransomware.")
+        }
+        if let onAlert {
+            do { _ = try splitCommandLine(onAlert) } catch {
+                throw ValidationError("--on-alert: \(error).")
+            }
+            if !isActive {
+                throw ValidationError("--on-alert needs something that raises alerts: --rules FILE or --ransomware.")
+            }
+        }
+    }
+
+    /// Loads and checks the rules file (call before anything starts: a bad file stops here, naming the line).
+    func loadRules() throws -> RuleSet? {
+        guard let rules else { return nil }
+        do {
+            return try RulesFile.load(path: rules)
+        } catch {
+            throw RuntimeError("invalid rules file: \(error.description)")
+        }
+    }
+
+    /// The detection stage for `source`, or nil when detection is off.
+    /// - Parameter filters: the user's filters; their path, process and user parts scope detection (the kind and
+    ///   result parts only affect what is shown: detection needs every kind).
+    func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions) throws -> DetectionStage? {
+        guard isActive else { return nil }
+        var detector: RansomwareDetector?
+        if ransomwareEnabled {
+            var options = RansomwareOptions()
+            if let n = ransomwareThreshold { options.threshold = n }
+            if let w = ransomwareWindow { options.windowMicros = Int64(w * 1_000_000) }
+            let reader: ContentReader = (source as? ContentProvidingSource)?.contentReader ?? PathContentReader()
+            detector = RansomwareDetector(options: options, reader: reader)
+        }
+        var responders: [AlertResponder] = []
+        if stopOffenders {
+            responders.append(OffenderStopper(report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
+        }
+        if let onAlert {
+            let argv = try splitCommandLine(onAlert)
+            responders.append(AlertCommandRunner(
+                argv: argv, encode: { $0.jsonLine },
+                report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
+        }
+        var scope = filters
+        scope.all = true
+        scope.kinds = nil
+        scope.result = .any
+        return DetectionStage(rules: ruleSet, ransomware: detector, responders: responders, scope: EventFilter(scope))
+    }
+}

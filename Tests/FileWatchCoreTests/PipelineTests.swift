@@ -1,0 +1,119 @@
+import Testing
+@testable import FileWatchCore
+
+final class CollectSink: EventSink {
+    var events: [Event] = []
+    var flushes = 0
+    var failAfter: Int?
+    struct Broken: Error {}
+    func write(_ event: Event) throws {
+        if let failAfter, events.count >= failAfter { throw Broken() }
+        events.append(event)
+    }
+    func flush() throws { flushes += 1 }
+}
+
+final class MarkStage: EventStage {
+    var seen = 0
+    var finished = false
+    func process(_ event: inout Event) -> Bool {
+        seen += 1
+        if event.path == "/secret" { event.process.name = "flagged"; return true }
+        return false
+    }
+    func finish() { finished = true }
+    var summaryLines: [String] { ["stage saw \(seen)"] }
+}
+
+final class Names: UserNameResolver {
+    var asked = 0
+    func userName(for uid: UInt32) -> String? { asked += 1; return uid == 1000 ? "alice" : nil }
+}
+
+@Suite struct PipelineTests {
+    @Test func filtersStagesStatisticsAndSummary() throws {
+        let sink = CollectSink()
+        let stage = MarkStage()
+        let names = Names()
+        var notices: [SourceNotice] = []
+        var o = FilterOptions()
+        o.users = [UserSelector(name: "alice")]
+        let p = EventPipeline(filter: EventFilter(o), sink: sink, stages: [stage], users: names, stop: StopToken(),
+                              report: { notices.append($0) })
+        p.receive(ev(path: "/a"))
+        p.receive(ev(path: "/a"))
+        p.receive(ev(.stat, path: "/b"))                      // not a basic kind
+        p.receive(ev(path: "/secret", uid: 0))                // wrong user, but the stage forces it
+        p.receive(ev(.delete, path: "/c", name: "rm", exe: "/bin/rm"))
+        p.notice(.lost(count: 7, reason: "overflow"))
+        p.notice(.damaged(file: "t", offset: 12, reason: "bad"))
+        try p.finish()
+
+        #expect(sink.events.map(\.path) == ["/a", "/a", "/secret", "/c"])
+        #expect(sink.events[0].process.user == "alice", "user names resolved before filtering")
+        #expect(sink.events[2].process.name == "flagged", "stages may annotate")
+        #expect(stage.seen == 5 && stage.finished)
+        #expect(sink.flushes == 1)
+        let s = p.statistics
+        #expect(s.seen == 5 && s.shown == 4 && s.filtered == 1 && s.lost == 7 && s.lossReports == 1 && s.damaged == 1)
+        #expect(s.seenByKind[.stat] == 1 && s.shownByKind[.stat] == nil && s.shownByKind[.open] == 3)
+        #expect(notices.count == 2)
+        let summary = p.summary()
+        #expect(summary.contains("5 events seen, 4 shown, 1 dropped by filters, 7 lost (1 loss report)"))
+        #expect(summary.contains("1 damaged input stretch skipped"))
+        #expect(summary.contains("by kind (shown/seen): open 3/3, delete 1/1, stat 0/1"))
+        #expect(summary.contains("top processes: Vim (2), flagged (1), rm (1)"))
+        #expect(summary.contains("    2\t/a\n"))
+        #expect(summary.contains("stage saw 5"))
+    }
+
+    @Test func countLimitStopsTheSource() throws {
+        let sink = CollectSink()
+        let stop = StopToken()
+        let p = EventPipeline(filter: .everything, sink: sink, limit: 2, stop: stop)
+        p.receive(ev())
+        #expect(!stop.isStopped)
+        p.receive(ev())
+        #expect(stop.isStopped)
+        p.receive(ev())
+        #expect(sink.events.count == 2 && p.statistics.shown == 2)
+    }
+
+    @Test func sinkErrorsStopAndSurface() {
+        let sink = CollectSink()
+        sink.failAfter = 1
+        let stop = StopToken()
+        let p = EventPipeline(filter: .everything, sink: sink, stop: stop)
+        p.receive(ev()); p.receive(ev()); p.receive(ev())
+        #expect(stop.isStopped)
+        #expect(sink.events.count == 1)
+        #expect(throws: CollectSink.Broken.self) { try p.finish() }
+    }
+
+    @Test func topCounterIsBounded() {
+        var c = TopCounter(capacity: 8)
+        for _ in 0..<5 { c.add("hot") }
+        for i in 0..<100 { c.add(ByteString("cold\(i)")) }
+        #expect(c.counts.count <= 8)
+        #expect(c.top(1).first?.key == "hot" && c.top(1).first?.count == 5)
+        #expect(c.approximate)
+    }
+
+    @Test func outputBufferBatchesUnlessInteractive() throws {
+        let mem = MemoryWriter()
+        let out = OutputBuffer(writer: mem, lineBuffered: false, threshold: 100)
+        out.append("hello\n")
+        try out.endOfEvent(time: 5_000_000)  // first event: more than a second since "never"
+        #expect(mem.bytes.count == 6)
+        out.append("more\n")
+        try out.endOfEvent(time: 5_000_001)
+        #expect(mem.bytes.count == 6, "batched")
+        try out.endOfEvent(time: 6_000_001)
+        #expect(mem.bytes.count == 11, "a second of event time later")
+        let tty = MemoryWriter()
+        let line = OutputBuffer(writer: tty, lineBuffered: true)
+        line.append("x\n")
+        try line.endOfEvent(time: 0)
+        #expect(tty.bytes.count == 2)
+    }
+}

@@ -1,0 +1,122 @@
+import BSM
+import Foundation
+import Testing
+
+private func subj(_ pid: UInt32) -> Token {
+    .subject32(Subject(auid: 0, euid: 0, egid: 0, ruid: 0, rgid: 0, pid: pid, sid: 1, port: 0, address: .v4(0)))
+}
+private func pathTok(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
+private let ok: Token = .return32(ReturnToken(status: 0, value: 0))
+
+/// cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) renames 6 documents to .locked.
+private let detectionTrail: [UInt8] = {
+    let t: UInt64 = 1_700_000_000
+    var out: [UInt8] = []
+    var records = [
+        RecordBuilder(event: 23, seconds: t, tokens: [.execArgs(ExecStrings([Array("cat".utf8)])), pathTok("/usr/bin/cat"), subj(30), ok]),
+        RecordBuilder(event: 72, seconds: t + 1, tokens: [subj(30), pathTok("/root/.ssh/id_rsa"), ok]),
+        RecordBuilder(event: 23, seconds: t + 1, tokens: [.execArgs(ExecStrings([Array("sshd".utf8)])), pathTok("/usr/sbin/sshd"), subj(31), ok]),
+        RecordBuilder(event: 72, seconds: t + 2, tokens: [subj(31), pathTok("/root/.ssh/id_rsa"), ok]),
+        RecordBuilder(event: 23, seconds: t + 2, tokens: [.execArgs(ExecStrings([Array("locker".utf8)])), pathTok("/tmp/locker"), subj(40), ok]),
+    ]
+    for i in 0..<6 {
+        records.append(RecordBuilder(event: 42, seconds: t + 3 + UInt64(i), tokens: [
+            subj(40), pathTok("/srv/docs/report\(i).docx"), pathTok("/srv/docs/report\(i).docx.locked"), ok]))
+    }
+    for r in records { r.encode(into: &out) }
+    return out
+}()
+
+@Suite struct DetectionCommandTests {
+    func setup() throws -> (dir: URL, trail: String, rules: String) {
+        let d = try tempDir()
+        let trail = d.appendingPathComponent("t.bsm").path
+        try Data(detectionTrail).write(to: URL(fileURLWithPath: trail))
+        let rules = d.appendingPathComponent("rules.yaml").path
+        try Data("""
+        rules:
+          - name: ssh-keys
+            paths: ["/root/.ssh/", "/home/*/.ssh/"]
+            events: [open, read, write, delete, rename]
+            allow: [sshd, ssh-agent]
+            severity: high
+        """.utf8).write(to: URL(fileURLWithPath: rules))
+        return (d, trail, rules)
+    }
+
+    @Test func rulesAndRansomwareOnATrail() throws {
+        let (_, trail, rules) = try setup()
+        let r = try run(["--read", trail, "--rules", rules, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let objs = try r.out.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let alerting = objs.filter { $0["alert"] != nil }
+        #expect(alerting.count == 2, "\(r.out)")
+        let rule = try #require(alerting.first?["alert"] as? [String: Any])
+        #expect(rule["rule"] as? String == "ssh-keys")
+        #expect(rule["severity"] as? String == "high")
+        #expect((rule["process"] as? [String: Any])?["pid"] as? Int == 30)
+        let ransom = try #require(alerting.last?["alert"] as? [String: Any])
+        #expect(ransom["type"] as? String == "ransomware")
+        #expect(alerting.last?["dest_path"] as? String == "/srv/docs/report4.docx.locked", "flagged at the 5th file")
+        #expect((ransom["evidence"] as? [Any])?.count == 5)
+        #expect(r.stderr.contains("alerts: 2 (critical 1, high 1)"), "\(r.stderr)")
+    }
+
+    @Test func textMarksAlertsAndKindFiltersDoNotHideThem() throws {
+        let (_, trail, rules) = try setup()
+        // --event stat hides every event of the trail, but not the alerting ones (kinds only affect display).
+        let r = try run(["--read", trail, "--rules", rules, "--color", "never", "--event", "stat"])
+        #expect(r.status == 0)
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
+        #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: possible ransomware: locker (pid 40") })
+        #expect(lines.filter { $0.contains("Detected") }.count == 2)
+    }
+
+    @Test func pathAndProcessFiltersScopeDetection() throws {
+        let (_, trail, rules) = try setup()
+        let p = try run(["--read", trail, "--rules", rules, "--format", "json", "-p", "locker"])
+        #expect(p.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1, "only the ransomware alert")
+        let u = try run(["--read", trail, "--rules", rules, "--format", "json", "--under", "/root"])
+        let alerts = u.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
+        #expect(alerts.count == 1 && alerts[0].contains("\"rule\":\"ssh-keys\""))
+        let x = try run(["--read", trail, "--rules", rules, "--format", "json", "--exclude-process", "locker", "--exclude-process", "cat"])
+        #expect(!x.out.contains("\"alert\":"))
+    }
+
+    @Test func onAlertGetsJSONOnStdin() throws {
+        let (d, trail, rules) = try setup()
+        let out = d.appendingPathComponent("alerts.jsonl").path
+        let r = try run(["--read", trail, "--rules", rules, "--no-ransomware", "--on-alert", "tee -a '\(out)'", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 1)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(obj["rule"] as? String == "ssh-keys")
+        #expect(obj["path"] as? String == "/root/.ssh/id_rsa")
+        #expect(r.stderr.contains("on-alert command: 1 run"))
+    }
+
+    @Test func thresholdOptionAndBadRulesFile() throws {
+        let (d, trail, _) = try setup()
+        let r = try run(["--read", trail, "--ransomware", "--ransomware-threshold", "2", "--format", "json"])
+        let alerts = r.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
+        #expect(alerts.count == 3, "6 renames, threshold 2: alerts at the 2nd, 4th and 6th")
+
+        let bad = d.appendingPathComponent("bad.yaml").path
+        try Data("rules:\n  - name: x\n    paths: [/a\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let out = d.appendingPathComponent("never-created").path
+        let b = try run(["--read", trail, "--rules", bad, "-o", out])
+        #expect(b.status == 1)
+        #expect(b.stderr.hasPrefix("filewatcher: invalid rules file: \(bad):"), "\(b.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing starts with a bad rules file")
+
+        let v = try run(["--read", trail, "--no-ransomware", "--stop-offenders"])
+        #expect(v.status == 2)
+        let w = try run(["--read", trail, "--on-alert", "x"])
+        #expect(w.status == 2 && w.stderr.contains("--on-alert needs"))
+    }
+}

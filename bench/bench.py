@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Time ../shared/bench/workload.c unwatched and under each monitor, all in one run.
+
+Usage: bench.py WORKLOAD LISTENER FILEWATCHER [--reps N] [--rw N] [--churn N] [--configs fid,split,...]
+Prints a Markdown table: workload wall time (median of reps), time added vs unwatched, monitor CPU
+(user+sys while the workload ran and the monitor drained), monitor peak/steady RSS, and for churn how
+many of the create/rename/delete events carry the file's own name."""
+import argparse, json, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    fields = s[s.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+
+def mem_kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+def wait_idle(pid, quiet=0.6, limit=120.0):
+    """Wait until the monitor's CPU time stops growing (it has drained the queue)."""
+    last, since, start = cpu_ticks(pid), time.time(), time.time()
+    while time.time() - start < limit:
+        time.sleep(0.1)
+        now = cpu_ticks(pid)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+    print(f"warning: monitor {pid} still busy after {limit}s", file=sys.stderr)
+
+def run_workload(workload, mode, n, d):
+    for name in os.listdir(d):
+        os.unlink(os.path.join(d, name))
+    out = subprocess.run([workload, mode, str(n), d], check=True, capture_output=True, text=True).stdout
+    return float(out.strip())
+
+class Monitor:
+    def __init__(self, name, argv, out=None, ready=1.0):
+        self.name, self.argv, self.out, self.ready = name, argv, out, ready
+    def start(self):
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(self.ready)
+        if self.proc.poll() is not None:
+            raise SystemExit(f"{self.name} exited: {self.proc.stderr.read()}")
+        return self.proc.pid
+    def stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            _, err = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill(); _, err = self.proc.communicate()
+        return err
+
+def names_filewatcher(path, d):
+    """create/rename/delete events in d, and how many name the file (new-N.tmp / new-N.done)."""
+    total = named = lost = 0
+    pat = re.compile(re.escape(d) + r"/new-\d+\.(tmp|done)$")
+    with open(path, errors="replace") as f:
+        for line in f:
+            if d not in line:
+                continue
+            e = json.loads(line)
+            if e.get("event") not in ("create", "rename", "delete"):
+                continue
+            if not (e.get("path") or "").startswith(d + "/") and not (e.get("path") == d):
+                continue
+            total += 1
+            ok = pat.match(e.get("path") or "") is not None
+            if e["event"] == "rename":
+                ok = ok and pat.match(e.get("dest_path") or "") is not None
+            named += ok
+    return total, named
+
+def names_fatrace(path, d):
+    """fatrace lines for creates (+), deletes (D) and moves (< >) in d, and how many name the file."""
+    total = named = 0
+    pat = re.compile(r"^\S.*?: ([A-Z+<>]+)\s+(.*)$")
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = pat.match(line.rstrip("\n"))
+            if not m or d not in m.group(2):
+                continue
+            kinds = m.group(1)
+            if not any(k in kinds for k in "+D<>"):
+                continue
+            total += 1
+            named += re.search(r"/new-\d+\.(tmp|done)", m.group(2)) is not None
+    return total, named
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("workload"); ap.add_argument("listener"); ap.add_argument("filewatcher")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--rw", type=int, default=200000)
+    ap.add_argument("--churn", type=int, default=50000)
+    ap.add_argument("--configs", default="fid")
+    ap.add_argument("--dir", default="/var/tmp")
+    ap.add_argument("--skip-floor", action="store_true")
+    args = ap.parse_args()
+
+    d = tempfile.mkdtemp(prefix="fwbench-", dir=args.dir)
+    outdir = tempfile.mkdtemp(prefix="fwbench-out-", dir=args.dir)
+    fatrace = shutil.which("fatrace")
+    monitors = [None]
+    if fatrace:
+        monitors.append(lambda: Monitor("fatrace", [fatrace, "-o", f"{outdir}/fatrace.txt"], f"{outdir}/fatrace.txt"))
+    if not args.skip_floor:
+        for mode, mask in (("fd", "oc"), ("fd", "oamc"), ("fid", "oamc"), ("fid", "all")):
+            monitors.append(lambda mode=mode, mask=mask: Monitor(f"listener {mode} {mask}", [args.listener, mode, mask, d]))
+    for cfg in args.configs.split(","):
+        extra = []
+        for part in cfg.split("+"):
+            if part in ("fid", "split", "fd"):
+                extra += ["--fanotify-layout", part]
+            elif part.startswith("batch"):
+                extra += ["--batch-delay", part[5:]]
+            elif part.startswith("buf"):
+                extra += ["--read-buffer", part[3:]]
+        monitors.append(lambda cfg=cfg, extra=extra: Monitor(
+            f"filewatcher {cfg}",
+            [args.filewatcher, "--format", "json", "-o", f"{outdir}/fw.json", "--no-summary"] + extra,
+            f"{outdir}/fw.json", ready=1.5))
+
+    uname = os.uname()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    print(f"machine: {uname.sysname} {uname.release}, {os.cpu_count()} CPUs ({cpu}); dir {d}; reps {args.reps} (median)")
+    print()
+    print("| workload | monitor | wall s | added | monitor CPU s | peak RSS MB | steady RSS MB | named create/rename/delete |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for mode, n in (("rw", args.rw), ("churn", args.churn)):
+        base = None
+        for make in monitors:
+            walls, cpus, peaks, steadies, names = [], [], [], [], []
+            label = "unwatched"
+            for _ in range(args.reps):
+                if make is None:
+                    walls.append(run_workload(args.workload, mode, n, d))
+                    continue
+                mon = make(); label = mon.name
+                if mon.out and os.path.exists(mon.out):
+                    os.unlink(mon.out)
+                pid = mon.start()
+                c0 = cpu_ticks(pid)
+                walls.append(run_workload(args.workload, mode, n, d))
+                wait_idle(pid)
+                cpus.append((cpu_ticks(pid) - c0) / TICK)
+                peaks.append(mem_kib(pid, "VmHWM") / 1024); steadies.append(mem_kib(pid, "VmRSS") / 1024)
+                err = mon.stop()
+                if mode == "churn" and mon.out:
+                    if label == "fatrace":
+                        names.append(names_fatrace(mon.out, d))
+                    else:
+                        names.append(names_filewatcher(mon.out, d))
+                if "lost" in err and "0 lost" not in err:
+                    print(f"note: {label}: {err.strip().splitlines()[-1]}", file=sys.stderr)
+            wall = statistics.median(walls)
+            if make is None:
+                base = wall
+                print(f"| {mode} {n} | unwatched | {wall:.3f} | | | | | |")
+                continue
+            added = f"+{(wall - base) / base * 100:.0f}%"
+            named = ""
+            if names:
+                t, k = names[-1]
+                named = f"{k}/{t} of {3 * n} ({k / (3 * n) * 100:.1f}%)"
+            print(f"| {mode} {n} | {label} | {wall:.3f} | {added} | {statistics.median(cpus):.2f} | "
+                  f"{max(peaks):.1f} | {statistics.median(steadies):.1f} | {named} |", flush=True)
+    shutil.rmtree(d, ignore_errors=True)
+    shutil.rmtree(outdir, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()

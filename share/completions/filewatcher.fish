@@ -1,0 +1,122 @@
+function __filewatcher_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __filewatcher_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __filewatcher_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __filewatcher_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __filewatcher_parse_tokens -S
+    set -l unparsed_tokens (__filewatcher_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'filewatcher'
+        __filewatcher_parse_subcommand 0 'h/help'
+        switch $unparsed_tokens[1]
+        case 'watch'
+            __filewatcher_parse_subcommand 0 'f/file=+' 'p/process=+' 'a/all' 'd/debug=' 'under=+' 'pid=+' 'user=+' 'event=+' 'failed' 'succeeded' 'exclude-process=+' 'exclude-path=+' 'format=' 'o/output=' 'color=' 'no-summary' 'read=' 'seconds=' 'count=' 'rules=' 'ransomware' 'no-ransomware' 'ransomware-threshold=' 'ransomware-window=' 'stop-offenders' 'on-alert=' 'h/help'
+        case 'print'
+            __filewatcher_parse_subcommand -r 1 'l' 'n' 'p' 'r' 's' 'x' 'd=' 'h/help'
+        case 'help'
+            __filewatcher_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __filewatcher_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __filewatcher_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __filewatcher_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __filewatcher_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__filewatcher_tokens -p)
+    if test -z "$(__filewatcher_tokens -t)"
+        set -l index (count (__filewatcher_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'filewatcher' -f
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_positional "filewatcher" -eq 1' -fa 'watch' -d 'Watch file events live or replay a trail (default command).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_positional "filewatcher" -eq 1' -fa 'print' -d 'Print BSM audit trails exactly as OpenBSM praudit does (only faster).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_positional "filewatcher" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -s 'f' -l 'file' -d 'Show only events whose path or destination path contains TEXT (case-insensitive; repeatable: any).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -s 'p' -l 'process' -d 'Show only events from processes whose name or executable path contains TEXT (case-insensitive; repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" a all' -s 'a' -l 'all' -d 'Show all event kinds, including stat, exit and other.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" d debug' -s 'd' -l 'debug' -d 'Write a debug log to FILE (appended, mode 0600, symlinks refused), or to standard error when FILE is omitted.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'under' -d 'Show only events on paths inside the directory DIR (path-component aware; repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'pid' -d 'Show only events from process id N (repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'user' -d 'Show only events from user NAME or numeric UID (real or effective; repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'event' -d 'Show only these event kinds (comma separated; repeatable): open, read, write, close, create, delete, rename, link, attrib, stat, exec, exit, other.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" failed' -l 'failed' -d 'Show only failed operations.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" succeeded' -l 'succeeded' -d 'Show only successful operations.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'exclude-process' -d 'Hide events from processes whose name or executable path contains TEXT (repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch"' -l 'exclude-path' -d 'Hide events whose every path contains TEXT (repeatable).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" format' -l 'format' -d 'Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).' -rfka 'text json bsm'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" o output' -s 'o' -l 'output' -d 'Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" color' -l 'color' -d 'Colour text output: auto (terminal and no NO_COLOR), always or never.' -rfka 'auto always never'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" no-summary' -l 'no-summary' -d 'Do not print the summary to standard error at the end.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" read' -l 'read' -d 'Replay the OpenBSM audit trail FILE (- for standard input) instead of watching live.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" seconds' -l 'seconds' -d 'Stop after N seconds.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" count' -l 'count' -d 'Stop after N shown events.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" rules' -l 'rules' -d 'Raise alerts from the watch rules in the YAML file FILE (see README, Detection). Checked before anything starts.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" ransomware' -l 'ransomware' -d 'Flag processes that encrypt, rename to new extensions or delete-after-read many files quickly (on by default with --rules).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" no-ransomware' -l 'no-ransomware' -d 'Flag processes that encrypt, rename to new extensions or delete-after-read many files quickly (on by default with --rules).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" ransomware-threshold' -l 'ransomware-threshold' -d 'Ransomware alert after N suspicious files by one process within the window (default 5).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" ransomware-window' -l 'ransomware-window' -d 'Ransomware sliding window in seconds (default 30).' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" stop-offenders' -l 'stop-offenders' -d 'Send SIGSTOP to the process behind a ransomware alert and print how to resume (kill -CONT PID) or end it (kill -KILL PID).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" on-alert' -l 'on-alert' -d 'Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes. At most 4 run at a time; filewatcher never waits for them.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher watch" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" l' -s 'l' -d 'Print one line per record (tokens joined by the delimiter).'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" n' -s 'n' -d 'Do not convert user and group ids to names.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" p' -s 'p' -d 'Input may start in the middle of a record (e.g. from \'tail -f\'): skip to the first record silently.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" r' -s 'r' -d 'Print numbers: token ids, event numbers, user/group ids, raw times and error numbers.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" s' -s 's' -d 'Print short event names (AUE_OPEN_R) instead of descriptions.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" x' -s 'x' -d 'Print XML.'
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" d' -s 'd' -d 'Field delimiter.' -rfka ''
+complete -c 'filewatcher' -n '__filewatcher_should_offer_completions_for_flags_or_options "filewatcher print" h help' -s 'h' -l 'help' -d 'Show help information.'
