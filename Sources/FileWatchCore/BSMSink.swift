@@ -19,7 +19,7 @@ import BSM
 // standard numbers (open variants by flags, close, unlink/rmdir, rename, link, mkdir, creat,
 // execve, exit, stat) and, where BSM has no kernel event (fanotify access, modify, attribute
 // change), filewatcher's own numbers in the third-party range (`FileWatcherBSMEvent`), listed
-// in doc/audit_event.filewatcher for praudit's event table (praudit prints unknown numbers as is).
+// in doc/audit_event.filewatcher (same lines as `auditEventLines`) for praudit's event table (praudit prints unknown numbers as is).
 // Times are whole milliseconds (the header's resolution).
 
 /// filewatcher's own event numbers (third-party range 32768–65535, below OpenBSM's 43000+).
