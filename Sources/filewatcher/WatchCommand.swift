@@ -250,6 +250,10 @@ struct WatchCommand: ParsableCommand {
         let logger = try bootstrapLogging()
         let options = try filterOptions()
         logger.debug("filters", metadata: ["options": "\(options)"])
+        for selector in options.users where selector.uid == nil {
+            writeToStandardError("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
+                + "only events already carrying that user name can match.\n")
+        }
 
         let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
             ?? FileDescriptorWriter.standardOutput()
@@ -293,9 +297,10 @@ struct WatchCommand: ParsableCommand {
         }
         logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)",
                                             "shown": "\(pipeline.statistics.shown)"])
+        // A closed output pipe (`| head`) ends the run quietly, as SIGPIPE would.
+        if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
         if !noSummary { writeToStandardError(pipeline.summary()) }
         if let failure {
-            if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
             throw RuntimeError("\(failure)")
         }
         if pipeline.statistics.damaged > 0 { throw ExitCode(1) }

@@ -149,6 +149,19 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
         #expect(first == 2, "2 signals per victim: the 3rd victim crosses 5")
     }
 
+    @Test func deletesAfterReadNeedStrongEvidence() throws {
+        // git rm / gzip / mv across filesystems: read then delete many files, nothing encrypted.
+        let d = RansomwareDetector(reader: TestPathReader())
+        for i in 0..<50 {
+            _ = d.inspect(ev(.open, "/r/f\(i)", t: Int64(i) * 10, flags: [.read]))
+            #expect(d.inspect(ev(.delete, "/r/f\(i)", t: Int64(i) * 10 + 1)) == nil)
+        }
+        // Then one file renamed to a new extension: now the deletes count too.
+        let a = d.inspect(ev(.rename, "/r/x.doc", t: 1000, dest: "/r/x.doc.locked"))
+        #expect(a != nil)
+        #expect(a?.evidence.filter { $0.reason.isStrong }.count == 1)
+    }
+
     @Test func windowAndThresholdAreHonoured() throws {
         let d = RansomwareDetector(options: RansomwareOptions(threshold: 3, windowSeconds: 10), reader: nil)
         // Renames to a new extension only, 6 s apart: never 3 within 10 s.
@@ -206,6 +219,7 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
         #expect(ext("/d/a.txt", "/d/a.txt.~1~") == nil)
         #expect(ext("/d/a.docx", "/d/a.docx.id-8A2F_wncry") == "docx>id-8A2F_wncry")
         #expect(ext("/d/photo.JPG", "/d/photo.JPG.ENCRYPTED") == "JPG>ENCRYPTED")
+        #expect(ext("/d/photo.JPG", "/d/photo.jpg") == nil, "a case change is not a new extension")
     }
 
     @Test func processesAreSeparateAndPidReuseResets() {

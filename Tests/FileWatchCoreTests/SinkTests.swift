@@ -241,6 +241,14 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(kinds.first == .file && kinds.last == .file && kinds.count == orig.count + 2)
     }
 
+    @Test func shippedEventTableMatchesTheCode() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("doc/audit_event.filewatcher"), encoding: .utf8)
+        let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+        #expect(lines == FileWatcherBSMEvent.auditEventLines.split(separator: "\n").map(String.init))
+        #expect(lines.count == 4)
+    }
+
     @Test func eventNumbers() {
         func n(_ kind: EventKind, _ flags: OpenFlags = [], dir: Bool = false) -> UInt16 {
             BSMSink.eventNumber(for: Event(time: 0, kind: kind, process: ProcessSubject(pid: 1), isDirectory: dir,

@@ -37,6 +37,9 @@ public struct SuspiciousFile: Hashable, Sendable {
         /// Deleted after the same process had read it.
         case deletedAfterRead
 
+        /// Encrypted content and new extensions are strong evidence; a delete after reading is weak on its own.
+        public var isStrong: Bool { if case .deletedAfterRead = self { false } else { true } }
+
         public var label: String {
             switch self {
             case .encryptedContent: "encrypted-content"

@@ -4,6 +4,7 @@
 //     first ≤ 1 MiB; small files and known compressed/image formats skipped),
 //   - renamed it to a new extension (`a.docx` → `a.docx.locked`, `a.docx` → `a.crypt`), or
 //   - deleted it after reading it.
+// Deleting after reading counts only next to one of the other two signals in the same window.
 // `threshold` such files within `window` → one alert (and a new one after each further `threshold` files).
 
 /// Tunables of the heuristic.
@@ -147,8 +148,10 @@ public final class RansomwareDetector {
                 state.flagged.append(flag)
                 state.flaggedPaths.insert(flag.path)
                 state.flaggedTotal += 1
-                if state.flagged.count >= options.threshold && state.flaggedTotal - state.alertedAt >= options.threshold
-                    || (state.alertedAt == 0 && state.flagged.count >= options.threshold) {
+                // Deletes after reading are weak evidence (git rm, gzip, mv across filesystems do that): they count
+                // only next to strong evidence (encrypted content or a new extension) in the same window.
+                if state.flagged.count >= options.threshold, state.flaggedTotal - state.alertedAt >= options.threshold,
+                   state.flagged.contains(where: { $0.reason.isStrong }) {
                     state.alertedAt = state.flaggedTotal
                     alert = makeAlert(event, state.flagged)
                 }
@@ -228,7 +231,7 @@ public final class RansomwareDetector {
         let (stemA, extA) = split(a), (stemB, extB) = split(b)
         guard Self.looksLikeExtension(extB), !Self.benignExtensions.contains(lowercased(extB)) else { return nil }
         if stemB == a { return (ByteString(extA), ByteString(extB)) }  // appended
-        if stemB == stemA, !extA.isEmpty, extA != extB, Self.looksLikeExtension(extA),
+        if stemB == stemA, !extA.isEmpty, lowercased(extA) != lowercased(extB), Self.looksLikeExtension(extA),
            !Self.temporaryExtensions.contains(lowercased(extA)) {
             return (ByteString(extA), ByteString(extB))  // replaced
         }
