@@ -25,8 +25,10 @@ public struct FanotifyOptions: Sendable {
     /// Bytes per read(2) of a group.
     public var readBufferSize = 256 * 1024
     /// After a wake-up that found events, wait this long before reading again so that events arrive in
-    /// larger batches (fewer system calls; the kernel also merges repeated events of one file). 0: none.
-    public var batchDelayMicroseconds = 0
+    /// larger batches: fewer system calls, and the kernel merges repeated events of one process on one
+    /// file that are still queued (each kind is then reported once). 0: read at once. Default 5 ms
+    /// (measured: monitor CPU on `workload rw` falls from about fatrace's to a fifth of it).
+    public var batchDelayMicroseconds = 5_000
     /// Files whose events are never reported (ignore marks): the output and log files. Regular files this
     /// process has open for writing when the source starts are added automatically.
     public var ignoredPaths: [String] = []

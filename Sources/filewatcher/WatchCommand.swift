@@ -123,7 +123,7 @@ struct WatchCommand: ParsableCommand {
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (larger batches, less CPU; 0 = read at once).",
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (default 5: larger batches, far less CPU; the kernel merges a process's repeated events on one file meanwhile; 0 = read at once).",
         valueName: "MS"))
     var batchDelay: Double?
 
