@@ -123,7 +123,7 @@ struct WatchCommand: ParsableCommand {
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (larger batches, less CPU; 0 = read at once).",
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (default 5: larger batches, far less CPU; the kernel merges a process's repeated events on one file meanwhile; 0 = read at once).",
         valueName: "MS"))
     var batchDelay: Double?
 
@@ -232,16 +232,18 @@ struct WatchCommand: ParsableCommand {
     }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
-        let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
+        // (BSM has an OutputBuffer of its own, for the praudit printer.)
         switch format {
         case .text:
-            return TextSink(output: buffer, color: useColor(interactive: interactive), zone: LocalTimeZone(),
+            return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
+                            color: useColor(interactive: interactive), zone: LocalTimeZone(),
                             describeErrno: errnoDescription)
         case .json:
-            return JSONSink(output: buffer)
+            return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
         case .bsm:
-            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
-                           bsmErrno: hostErrnoToBSM)
+            // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
+            return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
+                           trailName: output ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
 
