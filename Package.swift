@@ -37,6 +37,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Benchmark/fixture tool: writes synthetic trails with our encoder (bench/, fuzz seeds).
+        .executableTarget(name: "bsm-gen", dependencies: [
+            "BSM", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .testTarget(name: "BSMTests", dependencies: ["BSM"]),
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
         .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),

@@ -35,10 +35,16 @@ def wait_idle(pid, quiet=0.6, limit=120.0):
     print(f"warning: monitor {pid} still busy after {limit}s", file=sys.stderr)
 
 def run_workload(workload, mode, n, d):
+    """(loop wall time as the workload prints it, workload CPU user+sys)."""
     for name in os.listdir(d):
         os.unlink(os.path.join(d, name))
-    out = subprocess.run([workload, mode, str(n), d], check=True, capture_output=True, text=True).stdout
-    return float(out.strip())
+    proc = subprocess.Popen([workload, mode, str(n), d], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"workload failed: {proc.returncode}")
+    return float(out.strip()), usage.ru_utime + usage.ru_stime
 
 class Monitor:
     def __init__(self, name, argv, out=None, ready=1.0):
@@ -100,20 +106,25 @@ def main():
     ap.add_argument("--rw", type=int, default=200000)
     ap.add_argument("--churn", type=int, default=50000)
     ap.add_argument("--configs", default="fid")
+    ap.add_argument("--churn-configs", default=None, help="configs for churn (default: --configs)")
     ap.add_argument("--dir", default="/var/tmp")
     ap.add_argument("--skip-floor", action="store_true")
+    ap.add_argument("--skip-fatrace", action="store_true")
+    ap.add_argument("--modes", default="rw,churn")
     args = ap.parse_args()
 
     d = tempfile.mkdtemp(prefix="fwbench-", dir=args.dir)
     outdir = tempfile.mkdtemp(prefix="fwbench-out-", dir=args.dir)
     fatrace = shutil.which("fatrace")
     monitors = [None]
-    if fatrace:
+    if fatrace and not args.skip_fatrace:
         monitors.append(lambda: Monitor("fatrace", [fatrace, "-o", f"{outdir}/fatrace.txt"], f"{outdir}/fatrace.txt"))
     if not args.skip_floor:
         for mode, mask in (("fd", "oc"), ("fd", "oamc"), ("fid", "oamc"), ("fid", "all")):
             monitors.append(lambda mode=mode, mask=mask: Monitor(f"listener {mode} {mask}", [args.listener, mode, mask, d]))
-    for cfg in args.configs.split(","):
+    def filewatchers(configs):
+      out = []
+      for cfg in configs.split(","):
         extra = []
         for part in cfg.split("+"):
             if part in ("fid", "split", "fd"):
@@ -122,55 +133,65 @@ def main():
                 extra += ["--batch-delay", part[5:]]
             elif part.startswith("buf"):
                 extra += ["--read-buffer", part[3:]]
-        monitors.append(lambda cfg=cfg, extra=extra: Monitor(
+        out.append(lambda cfg=cfg, extra=extra: Monitor(
             f"filewatcher {cfg}",
             [args.filewatcher, "--format", "json", "-o", f"{outdir}/fw.json", "--no-summary"] + extra,
             f"{outdir}/fw.json", ready=1.5))
+      return out
 
     uname = os.uname()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"machine: {uname.sysname} {uname.release}, {os.cpu_count()} CPUs ({cpu}); dir {d}; reps {args.reps} (median)")
     print()
-    print("| workload | monitor | wall s | added | monitor CPU s | peak RSS MB | steady RSS MB | named create/rename/delete |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print("| workload | monitor | wall s | added | workload CPU s | monitor CPU s | peak RSS MB | steady RSS MB | lines written | named create/rename/delete |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    common = monitors
     for mode, n in (("rw", args.rw), ("churn", args.churn)):
-        base = None
-        for make in monitors:
-            walls, cpus, peaks, steadies, names = [], [], [], [], []
-            label = "unwatched"
-            for _ in range(args.reps):
+        if mode not in args.modes.split(","):
+            continue
+        monitors = common + filewatchers(args.churn_configs if mode == "churn" and args.churn_configs else args.configs)
+        results = {}
+        # Interleave: every monitor once per round, so that background load hits all alike.
+        for _ in range(args.reps):
+            for index, make in enumerate(monitors):
+                r = results.setdefault(index, {"label": "unwatched", "walls": [], "wcpu": [], "cpus": [], "peaks": [], "steadies": [], "names": []})
                 if make is None:
-                    walls.append(run_workload(args.workload, mode, n, d))
+                    wall, wcpu = run_workload(args.workload, mode, n, d)
+                    r["walls"].append(wall); r["wcpu"].append(wcpu)
                     continue
-                mon = make(); label = mon.name
+                mon = make(); r["label"] = mon.name
                 if mon.out and os.path.exists(mon.out):
                     os.unlink(mon.out)
                 pid = mon.start()
                 c0 = cpu_ticks(pid)
-                walls.append(run_workload(args.workload, mode, n, d))
+                wall, wcpu = run_workload(args.workload, mode, n, d)
+                r["walls"].append(wall); r["wcpu"].append(wcpu)
                 wait_idle(pid)
-                cpus.append((cpu_ticks(pid) - c0) / TICK)
-                peaks.append(mem_kib(pid, "VmHWM") / 1024); steadies.append(mem_kib(pid, "VmRSS") / 1024)
+                r["cpus"].append((cpu_ticks(pid) - c0) / TICK)
+                r["peaks"].append(mem_kib(pid, "VmHWM") / 1024); r["steadies"].append(mem_kib(pid, "VmRSS") / 1024)
                 err = mon.stop()
+                if mon.out and os.path.exists(mon.out):
+                    with open(mon.out, "rb") as f:
+                        r.setdefault("lines", []).append(sum(1 for _ in f))
                 if mode == "churn" and mon.out:
-                    if label == "fatrace":
-                        names.append(names_fatrace(mon.out, d))
-                    else:
-                        names.append(names_filewatcher(mon.out, d))
-                if "lost" in err and "0 lost" not in err:
-                    print(f"note: {label}: {err.strip().splitlines()[-1]}", file=sys.stderr)
-            wall = statistics.median(walls)
-            if make is None:
-                base = wall
-                print(f"| {mode} {n} | unwatched | {wall:.3f} | | | | | |")
+                    r["names"].append(names_fatrace(mon.out, d) if mon.name == "fatrace" else names_filewatcher(mon.out, d))
+                for line in err.splitlines():
+                    if "lost" in line or "overflow" in line:
+                        print(f"note: {mon.name}: {line.strip()}", file=sys.stderr)
+        base = statistics.median(results[0]["walls"])
+        for index in sorted(results):
+            r = results[index]
+            wall = statistics.median(r["walls"]); wcpu = statistics.median(r["wcpu"])
+            if index == 0:
+                print(f"| {mode} {n} | unwatched | {wall:.3f} | | {wcpu:.2f} | | | | | |")
                 continue
-            added = f"+{(wall - base) / base * 100:.0f}%"
             named = ""
-            if names:
-                t, k = names[-1]
+            if r["names"]:
+                t, k = r["names"][-1]
                 named = f"{k}/{t} of {3 * n} ({k / (3 * n) * 100:.1f}%)"
-            print(f"| {mode} {n} | {label} | {wall:.3f} | {added} | {statistics.median(cpus):.2f} | "
-                  f"{max(peaks):.1f} | {statistics.median(steadies):.1f} | {named} |", flush=True)
+            lines = f"{int(statistics.median(r['lines']))}" if r.get("lines") else ""
+            print(f"| {mode} {n} | {r['label']} | {wall:.3f} | +{(wall - base) / base * 100:.0f}% | {wcpu:.2f} | "
+                  f"{statistics.median(r['cpus']):.2f} | {max(r['peaks']):.1f} | {statistics.median(r['steadies']):.1f} | {lines} | {named} |", flush=True)
     shutil.rmtree(d, ignore_errors=True)
     shutil.rmtree(outdir, ignore_errors=True)
 

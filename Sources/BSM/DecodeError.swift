@@ -38,6 +38,8 @@ public struct DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
         case missingHeader(id: UInt8)
         /// A `file` token that is not plausible (length or name).
         case badFileToken
+        /// The byte count runs past the start of a complete valid record at `nextOffset`.
+        case overlapsNextRecord(nextOffset: Int)
         /// Bytes skipped while resynchronizing after damage.
         case skippedBytes(count: Int)
     }
@@ -76,6 +78,8 @@ public struct DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
             return "record does not start with a header token (id 0x\(hex(id)))"
         case .badFileToken:
             return "implausible file token"
+        case .overlapsNextRecord(let next):
+            return "record byte count runs past the valid record at offset \(next)"
         case .skippedBytes(let n):
             return "skipped \(n) damaged byte\(n == 1 ? "" : "s") to resynchronize"
         }

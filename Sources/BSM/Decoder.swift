@@ -538,7 +538,6 @@ public struct TokenIterator {
     let trailerStart: Int
     let end: Int
     let base: Int
-    var done = false
 
     init(record: Record) {
         storage = record.bytes.storage
@@ -548,11 +547,40 @@ public struct TokenIterator {
         base = record.offset - record.bytes.lowerBound
     }
 
+    /// Absolute stream offset of the next token.
+    public var offset: Int { base + pos }
+    /// The id byte of the next token, or nil at the end.
+    public var nextID: UInt8? { pos < end ? storage[pos] : nil }
+
     public mutating func next() throws(DecodeError) -> Token? {
-        if done || pos >= end { return nil }
+        if pos >= end { return nil }
         let limit = pos < trailerStart ? trailerStart : end
-        let (t, n) = try Token.decode(storage, at: pos, limit: limit, streamOffset: base)
-        pos = n
+        let storage = self.storage
+        var next = pos
+        var failure: DecodeError? = nil
+        let start = pos, base = self.base
+        let token: Token? = storage.withUnsafeBytes { p in
+            var r = ByteReader(p: p, storage: storage, pos: start, limit: limit, base: base)
+            do throws(DecodeError) {
+                let t = try Token.decode(&r)
+                next = r.pos
+                return t
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        pos = next
+        return token
+    }
+
+    /// Takes the next token as `.unknown(id, bytes up to the trailer)` whatever its id (how
+    /// praudit treats ids it has no decoder for). Nil at the trailer or the end.
+    public mutating func nextAsUnknown() -> Token? {
+        guard pos < trailerStart, pos < end else { return nil }
+        let t = Token.unknown(id: storage[pos], bytes: BSMBytes(unchecked: storage, pos + 1, trailerStart))
+        pos = trailerStart
         return t
     }
 }

@@ -10,23 +10,37 @@ public final class PrauditPrinter {
     public let out: OutputBuffer
 
     private let names: IdentityNames
-    private var time: LocalTimeProvider
+    @exclusivity(unchecked) private var time: LocalTimeProvider
     private let delimiter: [UInt8]
+    private let delimiterIsOneByte: Bool
+    private let delimiterByte: UInt8
+    // The record being printed: its storage's base address, so string fields (slices of that
+    // storage) are read without going through Array.withUnsafeBytes.
+    @exclusivity(unchecked) private var recordBase: UnsafeRawPointer? = nil
+    // ctime text of the last second printed (records come many per second).
+    @exclusivity(unchecked) private var lastSecond: UInt64 = .max
+    @exclusivity(unchecked) private var lastSecondText = [UInt8](repeating: 0, count: 64)
+    @exclusivity(unchecked) private var lastSecondLength = 0
     private let xml: Bool
     private let raw: Bool
     private let resolve: Bool
     private let terminal: Bool
+    /// Print the common tokens straight from their bytes (see `printFast`). Off only to let the
+    /// fuzzer compare both paths.
+    public var fastPath = true
 
     // Event number → text (offset << 32 | length into eventBytes); `.max` = not in the catalog.
-    private var eventSpan: [UInt64]
-    private var eventBytes: [UInt8] = []
+    @exclusivity(unchecked) private var eventSpan: [UInt64]
+    @exclusivity(unchecked) private var eventBytes: [UInt8] = []
+    private let eventText: UnsafeMutablePointer<UInt8>
     // BSM errno → the complete text praudit prints for it (`success`, `failure : …`).
-    private var statusText: [[UInt8]]
-    // Direct-mapped uid/gid → printed text caches.
-    private var userKeys = [UInt64](repeating: .max, count: 256)
-    private var userText = [[UInt8]](repeating: [], count: 256)
-    private var groupKeys = [UInt64](repeating: .max, count: 256)
-    private var groupText = [[UInt8]](repeating: [], count: 256)
+    @exclusivity(unchecked) private var statusText: [[UInt8]]
+    // Direct-mapped uid/gid → printed text caches: slot i (users 0..<256, groups 256..<512)
+    // holds the id, and up to `idSlotSize` bytes of text at idText + i * idSlotSize.
+    private static let idSlotSize = 48
+    private let idKeys = UnsafeMutablePointer<UInt64>.allocate(capacity: 512)
+    private let idLengths = UnsafeMutablePointer<Int>.allocate(capacity: 512)
+    private let idText = UnsafeMutablePointer<UInt8>.allocate(capacity: 512 * 48)
 
     public init(options: PrintOptions, events: [PrinterEvent], names: IdentityNames,
                 time: LocalTimeProvider, errors: HostErrorText, output: OutputBuffer = OutputBuffer()) {
@@ -35,11 +49,16 @@ public final class PrauditPrinter {
         self.names = names
         self.time = time
         self.delimiter = options.delimiter
+        self.delimiterIsOneByte = options.delimiter.count == 1
+        self.delimiterByte = options.delimiter.first ?? 0
         self.xml = options.xml
         self.raw = options.raw
         self.resolve = !(options.raw || options.numeric)
         self.terminal = options.isTerminal
 
+        idKeys.initialize(repeating: .max, count: 512)
+        idLengths.initialize(repeating: 0, count: 512)
+        idText.initialize(repeating: 0, count: 512 * Self.idSlotSize)
         eventSpan = [UInt64](repeating: .max, count: 65_536)
         if !options.raw {
             let scratch = OutputBuffer(capacity: 256)
@@ -56,6 +75,8 @@ public final class PrauditPrinter {
             }
         }
 
+        eventText = UnsafeMutablePointer<UInt8>.allocate(capacity: max(eventBytes.count, 1))
+        eventText.initialize(from: eventBytes, count: eventBytes.count)
         statusText = []
         statusText.reserveCapacity(256)
         for s in 0...255 {
@@ -74,6 +95,13 @@ public final class PrauditPrinter {
                 statusText.append(Array("failure: Unknown error: \(s)".utf8))
             }
         }
+    }
+
+    deinit {
+        idKeys.deallocate()
+        idLengths.deallocate()
+        idText.deallocate()
+        eventText.deallocate()
     }
 
     // MARK: stream and record framing (praudit.c's loop)
@@ -120,7 +148,9 @@ public final class PrauditPrinter {
 
     // MARK: pieces
 
-    @inline(__always) private func delim() { out.append(delimiter) }
+    @inline(__always) func delim() {
+        if delimiterIsOneByte { out.append(delimiterByte) } else { out.append(delimiter) }
+    }
 
     @inline(__always) private func openAttr(_ name: StaticString) {
         out.append(name)
@@ -130,7 +160,7 @@ public final class PrauditPrinter {
 
     /// print_tok_type: XML element opening, raw id, or the token's name.
     @inline(__always)
-    private func tokType(_ id: UInt8, _ name: StaticString, _ xmlOpen: StaticString) {
+    func tokType(_ id: UInt8, _ name: StaticString, _ xmlOpen: StaticString) {
         if xml { out.append(xmlOpen) }
         else if raw { out.appendDecimal(UInt64(id)) }
         else { out.append(name) }
@@ -139,31 +169,53 @@ public final class PrauditPrinter {
     /// A string field: praudit's print_string (NULs dropped), made safe in XML / on a terminal.
     @inline(__always)
     private func string(_ b: BSMBytes, element: Bool = false) {
-        b.withUnsafeBytes { p in
-            if xml { out.appendXMLSafe(p, attribute: !element) }
-            else if terminal { out.appendTerminalSafe(p) }
-            else { out.appendPlain(p) }
+        if let rb = recordBase {
+            stringBytes(UnsafeRawBufferPointer(start: rb + b.lowerBound, count: b.count), element: element)
+        } else {
+            b.withUnsafeBytes { stringBytes($0, element: element) }
         }
     }
 
+    @inline(__always)
+    func stringBytes(_ p: UnsafeRawBufferPointer, element: Bool) {
+        if xml { out.appendXMLSafe(p, attribute: !element) }
+        else if terminal { out.appendTerminalSafe(p) }
+        else { out.appendPlain(p) }
+    }
+
+    /// Sets (or clears) the base address of the storage the tokens being printed were decoded
+    /// from; only `printRecord(_: Record)` uses it, for the duration of one record.
+    func withRecordBase<R>(_ p: UnsafeRawBufferPointer, _ body: () -> R) -> R {
+        recordBase = p.baseAddress
+        defer { recordBase = nil }
+        return body()
+    }
+
+    @inline(__always)
     private func user(_ uid: UInt32) {
         if !resolve { out.appendDecimal(signed: Int64(Int32(bitPattern: uid))); return }
-        let slot = Int(uid & 255)
-        if userKeys[slot] != UInt64(uid) {
-            userKeys[slot] = UInt64(uid)
-            userText[slot] = idText(uid, names.userName(uid))
-        }
-        out.append(userText[slot])
+        cachedID(Int(uid & 255), uid, group: false)
     }
 
+    @inline(__always)
     private func group(_ gid: UInt32) {
         if !resolve { out.appendDecimal(signed: Int64(Int32(bitPattern: gid))); return }
-        let slot = Int(gid & 255)
-        if groupKeys[slot] != UInt64(gid) {
-            groupKeys[slot] = UInt64(gid)
-            groupText[slot] = idText(gid, names.groupName(gid))
+        cachedID(256 + Int(gid & 255), gid, group: true)
+    }
+
+    @inline(__always)
+    private func cachedID(_ slot: Int, _ id: UInt32, group: Bool) {
+        if idKeys[slot] != UInt64(id) {
+            let text = idText(id, group ? names.groupName(id) : names.userName(id))
+            if text.count > Self.idSlotSize {
+                out.append(text)  // too long to cache; rare
+                return
+            }
+            idKeys[slot] = UInt64(id)
+            idLengths[slot] = text.count
+            for (i, b) in text.enumerated() { idText[slot * Self.idSlotSize + i] = b }
         }
-        out.append(groupText[slot])
+        out.append(UnsafeRawBufferPointer(start: idText + slot * Self.idSlotSize, count: idLengths[slot]))
     }
 
     private func idText(_ id: UInt32, _ name: [UInt8]?) -> [UInt8] {
@@ -182,20 +234,32 @@ public final class PrauditPrinter {
     private func event(_ e: UInt16) {
         let span = eventSpan[Int(e)]
         if span == .max { out.appendDecimal(UInt64(e)); return }
-        eventBytes.withUnsafeBytes {
-            out.append(UnsafeRawBufferPointer(rebasing: $0[Int(span >> 32)..<Int(span >> 32) + Int(span & 0xffff_ffff)]))
-        }
+        out.append(UnsafeRawBufferPointer(start: eventText + Int(span >> 32), count: Int(span & 0xffff_ffff)))
     }
 
     /// print_sec32/print_sec64: raw seconds (32 bits) or ctime in the local time zone.
     @inline(__always)
     private func seconds(_ s: UInt64) {
         if raw { out.appendDecimal(UInt64(UInt32(truncatingIfNeeded: s))); return }
+        if s == lastSecond {
+            lastSecondText.withUnsafeBytes { out.append(UnsafeRawBufferPointer(rebasing: $0[0..<lastSecondLength])) }
+            return
+        }
         let t = Int64(bitPattern: s)
+        let start = out.count
         if let off = time.utcOffset(at: t) {
             out.appendCTime(CivilTime(epochSeconds: t, utcOffset: off))
         } else {
             out.appendDecimal(s)
+        }
+        let n = out.count - start
+        if n <= 64 {
+            lastSecond = s
+            lastSecondLength = n
+            let src = out.bytes
+            lastSecondText.withUnsafeMutableBytes { d in
+                for i in 0..<n { d[i] = src[start + i] }
+            }
         }
     }
 
@@ -496,7 +560,7 @@ public final class PrauditPrinter {
         memory(bytes)
     }
 
-    private func header(_ id: UInt8, _ h: Header, ex: Bool) {
+    func header(_ id: UInt8, _ h: Header, ex: Bool) {
         if xml {
             out.append("<record ")
             openAttr("version"); out.appendDecimal(UInt64(h.version)); closeAttr()
@@ -555,7 +619,7 @@ public final class PrauditPrinter {
         }
     }
 
-    private func attr(_ id: UInt8, _ a: Attr, wideDevice: Bool) {
+    func attr(_ id: UInt8, _ a: Attr, wideDevice: Bool) {
         tokType(id, "attribute", "<attribute ")
         let nodeid = Int64(bitPattern: a.nodeid)
         let device = wideDevice ? a.device : UInt64(UInt32(truncatingIfNeeded: a.device))
@@ -636,7 +700,7 @@ public final class PrauditPrinter {
         }
     }
 
-    private func subject(_ id: UInt8, _ s: Subject, _ name: StaticString, _ open: StaticString, wide: Bool, ex: Bool) {
+    func subject(_ id: UInt8, _ s: Subject, _ name: StaticString, _ open: StaticString, wide: Bool, ex: Bool) {
         tokType(id, name, open)
         let port = wide ? s.port : UInt64(UInt32(truncatingIfNeeded: s.port))
         if xml {
@@ -664,7 +728,7 @@ public final class PrauditPrinter {
         }
     }
 
-    private func ret(_ id: UInt8, _ r: ReturnToken, wide: Bool) {
+    func ret(_ id: UInt8, _ r: ReturnToken, wide: Bool) {
         tokType(id, "return", "<return ")
         if xml {
             openAttr("errval"); out.append(statusText[Int(r.status)]); closeAttr()

@@ -4,10 +4,10 @@
 
 /// A growable byte buffer for hot-path output. Not thread-safe; one per printer.
 public final class OutputBuffer {
-    @usableFromInline var base: UnsafeMutablePointer<UInt8>
-    @usableFromInline var capacity: Int
+    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Number of valid bytes.
-    public internal(set) var count: Int
+    @exclusivity(unchecked) public internal(set) var count: Int
 
     public init(capacity: Int = 1 << 20) {
         let cap = max(capacity, 64)
@@ -56,7 +56,15 @@ public final class OutputBuffer {
         let n = p.count
         if n == 0 { return }
         reserve(n)
-        (base + count).update(from: p.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+        let src = p.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let dst = base + count
+        if n <= 32 {
+            // Short pieces (delimiters, names, numbers) are cheaper by hand than through memmove.
+            var i = 0
+            while i < n { dst[i] = src[i]; i &+= 1 }
+        } else {
+            dst.update(from: src, count: n)
+        }
         count &+= n
     }
 

@@ -58,6 +58,9 @@ public struct RecordReader: Sendable {
     /// When resynchronizing: where the damaged region started and its first error.
     private var damage: (start: Int, error: DecodeError)?
     private var prefetchSink: UInt8 = 0
+    /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
+    /// were already searched for a complete record that would prove the candidate wrong.
+    private var waiting: (at: Int, scanned: Int)?
 
     public init(maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
         self.maximumRecordSize = max(maximumRecordSize, bsmMinimumRecordSize)
@@ -215,13 +218,32 @@ public struct RecordReader: Sendable {
         return (size, touched)
     }
 
+    /// First position at or after `from` where a complete, valid record (strict check) starts.
+    private func findComplete(_ p: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var i = from
+        while i < p.count {
+            let b = p[i]
+            if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
+                switch classify(p, i, strict: true) {
+                case .record, .file: return i
+                case .needMore, .invalid: break
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
     private mutating func slowNext() -> Item? {
         let storage = buffer
         return storage.withUnsafeBytes { p -> Item? in
             while true {
                 if let (start, first) = damage {
-                    // Resynchronizing: scan for the next plausible record start.
+                    // Resynchronizing: scan for the next plausible record start. A candidate that
+                    // needs more input is waited for, unless a complete valid record follows it in
+                    // what is already buffered (then its byte count cannot be right).
                     var i = pos
+                    var pending: Int? = nil
                     while i < p.count {
                         let b = p[i]
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
@@ -229,11 +251,13 @@ public struct RecordReader: Sendable {
                             case .record, .file:
                                 pos = i
                                 damage = nil
+                                waiting = nil
                                 return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
                             case .needMore:
-                                if !finished {
-                                    pos = i
-                                    return nil
+                                if !finished && pending == nil {
+                                    pending = i
+                                    // Bytes up to `scanned` were already looked at for this candidate.
+                                    if let w = waiting, w.at == bufferBase + i { i = max(i, w.scanned - bufferBase - 1) }
                                 }
                             case .invalid:
                                 break
@@ -241,10 +265,18 @@ public struct RecordReader: Sendable {
                         }
                         i += 1
                     }
-                    pos = p.count
                     if finished {
+                        pos = p.count
                         damage = nil
+                        waiting = nil
                         return .damage(Damage(offset: start, error: first, skipped: bufferBase + p.count - start))
+                    }
+                    if let q = pending {
+                        pos = q
+                        waiting = (bufferBase + q, bufferBase + p.count)
+                    } else {
+                        pos = p.count
+                        waiting = nil
                     }
                     return nil
                 }
@@ -253,17 +285,34 @@ public struct RecordReader: Sendable {
                 case .record(let n):
                     let r = Record(kind: .record, offset: bufferBase + pos, bytes: BSMBytes(unchecked: storage, pos, pos + n))
                     pos += n
+                    waiting = nil
                     return .record(r)
                 case .file(let n):
                     let r = Record(kind: .file, offset: bufferBase + pos, bytes: BSMBytes(unchecked: storage, pos, pos + n))
                     pos += n
+                    waiting = nil
                     return .record(r)
                 case .needMore(let e):
-                    if !finished { return nil }
-                    damage = (bufferBase + pos, e)
-                    pos += 1
+                    if finished {
+                        damage = (bufferBase + pos, e)
+                        pos += 1
+                        continue
+                    }
+                    // More input may complete this record, but not if a complete valid record
+                    // already starts inside the bytes it claims: then its byte count is wrong.
+                    var from = pos + 1
+                    if let w = waiting, w.at == bufferBase + pos { from = max(from, w.scanned - bufferBase) }
+                    if let j = findComplete(p, from: from) {
+                        damage = (bufferBase + pos, DecodeError(offset: bufferBase + pos, reason: .overlapsNextRecord(nextOffset: bufferBase + j)))
+                        waiting = nil
+                        pos += 1
+                        continue
+                    }
+                    waiting = (bufferBase + pos, bufferBase + p.count)
+                    return nil
                 case .invalid(let e):
                     damage = (bufferBase + pos, e)
+                    waiting = nil
                     pos += 1
                 }
             }

@@ -25,8 +25,10 @@ public struct FanotifyOptions: Sendable {
     /// Bytes per read(2) of a group.
     public var readBufferSize = 256 * 1024
     /// After a wake-up that found events, wait this long before reading again so that events arrive in
-    /// larger batches (fewer system calls; the kernel also merges repeated events of one file). 0: none.
-    public var batchDelayMicroseconds = 0
+    /// larger batches: fewer system calls, and the kernel merges repeated events of one process on one
+    /// file that are still queued (each kind is then reported once). 0: read at once. Default 5 ms
+    /// (measured: monitor CPU on `workload rw` falls from about fatrace's to a fifth of it).
+    public var batchDelayMicroseconds = 5_000
     /// Files whose events are never reported (ignore marks): the output and log files. Regular files this
     /// process has open for writing when the source starts are added automatically.
     public var ignoredPaths: [String] = []
@@ -309,7 +311,7 @@ public final class FanotifySource: EventSource {
         while !stop.isStopped {
             let n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 200) }
                 .get("epoll_wait")
-            if n == 0 { continue }
+            if n == 0 { receiver.sourceIdle(); continue }  // idle: pending output reaches its file
             var groupReady = false
             for i in 0..<n {
                 let tag = ready[i]

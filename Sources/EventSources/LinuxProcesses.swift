@@ -126,7 +126,11 @@ final class ProcessTable {
     static let pidfdTag: UInt64 = 1 << 40
 
     private var entries: [Int32: Entry] = [:]
+    /// Exits seen before the current drain (pidfd readable): drop after it.
     private var exitedPending: [Int32] = []
+    /// Seen gone while processing a drain: its last events may have been queued after that read, so
+    /// keep the entry (and what its exec told us) through one more drain.
+    private var goneDuringDrain: [Int32] = []
     private let users = UserNames()
     private let epollFD: Int32
     private let clockTicks: UInt64
@@ -180,11 +184,11 @@ final class ProcessTable {
 
     /// Called after the fanotify queue was drained: forget processes whose exit was seen before it.
     func dropExited() {
-        guard !exitedPending.isEmpty else { return }
         for pid in exitedPending {
             if let entry = entries.removeValue(forKey: pid), entry.pidfd >= 0 { _ = Sys.close(entry.pidfd) }
         }
         exitedPending.removeAll(keepingCapacity: true)
+        swap(&exitedPending, &goneDuringDrain)
     }
 
     var count: Int { entries.count }
@@ -204,7 +208,7 @@ final class ProcessTable {
             if pidfd >= 0 { _ = Sys.close(pidfd) }
             let subject = ProcessSubject(pid: pid)
             entries[pid] = Entry(subject: subject, pidfd: -1, stale: false)
-            exitedPending.append(pid)
+            goneDuringDrain.append(pid)
             return subject
         }
         if snapshot.startTicks > readBootTicks + 1 {
@@ -213,7 +217,7 @@ final class ProcessTable {
             if pidfd >= 0 { _ = Sys.close(pidfd) }
             let subject = ProcessSubject(pid: pid)
             entries[pid] = Entry(subject: subject, pidfd: -1, stale: false)
-            exitedPending.append(pid)
+            goneDuringDrain.append(pid)
             return subject
         }
         let subject = makeSubject(pid: pid, snapshot)
@@ -223,7 +227,7 @@ final class ProcessTable {
             }
         }
         entries[pid] = Entry(subject: subject, pidfd: pidfd, stale: false)
-        if pidfd < 0 { exitedPending.append(pid) }  // cannot watch its exit: re-read after this drain
+        if pidfd < 0 { goneDuringDrain.append(pid) }  // cannot watch its exit: read again after the next drain
         return subject
     }
 

@@ -82,13 +82,16 @@ public func standardOutputIsTerminal() -> Bool { isatty(STDOUT_FILENO) == 1 }
 /// uid → user name through getpwuid_r, cached (misses too). One per pipeline thread.
 public final class PasswdUserNames: UserNameResolver {
     private var cache: [UInt32: String?] = [:]
+    private var last: (uid: UInt32, name: String?)?
     public init() {}
 
     public func userName(for uid: UInt32) -> String? {
-        if let hit = cache[uid] { return hit }
+        if let last, last.uid == uid { return last.name }
+        if let hit = cache[uid] { last = (uid, hit); return hit }
         let name = Self.lookupUID(uid)
         if cache.count > 4096 { cache.removeAll(keepingCapacity: true) }
         cache[uid] = .some(name)
+        last = (uid, name)
         return name
     }
 

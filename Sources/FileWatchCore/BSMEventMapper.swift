@@ -168,18 +168,18 @@ public final class BSMEventMapper {
                 if b.starts(with: Self.factPrefix) {
                     // Process facts written by BSMSink: "filewatcher exe=…", "name=…", "ppid=…".
                     let rest = b.dropFirst(Self.factPrefix.count)
-                    if rest.starts(with: "exe=".utf8) { factExe = ByteString(rest.dropFirst(4)) }
-                    else if rest.starts(with: "name=".utf8) { factName = ByteString(rest.dropFirst(5)) }
+                    if rest.starts(with: "exe=".utf8) { factExe = ByteString(Array(rest.dropFirst(4))) }
+                    else if rest.starts(with: "name=".utf8) { factName = ByteString(Array(rest.dropFirst(5))) }
                     else if rest.starts(with: "ppid=".utf8) {
                         factPPID = Int32(String(decoding: rest.dropFirst(5), as: UTF8.self))
                     }
                 } else if text == nil {
-                    text = ByteString(b)
+                    text = ByteString(b.array)
                 }
             case .attr(let a), .attr32(let a), .attr64(let a):
                 if a.mode & 0o170000 == 0o040000 { directory = true }
             case .execArgs(let e):
-                args = e.map { ByteString($0) }
+                args = e.map { ByteString($0.array) }
             case .return32(let r), .return64(let r):
                 status = r.status
                 hasReturn = true
@@ -266,6 +266,6 @@ public final class BSMEventMapper {
 
     /// A string token's bytes without the trailing NUL.
     private func bytes(_ b: BSMBytes) -> ByteString {
-        ByteString(b.trimmingTrailingNULs)
+        ByteString(b.trimmingTrailingNULs.array)
     }
 }

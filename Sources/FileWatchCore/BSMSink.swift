@@ -19,7 +19,7 @@ import BSM
 // standard numbers (open variants by flags, close, unlink/rmdir, rename, link, mkdir, creat,
 // execve, exit, stat) and, where BSM has no kernel event (fanotify access, modify, attribute
 // change), filewatcher's own numbers in the third-party range (`FileWatcherBSMEvent`), listed
-// in doc/audit_event.filewatcher for praudit's event table (praudit prints unknown numbers as is).
+// in doc/audit_event.filewatcher (same lines as `auditEventLines`) for praudit's event table (praudit prints unknown numbers as is).
 // Times are whole milliseconds (the header's resolution).
 
 /// filewatcher's own event numbers (third-party range 32768–65535, below OpenBSM's 43000+).
@@ -50,6 +50,7 @@ public final class BSMSink: EventSink {
     private var started = false
     private var tokens: [Token] = []
     private var lastTime: Int64 = 0
+    private var scratch: [UInt8] = []
 
     /// - Parameters:
     ///   - trailName: the name in the opening and closing `file` tokens.
@@ -92,8 +93,10 @@ public final class BSMSink: EventSink {
         let ms = (micros % 1_000_000) / 1000
         var name = Array(trailName.utf8)
         name.append(0)
+        scratch.removeAll(keepingCapacity: true)
         Token.file(FileToken(seconds: UInt32(truncatingIfNeeded: secs), milliseconds: UInt32(truncatingIfNeeded: ms),
-                             name: BSMBytes(name))).encode(into: &output.bytes)
+                             name: BSMBytes(name))).encode(into: &scratch)
+        output.append(contentsOf: scratch)
     }
 
     private static func string(_ b: ByteString) -> BSMBytes {
@@ -158,7 +161,9 @@ public final class BSMSink: EventSink {
         let ms = event.time >= 0 ? (event.time % 1_000_000) / 1000 : 0
         let record = RecordBuilder(kind: .header32, event: number, modifier: modifier, seconds: UInt64(secs),
                                    milliseconds: UInt64(ms), tokens: tokens)
-        record.encode(into: &output.bytes)
+        scratch.removeAll(keepingCapacity: true)
+        record.encode(into: &scratch)
+        output.append(contentsOf: scratch)
         try output.endOfEvent(time: event.time)
     }
 

@@ -22,7 +22,6 @@ func utf8ScalarLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 /// Is the 2- or 3-byte scalar at `i` one a terminal may act on or that reorders text:
 /// C1 controls (U+0080–U+009F), line/paragraph separators (U+2028/9), bidi embeddings/overrides
@@ -48,43 +47,49 @@ extension OutputBuffer {
 
     /// Same as `appendEscapedText(_: [UInt8])` for bytes in place (e.g. a String's UTF-8).
     public func appendEscapedText(_ p: UnsafeBufferPointer<UInt8>) {
-        do {
+        // Worst case: every byte becomes `\xNN`.
+        write(maximum: 4 * p.count) { q in
+            var o = 0
             var i = 0
-            while i < p.count {
+            let n = p.count
+            @inline(__always) func hex(_ b: UInt8) {
+                q[o] = UInt8(ascii: "\\"); q[o + 1] = UInt8(ascii: "x")
+                q[o + 2] = hexDigit(b >> 4); q[o + 3] = hexDigit(b & 15)
+                o += 4
+            }
+            while i < n {
                 let b = p[i]
                 if b >= 0x20 && b < 0x7F {
-                    if b == UInt8(ascii: "\\") { bytes.append(b) }
-                    bytes.append(b)
+                    if b == UInt8(ascii: "\\") { q[o] = b; o += 1 }
+                    q[o] = b; o += 1
                     i += 1
                     continue
                 }
-                switch b {
-                case 0x0A: append("\\n"); i += 1; continue
-                case 0x09: append("\\t"); i += 1; continue
-                case 0x0D: append("\\r"); i += 1; continue
-                case 0x1B: append("\\e"); i += 1; continue
-                default: break
+                if b < 0x80 {
+                    let c: UInt8
+                    switch b {
+                    case 0x0A: c = UInt8(ascii: "n")
+                    case 0x09: c = UInt8(ascii: "t")
+                    case 0x0D: c = UInt8(ascii: "r")
+                    case 0x1B: c = UInt8(ascii: "e")
+                    default: c = 0
+                    }
+                    if c != 0 { q[o] = UInt8(ascii: "\\"); q[o + 1] = c; o += 2 } else { hex(b) }
+                    i += 1
+                    continue
                 }
-                let len = b < 0x80 ? 0 : utf8ScalarLength(p, i)
+                let len = utf8ScalarLength(p, i)
                 if len > 0 && !isDangerousScalar(p, i, len) {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + len)]))
+                    for k in 0..<len { q[o + k] = p[i + k] }
+                    o += len
                     i += len
                 } else {
-                    let count = max(len, 1)
-                    for k in i..<(i + count) {
-                        bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "x"))
-                        bytes.append(hexDigits[Int(p[k] >> 4)]); bytes.append(hexDigits[Int(p[k] & 15)])
-                    }
-                    i += count
+                    for k in i..<(i + max(len, 1)) { hex(p[k]) }
+                    i += max(len, 1)
                 }
             }
+            return o
         }
-    }
-
-    /// A String (valid UTF-8 by construction) as a JSON string literal.
-    public func appendJSONString(_ s: String) {
-        var s = s
-        s.withUTF8 { _ = appendJSONString($0) }
     }
 
     /// Appends `raw` as a JSON string literal (with quotes). Valid UTF-8 passes through; `"`, `\`,
@@ -95,31 +100,46 @@ extension OutputBuffer {
         raw.withUnsafeBufferPointer { appendJSONString($0) }
     }
 
+    /// A String (valid UTF-8 by construction) as a JSON string literal.
+    public func appendJSONString(_ s: String) {
+        var s = s
+        s.withUTF8 { _ = appendJSONString($0) }
+    }
+
     /// Same as `appendJSONString(_: [UInt8])` for bytes in place.
     @discardableResult
     public func appendJSONString(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         var lossy = false
-        bytes.append(UInt8(ascii: "\""))
-        do {
+        // Worst case: every byte becomes `\u00XX` (6), plus the quotes.
+        write(maximum: 6 * p.count + 2) { q in
+            var o = 0
             var i = 0
-            while i < p.count {
+            let n = p.count
+            q[o] = UInt8(ascii: "\""); o += 1
+            while i < n {
                 let b = p[i]
                 if b >= 0x20 && b < 0x7F {
-                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-                    bytes.append(b)
+                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { q[o] = UInt8(ascii: "\\"); o += 1 }
+                    q[o] = b; o += 1
                     i += 1
                     continue
                 }
                 if b < 0x80 {
+                    let c: UInt8
                     switch b {
-                    case 0x0A: append("\\n")
-                    case 0x09: append("\\t")
-                    case 0x0D: append("\\r")
-                    case 0x08: append("\\b")
-                    case 0x0C: append("\\f")
-                    default:
-                        append("\\u00")
-                        bytes.append(hexDigits[Int(b >> 4)]); bytes.append(hexDigits[Int(b & 15)])
+                    case 0x0A: c = UInt8(ascii: "n")
+                    case 0x09: c = UInt8(ascii: "t")
+                    case 0x0D: c = UInt8(ascii: "r")
+                    case 0x08: c = UInt8(ascii: "b")
+                    case 0x0C: c = UInt8(ascii: "f")
+                    default: c = 0
+                    }
+                    q[o] = UInt8(ascii: "\\")
+                    if c != 0 {
+                        q[o + 1] = c; o += 2
+                    } else {
+                        q[o + 1] = UInt8(ascii: "u"); q[o + 2] = 0x30; q[o + 3] = 0x30
+                        q[o + 4] = hexDigit(b >> 4); q[o + 5] = hexDigit(b & 15); o += 6
                     }
                     i += 1
                     continue
@@ -127,47 +147,56 @@ extension OutputBuffer {
                 let len = utf8ScalarLength(p, i)
                 if len == 0 {
                     lossy = true
-                    bytes.append(0xEF); bytes.append(0xBF); bytes.append(0xBD)
+                    q[o] = 0xEF; q[o + 1] = 0xBF; q[o + 2] = 0xBD; o += 3
                     i += 1
                 } else if len == 3 && b == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9) {
-                    append(p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
+                    // U+2028 / U+2029 → \u2028 / \u2029
+                    q[o] = UInt8(ascii: "\\"); q[o + 1] = UInt8(ascii: "u"); q[o + 2] = UInt8(ascii: "2")
+                    q[o + 3] = UInt8(ascii: "0"); q[o + 4] = UInt8(ascii: "2")
+                    q[o + 5] = p[i + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9")
+                    o += 6
                     i += 3
                 } else {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + len)]))
+                    for k in 0..<len { q[o + k] = p[i + k] }
+                    o += len
                     i += len
                 }
             }
+            q[o] = UInt8(ascii: "\""); o += 1
+            return o
         }
-        bytes.append(UInt8(ascii: "\""))
         return lossy
     }
 
     /// Appends `raw` as a quoted standard base64 string (RFC 4648, with padding).
     public func appendBase64String(_ raw: [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
         appendBase64(raw)
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
 
     public func appendBase64(_ raw: [UInt8]) {
         raw.withUnsafeBufferPointer { p in
-            base64Alphabet.withUnsafeBufferPointer { a in
-                var i = 0
-                while i + 3 <= p.count {
-                    let v = UInt32(p[i]) << 16 | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2])
-                    bytes.append(a[Int(v >> 18)]); bytes.append(a[Int(v >> 12 & 63)])
-                    bytes.append(a[Int(v >> 6 & 63)]); bytes.append(a[Int(v & 63)])
-                    i += 3
-                }
-                let rest = p.count - i
-                if rest == 1 {
-                    let v = UInt32(p[i]) << 16
-                    bytes.append(a[Int(v >> 18)]); bytes.append(a[Int(v >> 12 & 63)])
-                    append("==")
-                } else if rest == 2 {
-                    let v = UInt32(p[i]) << 16 | UInt32(p[i + 1]) << 8
-                    bytes.append(a[Int(v >> 18)]); bytes.append(a[Int(v >> 12 & 63)])
-                    bytes.append(a[Int(v >> 6 & 63)]); bytes.append(UInt8(ascii: "="))
+            write(maximum: 4 * (p.count / 3 + 1)) { q in
+                base64Alphabet.withUnsafeBufferPointer { a in
+                    var o = 0
+                    var i = 0
+                    while i + 3 <= p.count {
+                        let v = UInt32(p[i]) << 16 | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2])
+                        q[o] = a[Int(v >> 18)]; q[o + 1] = a[Int(v >> 12 & 63)]
+                        q[o + 2] = a[Int(v >> 6 & 63)]; q[o + 3] = a[Int(v & 63)]
+                        o += 4
+                        i += 3
+                    }
+                    let rest = p.count - i
+                    if rest > 0 {
+                        let v = UInt32(p[i]) << 16 | (rest == 2 ? UInt32(p[i + 1]) << 8 : 0)
+                        q[o] = a[Int(v >> 18)]; q[o + 1] = a[Int(v >> 12 & 63)]
+                        q[o + 2] = rest == 2 ? a[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+                        q[o + 3] = UInt8(ascii: "=")
+                        o += 4
+                    }
+                    return o
                 }
             }
         }
@@ -175,9 +204,14 @@ extension OutputBuffer {
 
     /// Lowercase hex of `raw`.
     public func appendHex(_ raw: [UInt8]) {
-        for b in raw { bytes.append(hexDigits[Int(b >> 4)]); bytes.append(hexDigits[Int(b & 15)]) }
+        write(maximum: 2 * raw.count) { q in
+            for (i, b) in raw.enumerated() { q[2 * i] = hexDigit(b >> 4); q[2 * i + 1] = hexDigit(b & 15) }
+            return 2 * raw.count
+        }
     }
 }
+
+@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
 private let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

@@ -17,6 +17,8 @@ public struct ByteString: Hashable, Sendable, Comparable, ExpressibleByStringLit
     public var utf8String: String? { String(validating: bytes, as: UTF8.self) }
 
     public static func < (a: ByteString, b: ByteString) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Hashes the bytes in one block (the synthesized version feeds the hasher byte by byte).
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
 
 /// What happened to the file. BSM and fanotify events both map onto these.

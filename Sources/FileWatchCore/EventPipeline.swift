@@ -31,6 +31,27 @@ public struct TopCounter: Sendable {
     }
 }
 
+extension EventKind {
+    /// Position in `allCases` (0…12).
+    @inline(__always) public var index: Int {
+        switch self {
+        case .open: 0
+        case .read: 1
+        case .write: 2
+        case .close: 3
+        case .create: 4
+        case .delete: 5
+        case .rename: 6
+        case .link: 7
+        case .attrib: 8
+        case .stat: 9
+        case .exec: 10
+        case .exit: 11
+        case .other: 12
+        }
+    }
+}
+
 /// What the summary reports.
 public struct EventStatistics: Sendable {
     /// Events the source delivered.
@@ -45,8 +66,15 @@ public struct EventStatistics: Sendable {
     public var lossReports: UInt64 = 0
     /// Damaged stretches of input skipped.
     public var damaged: UInt64 = 0
-    public var seenByKind: [EventKind: UInt64] = [:]
-    public var shownByKind: [EventKind: UInt64] = [:]
+    /// Per kind, indexed by `EventKind.index` (no hashing per event).
+    var seenCounts = [UInt64](repeating: 0, count: EventKind.allCases.count)
+    var shownCounts = [UInt64](repeating: 0, count: EventKind.allCases.count)
+    public var seenByKind: [EventKind: UInt64] {
+        Dictionary(uniqueKeysWithValues: EventKind.allCases.filter { seenCounts[$0.index] > 0 }.map { ($0, seenCounts[$0.index]) })
+    }
+    public var shownByKind: [EventKind: UInt64] {
+        Dictionary(uniqueKeysWithValues: EventKind.allCases.filter { shownCounts[$0.index] > 0 }.map { ($0, shownCounts[$0.index]) })
+    }
     /// Of shown events.
     public var processes = TopCounter()
     public var files = TopCounter()
@@ -65,8 +93,9 @@ public struct EventStatistics: Sendable {
         s += "\n"
         if seen > 0 {
             let kinds = EventKind.allCases.compactMap { k -> String? in
-                guard let c = seenByKind[k], c > 0 else { return nil }
-                return "\(k.rawValue) \(shownByKind[k] ?? 0)/\(c)"
+                let c = seenCounts[k.index]
+                guard c > 0 else { return nil }
+                return "\(k.rawValue) \(shownCounts[k.index])/\(c)"
             }
             s += "  by kind (shown/seen): " + kinds.joined(separator: ", ") + "\n"
         }
@@ -98,6 +127,9 @@ public final class EventPipeline: EventReceiver {
     public private(set) var statistics = EventStatistics()
     /// The first output error (the pipeline stops at it; `finish` rethrows it).
     public private(set) var sinkError: (any Error)?
+    /// Shown events may be waiting in the sink's buffer (since `lastOutputTime`, event time).
+    private var outputPending = false
+    private var lastOutputTime: Int64 = 0
 
     /// - Parameter report: called for every source notice (the CLI prints it to stderr at once).
     public init(filter: EventFilter, sink: EventSink, stages: [EventStage] = [], users: UserNameResolver? = nil,
@@ -119,11 +151,13 @@ public final class EventPipeline: EventReceiver {
             e.process.user = users.userName(for: uid)
         }
         statistics.seen += 1
-        statistics.seenByKind[e.kind, default: 0] += 1
+        statistics.seenCounts[e.kind.index] += 1
         var force = false
         for stage in stages where stage.process(&e) { force = true }
         guard force || filter.matches(e) else {
             statistics.filtered += 1
+            // Shown events may wait in a batched output; a stream of hidden ones still moves the clock.
+            if outputPending && e.time &- lastOutputTime >= 1_000_000 { sourceIdle() }
             return
         }
         do {
@@ -133,8 +167,9 @@ public final class EventPipeline: EventReceiver {
             stopToken.stop()
             return
         }
+        if !outputPending { outputPending = true; lastOutputTime = e.time }
         statistics.shown += 1
-        statistics.shownByKind[e.kind, default: 0] += 1
+        statistics.shownCounts[e.kind.index] += 1
         statistics.processes.add(e.process.name.isEmpty ? (e.process.executable ?? "?") : e.process.name)
         if let path = e.path { statistics.files.add(path) }
         if let limit, statistics.shown >= limit { stopToken.stop() }
@@ -154,7 +189,8 @@ public final class EventPipeline: EventReceiver {
     }
 
     public func sourceIdle() {
-        guard sinkError == nil else { return }
+        guard sinkError == nil, outputPending else { return }
+        outputPending = false
         do { try sink.flush() } catch { sinkError = error; stopToken.stop() }
     }
 

@@ -123,7 +123,7 @@ struct WatchCommand: ParsableCommand {
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (larger batches, less CPU; 0 = read at once).",
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (default 5: larger batches, far less CPU; the kernel merges a process's repeated events on one file meanwhile; 0 = read at once).",
         valueName: "MS"))
     var batchDelay: Double?
 
@@ -232,16 +232,18 @@ struct WatchCommand: ParsableCommand {
     }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
-        let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
+        // (BSM has an OutputBuffer of its own, for the praudit printer.)
         switch format {
         case .text:
-            return TextSink(output: buffer, color: useColor(interactive: interactive), zone: LocalTimeZone(),
+            return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
+                            color: useColor(interactive: interactive), zone: LocalTimeZone(),
                             describeErrno: errnoDescription)
         case .json:
-            return JSONSink(output: buffer)
+            return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
         case .bsm:
-            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
-                           bsmErrno: hostErrnoToBSM)
+            // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
+            return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
+                           trailName: output ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
 
@@ -250,6 +252,10 @@ struct WatchCommand: ParsableCommand {
         let logger = try bootstrapLogging()
         let options = try filterOptions()
         logger.debug("filters", metadata: ["options": "\(options)"])
+        for selector in options.users where selector.uid == nil {
+            writeToStandardError("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
+                + "only events already carrying that user name can match.\n")
+        }
 
         let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
             ?? FileDescriptorWriter.standardOutput()
@@ -293,9 +299,10 @@ struct WatchCommand: ParsableCommand {
         }
         logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)",
                                             "shown": "\(pipeline.statistics.shown)"])
+        // A closed output pipe (`| head`) ends the run quietly, as SIGPIPE would.
+        if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
         if !noSummary { writeToStandardError(pipeline.summary()) }
         if let failure {
-            if let e = failure as? SystemCallError, e.errno == .brokenPipe { return }
             throw RuntimeError("\(failure)")
         }
         if pipeline.statistics.damaged > 0 { throw ExitCode(1) }

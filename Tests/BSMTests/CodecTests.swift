@@ -143,3 +143,25 @@ import Testing
         #expect(got == [file])
     }
 }
+
+@Suite struct TokenIteratorTests {
+    @Test func iteratorPeeksAndTakesUnknown() throws {
+        let b = RecordBuilder(event: 1, seconds: 0, tokens: [.text("a\0"), .attr(Attr(mode: 1, uid: 2, gid: 3, fsid: 4, nodeid: 5, device: 6)), .seq(9)])
+        let r = Record(kind: .record, offset: 50, bytes: BSMBytes(b.bytes))
+        var it = r.makeTokenIterator()
+        #expect(it.nextID == 0x14 && it.offset == 50)
+        _ = try it.next()
+        #expect(it.nextID == 0x28 && it.offset == 50 + 18)
+        _ = try it.next()
+        #expect(it.nextID == 0x31)
+        let u = it.nextAsUnknown()
+        // attr (28 bytes) and seq (5 bytes) up to the trailer.
+        guard case .unknown(0x31, let rest) = u else { Issue.record("\(String(describing: u))"); return }
+        #expect(rest.count == 28 + 5)
+        #expect(it.nextID == 0x13)
+        #expect(it.nextAsUnknown() == nil)
+        #expect(try it.next() == .trailer(Trailer(count: UInt32(b.bytes.count))))
+        #expect(it.nextID == nil)
+        #expect(try it.next() == nil)
+    }
+}

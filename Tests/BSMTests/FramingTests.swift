@@ -127,6 +127,47 @@ func frame(_ bytes: [UInt8]) -> (records: [Record], damage: [Damage]) {
         }
     }
 
+    /// A live stream must not stall behind a damaged byte count: once a complete valid record is
+    /// buffered inside the bytes the count claims, the damage is reported and reading goes on.
+    @Test func liveStreamDoesNotStallBehindAWrongByteCount() {
+        var t = Trail(records: 6)
+        let at = t.recordOffsets[2]
+        let bad = UInt32(t.recordBytes[2].count + 100_000)
+        t.bytes[at + 1] = UInt8(bad >> 24); t.bytes[at + 2] = UInt8((bad >> 16) & 0xff)
+        t.bytes[at + 3] = UInt8((bad >> 8) & 0xff); t.bytes[at + 4] = UInt8(bad & 0xff)
+        var r = RecordReader()
+        var got: [RecordReader.Item] = []
+        // Push record by record, never finishing: like an auditpipe on a quiet system.
+        for (k, off) in t.recordOffsets.enumerated() {
+            r.push(Array(t.bytes[off..<(off + t.recordBytes[k].count)]))
+            while let it = r.next() { got.append(it) }
+        }
+        let records = got.compactMap { if case .record(let x) = $0 { return x.offset } else { return nil } }
+        let damage = got.compactMap { if case .damage(let d) = $0 { return d } else { return nil } }
+        #expect(records == t.recordOffsets.filter { $0 != at })
+        #expect(damage.count == 1)
+        #expect(damage.first?.offset == at)
+        #expect(damage.first?.error.reason == .overlapsNextRecord(nextOffset: t.recordOffsets[3]))
+        #expect(damage.first?.skipped == t.recordBytes[2].count)
+    }
+
+    /// Garbage that looks like the start of a long record must not stall resynchronization either.
+    @Test func resyncDoesNotStallOnAPendingCandidate() {
+        let t = Trail(records: 4)
+        let junk: [UInt8] = [0xff, 0x14, 0x00, 0x01, 0x00, 0x00]  // damage, then a "header" claiming 64 KiB
+        var r = RecordReader()
+        var got: [RecordReader.Item] = []
+        r.push(Array(t.bytes[0..<t.recordOffsets[2]]) + junk)
+        while let it = r.next() { got.append(it) }
+        for k in 2..<t.recordOffsets.count {
+            r.push(t.recordBytes[k])
+            while let it = r.next() { got.append(it) }
+        }
+        let records = got.compactMap { if case .record(let x) = $0 { return x.offset } else { return nil } }
+        #expect(records.count == t.recordOffsets.count)
+        #expect(got.filter { if case .damage = $0 { return true } else { return false } }.count == 1)
+    }
+
     /// Random damage never crashes or hangs, and every delivered record decodes or reports an error.
     @Test func randomDamageNeverCrashes() {
         var rng = SplitMix(seed: 42)

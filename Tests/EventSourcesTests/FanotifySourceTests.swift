@@ -180,7 +180,7 @@ enum FanotifyTestSupport {
         #expect(rename.process.executable?.description.hasSuffix("/mv") == true, "\(rename.process)")
         #expect(rename.process.pid != shPID)
 
-        #expect(find(.attrib, "b.txt") { $0.process.name == "chmod" } != nil)
+        #expect(find(.attrib, "b.txt") { $0.process.name == "chmod" } != nil, "\(events.filter { $0.kind == .attrib }.map(\.process))")
         let delete = try #require(find(.delete, "b.txt"))
         #expect(delete.process.name == "rm")
 

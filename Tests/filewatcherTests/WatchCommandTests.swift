@@ -228,6 +228,24 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
     }
 
+    @Test func closedOutputPipeEndsQuietly() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", try fixtureFile(dir), "-a"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try out.fileHandleForReading.close()  // nobody reads: the first write fails with EPIPE
+        try p.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+        #expect(errData.isEmpty, "\(String(decoding: errData, as: UTF8.self))")
+    }
+
     @Test func sigintStopsCleanlyWithSummary() throws {
         let r = try run(["--read", "-", "--format", "json"], stdin: Data(fixture)) { p in
             // stdin stays open: only the signal ends the run.
@@ -245,5 +263,51 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(r.status == 0)
         #expect(Date().timeIntervalSince(start) < 5)
         #expect(r.out.split(separator: "\n").count == 6)
+    }
+}
+
+/// OpenBSM's praudit, when built beside the repository (../ref/openbsm-build, never committed) or
+/// named by FILEWATCHER_PRAUDIT.
+let praudit: URL? = {
+    if let p = ProcessInfo.processInfo.environment["FILEWATCHER_PRAUDIT"] { return URL(fileURLWithPath: p) }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    for rel in ["../ref/openbsm-build/bin/praudit/praudit", "../../ref/openbsm-build/bin/praudit/praudit"] {
+        let u = root.appendingPathComponent(rel).standardizedFileURL
+        if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+    }
+    return nil
+}()
+
+@Suite struct PrauditCompatibilityTests {
+    @Test func prauditReadsOurTrailWithoutComplaint() throws {
+        guard let praudit else {
+            print("SKIP: praudit compatibility: no OpenBSM praudit built at ../ref/openbsm-build (or FILEWATCHER_PRAUDIT)")
+            return
+        }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trail = dir.appendingPathComponent("out.bsm").path
+        #expect(try run(["--read", try fixtureFile(dir), "-a", "--format", "bsm", "-o", trail]).status == 0)
+        let p = Process()
+        p.executableURL = praudit
+        p.arguments = [trail]
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(errText.isEmpty)
+        #expect(!text.contains("unknown"))
+        #expect(text.hasPrefix("file,"))
+        #expect(text.contains("path,/home/a/.notes.swp\npath,/home/a/notes\n"))
+        #expect(text.contains("exec arg,vim,notes\n"))
+        #expect(text.contains("return,failure : No such file or directory,4294967295\n"))
+        #expect(text.split(separator: "\n").filter { $0.hasPrefix("header,") }.count == 7)
     }
 }
