@@ -58,6 +58,8 @@ public struct RecordReader: Sendable {
     /// When resynchronizing: where the damaged region started and its first error.
     private var damage: (start: Int, error: DecodeError)?
     private var prefetchSink: UInt8 = 0
+    /// A record that straddled two pushed chunks, joined on push, delivered next.
+    private var pendingRecord: Record?
     /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
     /// were already searched for a complete record that would prove the candidate wrong.
     private var waiting: (at: Int, scanned: Int)?
@@ -75,9 +77,9 @@ public struct RecordReader: Sendable {
     }
 
     /// Absolute offset of the next unconsumed byte.
-    public var offset: Int { bufferBase + pos }
+    public var offset: Int { pendingRecord?.offset ?? (bufferBase + pos) }
     /// Bytes buffered but not yet consumed.
-    public var bufferedByteCount: Int { buffer.count - pos }
+    public var bufferedByteCount: Int { buffer.count - pos + (pendingRecord?.count ?? 0) }
     public var isFinished: Bool { finished }
 
     /// Appends input. Drain `next()` after each push.
@@ -87,15 +89,51 @@ public struct RecordReader: Sendable {
         if pos >= buffer.count {
             bufferBase += buffer.count
             buffer = chunk
-        } else {
-            var b: [UInt8] = []
-            b.reserveCapacity(buffer.count - pos + chunk.count)
-            b.append(contentsOf: buffer[pos...])
-            b.append(contentsOf: chunk)
-            bufferBase += pos
-            buffer = b
+            pos = 0
+            return
         }
+        // The usual case in chunked reading: the previous chunk ended inside a record. Join only
+        // that record's bytes and keep reading the new chunk in place (no copy of the chunk).
+        if damage == nil, pendingRecord == nil, let r = joinedRecord(chunk) {
+            pendingRecord = r.record
+            bufferBase += buffer.count
+            buffer = chunk
+            pos = r.consumed
+            waiting = nil
+            return
+        }
+        var b: [UInt8] = []
+        b.reserveCapacity(buffer.count - pos + chunk.count)
+        b.append(contentsOf: buffer[pos...])
+        b.append(contentsOf: chunk)
+        bufferBase += pos
+        buffer = b
         pos = 0
+    }
+
+    /// If the unconsumed rest of `buffer` is the start of a header record that `chunk` completes,
+    /// that record (copied into its own storage) and how many bytes of `chunk` it took.
+    private func joinedRecord(_ chunk: [UInt8]) -> (record: Record, consumed: Int)? {
+        let left = buffer.count - pos
+        guard left > 0, left < bsmMinimumRecordSize + maximumRecordSize else { return nil }
+        let id = buffer[pos]
+        guard id == 0x14 || id == 0x15 || id == 0x74 || id == 0x79 else { return nil }
+        // The byte count right after the id may itself straddle the two chunks.
+        var size = 0
+        for k in 1...4 {
+            let i = pos + k
+            let b = i < buffer.count ? buffer[i] : (i - buffer.count < chunk.count ? chunk[i - buffer.count] : nil)
+            guard let b else { return nil }
+            size = size << 8 | Int(b)
+        }
+        guard size >= bsmMinimumRecordSize, size <= maximumRecordSize, size > left, size - left <= chunk.count else { return nil }
+        var joined: [UInt8] = []
+        joined.reserveCapacity(size)
+        joined.append(contentsOf: buffer[pos...])
+        joined.append(contentsOf: chunk[0..<(size - left)])
+        let valid = joined.withUnsafeBytes { Self.quickRecordLength($0, 0, maximumRecordSize).0 == size }
+        guard valid else { return nil }
+        return (Record(kind: .record, offset: bufferBase + pos, bytes: BSMBytes(joined)), size - left)
     }
 
     public mutating func push<C: Collection>(contentsOf chunk: C) where C.Element == UInt8 {
@@ -188,6 +226,10 @@ public struct RecordReader: Sendable {
     /// The next record or damage report, or nil when more input is needed (or, after `finish()`,
     /// at the end).
     public mutating func next() -> Item? {
+        if let r = pendingRecord {
+            pendingRecord = nil
+            return .record(r)
+        }
         // Fast path: a well-formed header record right here.
         if damage == nil && pos < buffer.count {
             let (n, touched) = buffer.withUnsafeBytes { p in Self.quickRecordLength(p, pos, maximumRecordSize) }
