@@ -228,7 +228,8 @@ struct WatchCommand: ParsableCommand {
 
     /// Processing stages between source and filters (detection plugs in here).
     func makeStages(logger: Logger, rules: RuleSet?, source: EventSource) throws -> [EventStage] {
-        try detection.makeStage(rules: rules, source: source, filters: try filterOptions()).map { [$0] } ?? []
+        try detection.makeStage(rules: rules, source: source, filters: try filterOptions(),
+                                alertsToStandardError: format == .bsm).map { [$0] } ?? []
     }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
