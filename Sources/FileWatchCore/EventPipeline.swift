@@ -124,7 +124,7 @@ public final class EventPipeline: EventReceiver {
     public let limit: UInt64?
     public let stopToken: StopToken
     private let report: (SourceNotice) -> Void
-    public private(set) var statistics = EventStatistics()
+    @exclusivity(unchecked) public private(set) var statistics = EventStatistics()
     /// The first output error (the pipeline stops at it; `finish` rethrows it).
     public private(set) var sinkError: (any Error)?
     /// Shown events may be waiting in the sink's buffer (since `lastOutputTime`, event time).

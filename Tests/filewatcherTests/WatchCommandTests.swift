@@ -179,6 +179,10 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(r.status == 0)
         #expect(r.out.split(separator: "\n").count == 6)
         #expect(r.stderr.contains("debug filewatcher: source: trail"))
+        let combined = try run(["--read", "-", "-ad", "--no-summary"], stdin: Data(fixture))
+        #expect(combined.status == 0)
+        #expect(combined.out.split(separator: "\n").count == 7, "-a")
+        #expect(combined.stderr.contains("debug filewatcher:"), "-d")
         let log = dir.appendingPathComponent("debug.log").path
         let r2 = try run(["-d", log, "--read", "-", "--no-summary"], stdin: Data(fixture))
         #expect(r2.status == 0)
