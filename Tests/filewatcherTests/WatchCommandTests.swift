@@ -261,6 +261,26 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(r.stderr.contains("filewatcher summary: 7 events seen, 6 shown"))
     }
 
+    @Test func sigtermLeavesACompleteTrail() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trail = dir.appendingPathComponent("cap.bsm").path
+        let r = try run(["--read", "-", "-a", "--format", "bsm", "-o", trail], stdin: Data(fixture)) { p in
+            usleep(700_000)
+            kill(p.processIdentifier, SIGTERM)
+        }
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("7 events seen, 7 shown"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trail)))
+        // Ends with the closing file token: 0x11, 4+4 bytes of time, u16 length, the name with its NUL.
+        let name = Array(trail.utf8) + [0]
+        #expect(Array(bytes.suffix(name.count)) == name)
+        #expect(bytes[bytes.count - name.count - 11] == 0x11)
+        let replay = try run(["--read", trail, "-a", "--no-summary"])
+        #expect(replay.status == 0)
+        #expect(replay.out.split(separator: "\n").count == 7)
+    }
+
     @Test func secondsLimit() throws {
         let start = Date()
         let r = try run(["--read", "-", "--seconds", "0.5", "--no-summary"], stdin: Data(fixture)) { _ in }
