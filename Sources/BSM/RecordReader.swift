@@ -58,6 +58,8 @@ public struct RecordReader: Sendable {
     /// When resynchronizing: where the damaged region started and its first error.
     private var damage: (start: Int, error: DecodeError)?
     private var prefetchSink: UInt8 = 0
+    /// A record that straddled two pushed chunks, joined on push, delivered next.
+    private var pendingRecord: Record?
     /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
     /// were already searched for a complete record that would prove the candidate wrong.
     private var waiting: (at: Int, scanned: Int)?
@@ -75,9 +77,9 @@ public struct RecordReader: Sendable {
     }
 
     /// Absolute offset of the next unconsumed byte.
-    public var offset: Int { bufferBase + pos }
+    public var offset: Int { pendingRecord?.offset ?? (bufferBase + pos) }
     /// Bytes buffered but not yet consumed.
-    public var bufferedByteCount: Int { buffer.count - pos }
+    public var bufferedByteCount: Int { buffer.count - pos + (pendingRecord?.count ?? 0) }
     public var isFinished: Bool { finished }
 
     /// Appends input. Drain `next()` after each push.
@@ -87,15 +89,51 @@ public struct RecordReader: Sendable {
         if pos >= buffer.count {
             bufferBase += buffer.count
             buffer = chunk
-        } else {
-            var b: [UInt8] = []
-            b.reserveCapacity(buffer.count - pos + chunk.count)
-            b.append(contentsOf: buffer[pos...])
-            b.append(contentsOf: chunk)
-            bufferBase += pos
-            buffer = b
+            pos = 0
+            return
         }
+        // The usual case in chunked reading: the previous chunk ended inside a record. Join only
+        // that record's bytes and keep reading the new chunk in place (no copy of the chunk).
+        if damage == nil, pendingRecord == nil, let r = joinedRecord(chunk) {
+            pendingRecord = r.record
+            bufferBase += buffer.count
+            buffer = chunk
+            pos = r.consumed
+            waiting = nil
+            return
+        }
+        var b: [UInt8] = []
+        b.reserveCapacity(buffer.count - pos + chunk.count)
+        b.append(contentsOf: buffer[pos...])
+        b.append(contentsOf: chunk)
+        bufferBase += pos
+        buffer = b
         pos = 0
+    }
+
+    /// If the unconsumed rest of `buffer` is the start of a header record that `chunk` completes,
+    /// that record (copied into its own storage) and how many bytes of `chunk` it took.
+    private func joinedRecord(_ chunk: [UInt8]) -> (record: Record, consumed: Int)? {
+        let left = buffer.count - pos
+        guard left > 0, left < bsmMinimumRecordSize + maximumRecordSize else { return nil }
+        let id = buffer[pos]
+        guard id == 0x14 || id == 0x15 || id == 0x74 || id == 0x79 else { return nil }
+        // The byte count right after the id may itself straddle the two chunks.
+        var size = 0
+        for k in 1...4 {
+            let i = pos + k
+            let b = i < buffer.count ? buffer[i] : (i - buffer.count < chunk.count ? chunk[i - buffer.count] : nil)
+            guard let b else { return nil }
+            size = size << 8 | Int(b)
+        }
+        guard size >= bsmMinimumRecordSize, size <= maximumRecordSize, size > left, size - left <= chunk.count else { return nil }
+        var joined: [UInt8] = []
+        joined.reserveCapacity(size)
+        joined.append(contentsOf: buffer[pos...])
+        joined.append(contentsOf: chunk[0..<(size - left)])
+        let valid = joined.withUnsafeBytes { Self.quickRecordLength($0, 0, maximumRecordSize).0 == size }
+        guard valid else { return nil }
+        return (Record(kind: .record, offset: bufferBase + pos, bytes: BSMBytes(joined)), size - left)
     }
 
     public mutating func push<C: Collection>(contentsOf chunk: C) where C.Element == UInt8 {
@@ -188,6 +226,10 @@ public struct RecordReader: Sendable {
     /// The next record or damage report, or nil when more input is needed (or, after `finish()`,
     /// at the end).
     public mutating func next() -> Item? {
+        if let r = pendingRecord {
+            pendingRecord = nil
+            return .record(r)
+        }
         // Fast path: a well-formed header record right here.
         if damage == nil && pos < buffer.count {
             let (n, touched) = buffer.withUnsafeBytes { p in Self.quickRecordLength(p, pos, maximumRecordSize) }
@@ -218,20 +260,23 @@ public struct RecordReader: Sendable {
         return (size, touched)
     }
 
-    /// First position at or after `from` where a complete, valid record (strict check) starts.
-    private func findComplete(_ p: UnsafeRawBufferPointer, from: Int) -> Int? {
+    /// First position at or after `from` where a complete, valid record (strict check) starts,
+    /// and the first position before it that could still become one with more input.
+    private func findComplete(_ p: UnsafeRawBufferPointer, from: Int) -> (complete: Int?, undecided: Int?) {
         var i = from
+        var undecided: Int? = nil
         while i < p.count {
             let b = p[i]
             if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
                 switch classify(p, i, strict: true) {
-                case .record, .file: return i
-                case .needMore, .invalid: break
+                case .record, .file: return (i, undecided)
+                case .needMore: if undecided == nil { undecided = i }
+                case .invalid: break
                 }
             }
             i += 1
         }
-        return nil
+        return (nil, undecided)
     }
 
     private mutating func slowNext() -> Item? {
@@ -244,6 +289,7 @@ public struct RecordReader: Sendable {
                     // what is already buffered (then its byte count cannot be right).
                     var i = pos
                     var pending: Int? = nil
+                    var undecided: Int? = nil  // first undecided candidate after `pending`
                     while i < p.count {
                         let b = p[i]
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
@@ -254,10 +300,16 @@ public struct RecordReader: Sendable {
                                 waiting = nil
                                 return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
                             case .needMore:
-                                if !finished && pending == nil {
+                                if finished { break }
+                                if pending == nil {
                                     pending = i
-                                    // Bytes up to `scanned` were already looked at for this candidate.
-                                    if let w = waiting, w.at == bufferBase + i { i = max(i, w.scanned - bufferBase - 1) }
+                                    // Positions before `scanned` were already decided for this candidate.
+                                    if let w = waiting, w.at == bufferBase + i, w.scanned - bufferBase > i + 1 {
+                                        i = w.scanned - bufferBase
+                                        continue
+                                    }
+                                } else if undecided == nil {
+                                    undecided = i
                                 }
                             case .invalid:
                                 break
@@ -273,7 +325,7 @@ public struct RecordReader: Sendable {
                     }
                     if let q = pending {
                         pos = q
-                        waiting = (bufferBase + q, bufferBase + p.count)
+                        waiting = (bufferBase + q, bufferBase + (undecided ?? p.count))
                     } else {
                         pos = p.count
                         waiting = nil
@@ -302,13 +354,14 @@ public struct RecordReader: Sendable {
                     // already starts inside the bytes it claims: then its byte count is wrong.
                     var from = pos + 1
                     if let w = waiting, w.at == bufferBase + pos { from = max(from, w.scanned - bufferBase) }
-                    if let j = findComplete(p, from: from) {
+                    let found = findComplete(p, from: from)
+                    if let j = found.complete {
                         damage = (bufferBase + pos, DecodeError(offset: bufferBase + pos, reason: .overlapsNextRecord(nextOffset: bufferBase + j)))
                         waiting = nil
                         pos += 1
                         continue
                     }
-                    waiting = (bufferBase + pos, bufferBase + p.count)
+                    waiting = (bufferBase + pos, bufferBase + (found.undecided ?? p.count))
                     return nil
                 case .invalid(let e):
                     damage = (bufferBase + pos, e)

@@ -311,7 +311,7 @@ public final class FanotifySource: EventSource {
         while !stop.isStopped {
             let n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 200) }
                 .get("epoll_wait")
-            if n == 0 { continue }
+            if n == 0 { receiver.sourceIdle(); continue }  // idle: pending output reaches its file
             var groupReady = false
             for i in 0..<n {
                 let tag = ready[i]

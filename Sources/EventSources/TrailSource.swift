@@ -50,8 +50,7 @@ public final class TrailSource: EventSource {
     public func run(until stop: StopToken, into receiver: EventReceiver) throws {
         let (fd, owned) = try openInput()
         defer { if owned { try? fd.close() } }
-        var st = stat()
-        let isRegular = fstat(fd.rawValue, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let isRegular = try TrailSyscalls.isRegularFile(fd.rawValue).get("fstat", name)
         var decoder = BSMStreamDecoder(name: name, mapper: mapper)
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
@@ -78,17 +77,45 @@ public final class TrailSource: EventSource {
     private func waitReadable(_ fd: FileDescriptor, stop: StopToken, receiver: EventReceiver) throws -> Bool {
         var idled = false
         while !stop.isStopped {
-            var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
-            let rc = poll(&p, 1, pollMilliseconds)
-            if rc > 0 { return true }
-            if rc < 0 {
-                let e = Errno(rawValue: errno)
-                if e == .interrupted { continue }
-                throw SystemCallError("poll", e, detail: name)
-            }
+            if try TrailSyscalls.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds).get("poll", name) { return true }
             if !idled { receiver.sourceIdle(); idled = true }
         }
         return false
+    }
+}
+
+/// The few raw calls of trail reading, as `Result`s (EINTR retried here, in one place); callers
+/// turn them into throwing calls with `get(call, subject)`.
+enum TrailSyscalls {
+    /// Waits up to `timeoutMS` for `fd` to become readable (or hung up): true when it is.
+    static func pollReadable(_ fd: Int32, timeoutMS: Int32) -> Result<Bool, Errno> {
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&p, 1, timeoutMS)
+            if rc >= 0 { return .success(rc > 0) }
+            let e = Errno(rawValue: errno)
+            if e != .interrupted { return .failure(e) }
+        }
+    }
+
+    /// Whether `fd` is a regular file (then reads never block and need no polling).
+    static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
+        var st = stat()
+        while fstat(fd, &st) != 0 {
+            let e = Errno(rawValue: errno)
+            if e != .interrupted { return .failure(e) }
+        }
+        return .success((st.st_mode & S_IFMT) == S_IFREG)
+    }
+}
+
+extension Result where Failure == Errno {
+    /// The value, or a `SystemCallError` naming the call and its subject.
+    func get(_ call: String, _ subject: String) throws -> Success {
+        switch self {
+        case .success(let v): return v
+        case .failure(let e): throw SystemCallError(call, e, detail: subject)
+        }
     }
 }
 

@@ -124,9 +124,12 @@ public final class EventPipeline: EventReceiver {
     public let limit: UInt64?
     public let stopToken: StopToken
     private let report: (SourceNotice) -> Void
-    public private(set) var statistics = EventStatistics()
+    @exclusivity(unchecked) public private(set) var statistics = EventStatistics()
     /// The first output error (the pipeline stops at it; `finish` rethrows it).
     public private(set) var sinkError: (any Error)?
+    /// Shown events may be waiting in the sink's buffer (since `lastOutputTime`, event time).
+    private var outputPending = false
+    private var lastOutputTime: Int64 = 0
 
     /// - Parameter report: called for every source notice (the CLI prints it to stderr at once).
     public init(filter: EventFilter, sink: EventSink, stages: [EventStage] = [], users: UserNameResolver? = nil,
@@ -153,6 +156,8 @@ public final class EventPipeline: EventReceiver {
         for stage in stages where stage.process(&e) { force = true }
         guard force || filter.matches(e) else {
             statistics.filtered += 1
+            // Shown events may wait in a batched output; a stream of hidden ones still moves the clock.
+            if outputPending && e.time &- lastOutputTime >= 1_000_000 { sourceIdle() }
             return
         }
         do {
@@ -162,6 +167,7 @@ public final class EventPipeline: EventReceiver {
             stopToken.stop()
             return
         }
+        if !outputPending { outputPending = true; lastOutputTime = e.time }
         statistics.shown += 1
         statistics.shownCounts[e.kind.index] += 1
         statistics.processes.add(e.process.name.isEmpty ? (e.process.executable ?? "?") : e.process.name)
@@ -183,7 +189,8 @@ public final class EventPipeline: EventReceiver {
     }
 
     public func sourceIdle() {
-        guard sinkError == nil else { return }
+        guard sinkError == nil, outputPending else { return }
+        outputPending = false
         do { try sink.flush() } catch { sinkError = error; stopToken.stop() }
     }
 

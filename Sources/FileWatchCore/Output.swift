@@ -22,10 +22,11 @@ public final class MemoryWriter: ByteWriter {
 /// 64 KiB are pending, when the event clock moved on by a second since the last write (so a slow
 /// live stream still reaches a log file promptly), when the source goes idle, and at the end.
 public final class OutputBuffer {
-    @usableFromInline var base: UnsafeMutablePointer<UInt8>
-    @usableFromInline var capacity: Int
+    // Single-threaded and never accessed re-entrantly: no dynamic exclusivity checks per byte.
+    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Bytes pending.
-    public internal(set) var count: Int = 0
+    @exclusivity(unchecked) public internal(set) var count: Int = 0
     public let writer: ByteWriter
     public let lineBuffered: Bool
     public let threshold: Int

@@ -72,7 +72,9 @@ struct DetectionOptions: ParsableArguments {
     /// The detection stage for `source`, or nil when detection is off.
     /// - Parameter filters: the user's filters; their path, process and user parts scope detection (the kind and
     ///   result parts only affect what is shown: detection needs every kind).
-    func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions) throws -> DetectionStage? {
+    /// - Parameter alertsToStandardError: the output cannot show alerts (BSM): print them on stderr too.
+    func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions,
+                   alertsToStandardError: Bool = false) throws -> DetectionStage? {
         guard isActive else { return nil }
         var detector: RansomwareDetector?
         if ransomwareEnabled {
@@ -91,6 +93,9 @@ struct DetectionOptions: ParsableArguments {
             responders.append(AlertCommandRunner(
                 argv: argv, encode: { $0.jsonLine },
                 report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
+        }
+        if alertsToStandardError {
+            responders.append(AlertTextPrinter(write: { writeToStandardError($0) }))
         }
         var scope = filters
         scope.all = true

@@ -228,20 +228,23 @@ struct WatchCommand: ParsableCommand {
 
     /// Processing stages between source and filters (detection plugs in here).
     func makeStages(logger: Logger, rules: RuleSet?, source: EventSource) throws -> [EventStage] {
-        try detection.makeStage(rules: rules, source: source, filters: try filterOptions()).map { [$0] } ?? []
+        try detection.makeStage(rules: rules, source: source, filters: try filterOptions(),
+                                alertsToStandardError: format == .bsm).map { [$0] } ?? []
     }
 
     func makeSink(writer: FileDescriptorWriter, interactive: Bool) throws -> EventSink {
-        let buffer = OutputBuffer(writer: writer, lineBuffered: interactive)
+        // (BSM has an OutputBuffer of its own, for the praudit printer.)
         switch format {
         case .text:
-            return TextSink(output: buffer, color: useColor(interactive: interactive), zone: LocalTimeZone(),
+            return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
+                            color: useColor(interactive: interactive), zone: LocalTimeZone(),
                             describeErrno: errnoDescription)
         case .json:
-            return JSONSink(output: buffer)
+            return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
         case .bsm:
-            return BSMSink(output: OutputBuffer(writer: writer, lineBuffered: false), trailName: output ?? "filewatcher",
-                           bsmErrno: hostErrnoToBSM)
+            // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
+            return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
+                           trailName: output ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
 
@@ -329,7 +332,10 @@ struct WatchCommand: ParsableCommand {
             let a = args[i]
             out.append(a)
             if a == "--" { out.append(contentsOf: args[(i + 1)...]); break }
-            if a == "-d" || a == "--debug" {
+            // `-d`, `--debug`, or combined short flags ending in d (`-ad`).
+            let combined = a.count > 2 && a.hasPrefix("-") && !a.hasPrefix("--") && a.hasSuffix("d")
+                && a.dropFirst().allSatisfy { $0.isLetter }
+            if a == "-d" || a == "--debug" || combined {
                 let next = i + 1 < args.count ? args[i + 1] : nil
                 if next == nil || (next!.hasPrefix("-") && next! != "-") { out.append("-") }
             }

@@ -90,4 +90,32 @@ import Testing
         #expect(stage.counts.stopped == 1)
         #expect(stage.summaryLines.first == "alerts: 1 (low 1)")
     }
+
+    @Test func repeatedRuleAlertsAreNotRepeated() throws {
+        let rules = try RuleSet.parse(yaml: "rules:\n  - {name: keys, paths: /k/}\n", file: "r")
+        let stage = DetectionStage(rules: rules, ransomware: nil)
+        func ev(_ kind: EventKind, _ t: Int64, pid: Int32 = 99, path: String = "/k/id") -> Event {
+            Event(time: t, kind: kind, process: ProcessSubject(pid: pid, name: "cat"), path: ByteString(path), source: .fanotify)
+        }
+        #expect(stage.inspect(ev(.open, 0)).count == 1)
+        #expect(stage.inspect(ev(.read, 10)).isEmpty, "same rule, process, file: not repeated")
+        #expect(stage.inspect(ev(.close, 20)).isEmpty)
+        #expect(stage.inspect(ev(.open, 30, pid: 100)).count == 1, "another process")
+        #expect(stage.inspect(ev(.open, 40, path: "/k/other")).count == 1, "another file")
+        #expect(stage.inspect(ev(.open, 2_000_000)).count == 1, "after the interval")
+        #expect(stage.repeatsSuppressed == 2)
+        #expect(stage.summaryLines.contains { $0.contains("2 repeated rule alerts not shown") })
+        let all = DetectionStage(rules: rules, ransomware: nil, repeatInterval: 0)
+        #expect(all.inspect(ev(.open, 0)).count == 1 && all.inspect(ev(.read, 1)).count == 1)
+    }
+
+    @Test func textPrinterShowsAlertsForOutputsThatCannot() {
+        var lines: [String] = []
+        let printer = AlertTextPrinter(write: { lines.append($0) })
+        var a = ransomwareAlert()
+        printer.respond(to: &a)
+        #expect(lines.count == 1)
+        #expect(lines[0].hasPrefix("  !! ALERT [critical] ransomware: possible ransomware"))
+        #expect(lines[0].contains("[stopped pid 99"))
+    }
 }

@@ -90,6 +90,23 @@ final class Names: UserNameResolver {
         #expect(throws: CollectSink.Broken.self) { try p.finish() }
     }
 
+    @Test func hiddenEventsAndIdleSourcesPushPendingOutput() {
+        let sink = CollectSink()
+        let p = EventPipeline(filter: filter { $0.files = ["shown"] }, sink: sink, stop: StopToken())
+        p.sourceIdle()
+        #expect(sink.flushes == 0, "nothing pending")
+        p.receive(ev(path: "/shown", time: 10_000_000))
+        p.receive(ev(path: "/hidden", time: 10_500_000))
+        #expect(sink.flushes == 0)
+        p.receive(ev(path: "/hidden", time: 11_000_000))
+        #expect(sink.flushes == 1, "a second later, by a hidden event's clock")
+        p.receive(ev(path: "/hidden", time: 13_000_000))
+        #expect(sink.flushes == 1, "nothing new pending")
+        p.receive(ev(path: "/shown", time: 14_000_000))
+        p.sourceIdle()
+        #expect(sink.flushes == 2)
+    }
+
     @Test func topCounterIsBounded() {
         var c = TopCounter(capacity: 8)
         for _ in 0..<5 { c.add("hot") }

@@ -260,3 +260,50 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(n(.read) == FileWatcherBSMEvent.read && n(.write) == FileWatcherBSMEvent.write)
     }
 }
+
+@Suite struct RandomNameTests {
+    /// Deterministic xorshift so failures reproduce.
+    struct Rng: RandomNumberGenerator {
+        var s: UInt64
+        mutating func next() -> UInt64 { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s }
+    }
+
+    func randomName(_ rng: inout Rng) -> ByteString {
+        let n = Int(rng.next() % 24)
+        return ByteString((0..<n).map { _ in
+            // Mostly the interesting bytes: controls, high bytes, UTF-8 lead/continuation, quotes, backslash.
+            let pool: [UInt8] = [0x00, 0x07, 0x0a, 0x1b, 0x22, 0x5c, 0x7f, 0x80, 0x9b, 0xc2, 0xc3, 0xa9, 0xe2, 0x80, 0xa8,
+                                 0xae, 0xed, 0xa0, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x61, 0x2f]
+            return rng.next() % 3 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : pool[Int(rng.next() % UInt64(pool.count))]
+        })
+    }
+
+    @Test func everyLineParsesAndKeepsTheExactBytes() throws {
+        var rng = Rng(s: 0x9E37_79B9_7F4A_7C15)
+        var events: [Event] = []
+        for i in 0..<400 {
+            var e = ev(EventKind.allCases[i % EventKind.allCases.count], path: randomName(&rng),
+                       dest: i % 3 == 0 ? randomName(&rng) : nil, name: randomName(&rng), exe: randomName(&rng))
+            e.process.arguments = [randomName(&rng), randomName(&rng)]
+            events.append(e)
+        }
+        let objs = try jsonLines(events)
+        try #require(objs.count == events.count)
+        func exact(_ obj: [String: Any], _ key: String) -> [UInt8]? {
+            if let b = obj[key + "_base64"] as? String { return Data(base64Encoded: b).map { [UInt8]($0) } }
+            return (obj[key] as? String).map { Array($0.utf8) }
+        }
+        for (e, o) in zip(events, objs) {
+            #expect(exact(o, "path") == e.path?.bytes)
+            if let d = e.destinationPath { #expect(exact(o, "dest_path") == d.bytes) }
+            let p = try #require(o["process"] as? [String: Any])
+            #expect(exact(p, "name") == e.process.name.bytes)
+            #expect(exact(p, "exe") == e.process.executable?.bytes)
+        }
+
+        let text = Array(try render(events).utf8)
+        #expect(text.filter { $0 == 0x0a }.count == events.count, "one line per event")
+        #expect(!text.contains { ($0 < 0x20 && $0 != 0x0a) || $0 == 0x7f }, "no raw control bytes")
+        #expect(String(validating: text, as: UTF8.self) != nil, "the text output is valid UTF-8")
+    }
+}

@@ -119,4 +119,13 @@ private let detectionTrail: [UInt8] = {
         let w = try run(["--read", trail, "--on-alert", "x"])
         #expect(w.status == 2 && w.stderr.contains("--on-alert needs"))
     }
+
+    @Test func bsmOutputGetsAlertsOnStandardError() throws {
+        let (d, trail, rules) = try setup()
+        let out = d.appendingPathComponent("copy.bsm").path
+        let r = try run(["--read", trail, "--rules", rules, "--format", "bsm", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("  !! ALERT [high] rule ssh-keys: "))
+        #expect(r.stderr.contains("  !! ALERT [critical] ransomware: "))
+    }
 }

@@ -154,3 +154,16 @@ extension Alert {
         return out.bytes
     }
 }
+
+/// Shows alerts as text lines somewhere else than the event output (standard error), for outputs that cannot
+/// carry them (`--format bsm`).
+public final class AlertTextPrinter: AlertResponder {
+    private let write: (String) -> Void
+    public init(write: @escaping (String) -> Void) { self.write = write }
+    /// Put it last among the responders: the line then includes what the others did.
+    public func respond(to alert: inout Alert) {
+        let out = OutputBuffer(writer: MemoryWriter(), lineBuffered: false, threshold: 0)
+        out.appendAlertLines([alert], color: false)
+        write(String(decoding: out.bytes, as: UTF8.self))
+    }
+}

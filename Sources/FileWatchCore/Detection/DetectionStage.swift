@@ -31,10 +31,38 @@ public final class DetectionStage: EventStage {
     /// process filters, so `--under /srv --stop-offenders` guards /srv and `--exclude-process make` trusts make.
     public let scope: EventFilter?
     public private(set) var counts = AlertCounts()
+    /// A rule alert for the same rule, process and file within this time (µs) of the last one is not repeated
+    /// (one `cat key` is an open, a read and a close: one alert). 0 disables.
+    public let repeatInterval: Int64
+    private struct RepeatKey: Hashable { var rule: String; var pid: Int32; var path: ByteString? }
+    private var lastRuleAlert: [RepeatKey: Int64] = [:]
+    /// Rule alerts not repeated (for the summary).
+    public private(set) var repeatsSuppressed = 0
 
     public init(rules: RuleSet?, ransomware: RansomwareDetector?, responders: [AlertResponder] = [],
-                scope: EventFilter? = nil) {
+                scope: EventFilter? = nil, repeatInterval: Int64 = 2_000_000) {
         self.rules = rules; self.ransomware = ransomware; self.responders = responders; self.scope = scope
+        self.repeatInterval = repeatInterval
+    }
+
+    /// Drops rule alerts that repeat one raised moments ago for the same rule, process and file.
+    private func dropRepeats(_ alerts: inout [Alert]) {
+        guard repeatInterval > 0 else { return }
+        alerts.removeAll { a in
+            guard case .rule(let name) = a.origin else { return false }
+            let key = RepeatKey(rule: name, pid: a.process.pid, path: a.destinationPath ?? a.path)
+            if let last = lastRuleAlert[key], a.time >= last, a.time - last < repeatInterval {
+                repeatsSuppressed += 1
+                return true
+            }
+            if lastRuleAlert.count >= 4096 {
+                let horizon = a.time - repeatInterval
+                lastRuleAlert = lastRuleAlert.filter { $0.value >= horizon }
+                if lastRuleAlert.count >= 4096 { lastRuleAlert.removeAll(keepingCapacity: true) }
+            }
+            lastRuleAlert[key] = a.time
+            return false
+        }
     }
 
     /// Whether this stage can raise anything at all.
@@ -44,7 +72,10 @@ public final class DetectionStage: EventStage {
     public func inspect(_ event: Event) -> [Alert] {
         if let scope, !scope.matches(event) { return [] }
         var alerts: [Alert] = []
-        if let rules, !rules.rules.isEmpty { alerts = rules.evaluate(event) }
+        if let rules, !rules.rules.isEmpty {
+            alerts = rules.evaluate(event)
+            if !alerts.isEmpty { dropRepeats(&alerts) }
+        }
         if let ransomware, let a = ransomware.inspect(event) { alerts.append(a) }
         guard !alerts.isEmpty else { return alerts }
         for i in alerts.indices {
@@ -70,6 +101,9 @@ public final class DetectionStage: EventStage {
     /// Lines for the end-of-run summary (alert counts, content statistics).
     public var summaryLines: [String] {
         var lines = counts.summaryLines
+        if repeatsSuppressed > 0 {
+            lines.append("  \(repeatsSuppressed) repeated rule alerts not shown (same rule, process and file within \(repeatInterval / 1_000_000) s)")
+        }
         if let r = ransomware {
             var l = "ransomware check: \(r.filesJudged) written files judged, \(r.filesEncrypted) looked encrypted"
             if r.contentUnavailable > 0 { l += ", \(r.contentUnavailable) unreadable" }

@@ -31,15 +31,30 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
     }
 
     public let pattern: ByteString
-    let tokens: [Token]
-    /// The pattern is a plain path (no wildcard): compare bytes directly.
-    let literal: [UInt8]?
-    /// Trailing '/': match the directory itself and everything beneath.
-    let subtree: Bool
     /// No '/' in the pattern: match the file name only.
     public let matchesBasename: Bool
-    /// `**` tokens: with two or more, matching memoizes failed (token, offset) pairs to stay polynomial.
-    let unboundedCount: Int
+    /// The compiled form, shared by copies (a rule's globs are copied around per event: one retain, not six).
+    private let compiled: Compiled
+
+    final class Compiled: Sendable {
+        let tokens: [Token]
+        /// The pattern is a plain path (no wildcard): compare bytes directly.
+        let literal: [UInt8]?
+        /// Trailing '/': match the directory itself and everything beneath.
+        let subtree: Bool
+        /// Quick rejection: the subject must start with `literalPrefix` and end with `literalSuffix`.
+        let literalPrefix: [UInt8]
+        let literalSuffix: [UInt8]
+        /// `**` tokens: with two or more, matching memoizes failed (token, offset) pairs to stay polynomial.
+        let unboundedCount: Int
+        init(tokens: [Token], literal: [UInt8]?, subtree: Bool, literalPrefix: [UInt8], literalSuffix: [UInt8], unboundedCount: Int) {
+            self.tokens = tokens; self.literal = literal; self.subtree = subtree
+            self.literalPrefix = literalPrefix; self.literalSuffix = literalSuffix; self.unboundedCount = unboundedCount
+        }
+    }
+
+    public static func == (a: Glob, b: Glob) -> Bool { a.pattern == b.pattern }
+    public func hash(into h: inout Hasher) { h.combine(pattern) }
 
     public var description: String { pattern.description }
 
@@ -67,7 +82,6 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
             isSubtree = true
             while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         }
-        subtree = isSubtree
         matchesBasename = !input.contains(UInt8(ascii: "/"))
         var out: [Token] = []
         var hasWildcard = false
@@ -139,19 +153,46 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
             if t == .globstarDirs, collapsed.last == .globstarDirs { continue }
             collapsed.append(t)
         }
-        tokens = collapsed
-        unboundedCount = collapsed.reduce(0) { $0 + ($1 == .globstar || $1 == .globstarDirs ? 1 : 0) }
-        literal = hasWildcard ? nil : out.map { if case .literal(let b) = $0 { return b } else { return 0 } }
+        // Quick rejection: the literal bytes before the first wildcard must start the subject, and (without a
+        // subtree) the literal bytes after the last wildcard must end it.
+        var prefix: [UInt8] = []
+        for t in collapsed { if case .literal(let b) = t { prefix.append(b) } else { break } }
+        var suffix: [UInt8] = []
+        if !isSubtree {
+            for t in collapsed.reversed() { if case .literal(let b) = t { suffix.append(b) } else { break } }
+            suffix.reverse()
+        }
+        compiled = Compiled(
+            tokens: collapsed,
+            literal: hasWildcard ? nil : out.map { if case .literal(let b) = $0 { return b } else { return 0 } },
+            subtree: isSubtree, literalPrefix: prefix, literalSuffix: suffix,
+            unboundedCount: collapsed.reduce(0) { $0 + ($1 == .globstar || $1 == .globstarDirs ? 1 : 0) })
     }
 
     /// Whether `path` matches.
     public func matches(_ path: ByteString) -> Bool { matches(path.bytes) }
 
     public func matches(_ path: [UInt8]) -> Bool {
-        path.withUnsafeBufferPointer { whole in
+        let c = compiled
+        let literalPrefix = c.literalPrefix, literalSuffix = c.literalSuffix, subtree = c.subtree
+        return path.withUnsafeBufferPointer { whole in
             var subject = whole
             if matchesBasename, let lastSlash = whole.lastIndex(of: UInt8(ascii: "/")) {
                 subject = UnsafeBufferPointer(rebasing: whole[(lastSlash + 1)...])
+            }
+            // Cheap rejections first (most paths share nothing with a rule's pattern).
+            if subject.count < literalPrefix.count || subject.count < literalSuffix.count { return false }
+            if !literalPrefix.isEmpty {
+                let ok = literalPrefix.withUnsafeBufferPointer { p in
+                    memoryEqual(p, UnsafeBufferPointer(rebasing: subject[..<p.count]))
+                }
+                if !ok { return false }
+            }
+            if !literalSuffix.isEmpty {
+                let ok = literalSuffix.withUnsafeBufferPointer { p in
+                    memoryEqual(p, UnsafeBufferPointer(rebasing: subject[(subject.count - p.count)...]))
+                }
+                if !ok { return false }
             }
             if matchPrefix(subject) { return true }
             // Subtree: the directory itself (handled above) or anything under "<dir>/".
@@ -167,11 +208,12 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
     }
 
     private func matchPrefix(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-        if let literal {
+        let c = compiled
+        if let literal = c.literal {
             return literal.count == s.count && literal.withUnsafeBufferPointer { $0.elementsEqual(s) }
         }
-        return tokens.withUnsafeBufferPointer { p in
-            guard unboundedCount >= 2 else { return match(p, 0, s, 0, nil) }
+        return c.tokens.withUnsafeBufferPointer { p in
+            guard c.unboundedCount >= 2 else { return match(p, 0, s, 0, nil) }
             let cells = (p.count + 1) * (s.count + 1)
             return withUnsafeTemporaryAllocation(of: Bool.self, capacity: cells) { memo in
                 memo.initialize(repeating: false)
@@ -243,4 +285,15 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
         }
         return si == s.count
     }
+}
+
+@inline(__always)
+private func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var i = 0
+    while i < a.count {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
 }

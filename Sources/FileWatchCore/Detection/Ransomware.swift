@@ -80,12 +80,17 @@ public final class RansomwareDetector {
     public func inspect(_ event: Event) -> Alert? {
         let pid = event.process.pid
         if event.kind == .exit { processes[pid] = nil; return nil }
+        switch event.kind {
+        case .open, .read, .write, .close, .rename, .delete: break
+        default: return nil
+        }
         guard event.result.succeeded, let path = event.path, !event.isDirectory else { return nil }
 
         eventsSinceSweep += 1
         if eventsSinceSweep >= 4096 { sweep(now: event.time) }
 
-        var state = processes[pid] ?? ProcessState(name: event.process.name, executable: event.process.executable)
+        // Taken out of the table while it is changed, so its collections are uniquely referenced (no copy).
+        var state = processes.removeValue(forKey: pid) ?? ProcessState(name: event.process.name, executable: event.process.executable)
         // A different program under the same pid (pid reuse or exec): start over.
         if state.name != event.process.name || (event.process.executable != nil && state.executable != nil
                                                    && state.executable != event.process.executable) {

@@ -66,8 +66,12 @@ public struct WatchRule: Hashable, Sendable {
     /// The path of `event` this rule matches (the source or, for rename/link, the destination), if any.
     public func matchedPath(_ event: Event) -> ByteString? {
         if let kinds, !kinds.contains(event.kind) { return nil }
-        if let p = event.path, paths.contains(where: { $0.matches(p) }) { return p }
-        if let d = event.destinationPath, paths.contains(where: { $0.matches(d) }) { return d }
+        if let p = event.path {
+            for i in paths.indices where paths[i].matches(p) { return p }
+        }
+        if let d = event.destinationPath {
+            for i in paths.indices where paths[i].matches(d) { return d }
+        }
         return nil
     }
 
@@ -106,13 +110,43 @@ public struct RulesError: Error, CustomStringConvertible, Equatable {
 
 /// The rules of one file, evaluated in order; every matching rule raises its own alert.
 public struct RuleSet: Sendable {
-    public var rules: [WatchRule]
+    public let rules: [WatchRule]
+    /// Per rule: its event kinds as a bit mask, and its globs (the hot path touches nothing else).
+    private let screens: [Screen]
 
-    public init(rules: [WatchRule]) { self.rules = rules }
+    private final class Screen: Sendable {
+        let kinds: UInt32
+        let globs: [Glob]
+        init(_ rule: WatchRule) {
+            kinds = (rule.kinds ?? Set(EventKind.allCases)).reduce(0) { $0 | RuleSet.bit($1) }
+            globs = rule.paths
+        }
+        @inline(__always) func matches(_ e: Event) -> Bool {
+            guard kinds & RuleSet.bit(e.kind) != 0 else { return false }
+            if let p = e.path { for g in globs where g.matches(p) { return true } }
+            if let d = e.destinationPath { for g in globs where g.matches(d) { return true } }
+            return false
+        }
+    }
+
+    @inline(__always) static func bit(_ k: EventKind) -> UInt32 {
+        switch k {
+        case .open: 1 << 0; case .read: 1 << 1; case .write: 1 << 2; case .close: 1 << 3; case .create: 1 << 4
+        case .delete: 1 << 5; case .rename: 1 << 6; case .link: 1 << 7; case .attrib: 1 << 8; case .stat: 1 << 9
+        case .exec: 1 << 10; case .exit: 1 << 11; case .other: 1 << 12
+        }
+    }
+
+    public init(rules: [WatchRule]) {
+        self.rules = rules
+        screens = rules.map(Screen.init)
+    }
 
     public func evaluate(_ event: Event) -> [Alert] {
         var out: [Alert] = []
-        for rule in rules { if let a = rule.evaluate(event) { out.append(a) } }
+        for (i, screen) in screens.enumerated() where screen.matches(event) {
+            if let a = rules[i].evaluate(event) { out.append(a) }
+        }
         return out
     }
 
