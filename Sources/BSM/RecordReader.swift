@@ -260,20 +260,23 @@ public struct RecordReader: Sendable {
         return (size, touched)
     }
 
-    /// First position at or after `from` where a complete, valid record (strict check) starts.
-    private func findComplete(_ p: UnsafeRawBufferPointer, from: Int) -> Int? {
+    /// First position at or after `from` where a complete, valid record (strict check) starts,
+    /// and the first position before it that could still become one with more input.
+    private func findComplete(_ p: UnsafeRawBufferPointer, from: Int) -> (complete: Int?, undecided: Int?) {
         var i = from
+        var undecided: Int? = nil
         while i < p.count {
             let b = p[i]
             if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
                 switch classify(p, i, strict: true) {
-                case .record, .file: return i
-                case .needMore, .invalid: break
+                case .record, .file: return (i, undecided)
+                case .needMore: if undecided == nil { undecided = i }
+                case .invalid: break
                 }
             }
             i += 1
         }
-        return nil
+        return (nil, undecided)
     }
 
     private mutating func slowNext() -> Item? {
@@ -286,6 +289,7 @@ public struct RecordReader: Sendable {
                     // what is already buffered (then its byte count cannot be right).
                     var i = pos
                     var pending: Int? = nil
+                    var undecided: Int? = nil  // first undecided candidate after `pending`
                     while i < p.count {
                         let b = p[i]
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
@@ -296,10 +300,16 @@ public struct RecordReader: Sendable {
                                 waiting = nil
                                 return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
                             case .needMore:
-                                if !finished && pending == nil {
+                                if finished { break }
+                                if pending == nil {
                                     pending = i
-                                    // Bytes up to `scanned` were already looked at for this candidate.
-                                    if let w = waiting, w.at == bufferBase + i { i = max(i, w.scanned - bufferBase - 1) }
+                                    // Positions before `scanned` were already decided for this candidate.
+                                    if let w = waiting, w.at == bufferBase + i, w.scanned - bufferBase > i + 1 {
+                                        i = w.scanned - bufferBase
+                                        continue
+                                    }
+                                } else if undecided == nil {
+                                    undecided = i
                                 }
                             case .invalid:
                                 break
@@ -315,7 +325,7 @@ public struct RecordReader: Sendable {
                     }
                     if let q = pending {
                         pos = q
-                        waiting = (bufferBase + q, bufferBase + p.count)
+                        waiting = (bufferBase + q, bufferBase + (undecided ?? p.count))
                     } else {
                         pos = p.count
                         waiting = nil
@@ -344,13 +354,14 @@ public struct RecordReader: Sendable {
                     // already starts inside the bytes it claims: then its byte count is wrong.
                     var from = pos + 1
                     if let w = waiting, w.at == bufferBase + pos { from = max(from, w.scanned - bufferBase) }
-                    if let j = findComplete(p, from: from) {
+                    let found = findComplete(p, from: from)
+                    if let j = found.complete {
                         damage = (bufferBase + pos, DecodeError(offset: bufferBase + pos, reason: .overlapsNextRecord(nextOffset: bufferBase + j)))
                         waiting = nil
                         pos += 1
                         continue
                     }
-                    waiting = (bufferBase + pos, bufferBase + p.count)
+                    waiting = (bufferBase + pos, bufferBase + (found.undecided ?? p.count))
                     return nil
                 case .invalid(let e):
                     damage = (bufferBase + pos, e)

@@ -332,7 +332,10 @@ struct WatchCommand: ParsableCommand {
             let a = args[i]
             out.append(a)
             if a == "--" { out.append(contentsOf: args[(i + 1)...]); break }
-            if a == "-d" || a == "--debug" {
+            // `-d`, `--debug`, or combined short flags ending in d (`-ad`).
+            let combined = a.count > 2 && a.hasPrefix("-") && !a.hasPrefix("--") && a.hasSuffix("d")
+                && a.dropFirst().allSatisfy { $0.isLetter }
+            if a == "-d" || a == "--debug" || combined {
                 let next = i + 1 < args.count ? args[i + 1] : nil
                 if next == nil || (next!.hasPrefix("-") && next! != "-") { out.append("-") }
             }

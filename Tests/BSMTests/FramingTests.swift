@@ -168,6 +168,46 @@ func frame(_ bytes: [UInt8]) -> (records: [Record], damage: [Damage]) {
         #expect(got.filter { if case .damage = $0 { return true } else { return false } }.count == 1)
     }
 
+    /// Randomly damaged trails pushed in random chunk sizes frame exactly like the whole buffer:
+    /// the same records and the same damaged regions (the reason may differ: a stream can prove a
+    /// byte count wrong before the data it claims has arrived).
+    @Test func randomChunkingMatchesWholeBuffer() {
+        var rng = SplitMix(seed: 99)
+        let t = Trail(records: 25, kinds: HeaderKind.allCases)
+        func key(_ items: [RecordReader.Item]) -> [String] {
+            items.map {
+                switch $0 {
+                case .record(let r): return "r\(r.offset):\(r.count):\(r.bytes.hashValue)"
+                case .damage(let d): return "d\(d.offset):\(d.skipped)"
+                }
+            }
+        }
+        for _ in 0..<200 {
+            var b = t.bytes
+            for _ in 0..<Int(rng.next() % 4) {
+                let i = Int(rng.next() % UInt64(b.count))
+                switch rng.next() % 3 {
+                case 0: b[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: b.remove(at: i)
+                default: b.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+                }
+            }
+            let whole = key(RecordReader.items(in: b))
+            var r = RecordReader()
+            var got: [RecordReader.Item] = []
+            var i = 0
+            while i < b.count {
+                let n = 1 + Int(rng.next() % 400)
+                r.push(Array(b[i..<min(i + n, b.count)]))
+                i += n
+                while let it = r.next() { got.append(it) }
+            }
+            r.finish()
+            while let it = r.next() { got.append(it) }
+            #expect(key(got) == whole)
+        }
+    }
+
     /// Random damage never crashes or hangs, and every delivered record decodes or reports an error.
     @Test func randomDamageNeverCrashes() {
         var rng = SplitMix(seed: 42)

@@ -179,6 +179,10 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(r.status == 0)
         #expect(r.out.split(separator: "\n").count == 6)
         #expect(r.stderr.contains("debug filewatcher: source: trail"))
+        let combined = try run(["--read", "-", "-ad", "--no-summary"], stdin: Data(fixture))
+        #expect(combined.status == 0)
+        #expect(combined.out.split(separator: "\n").count == 7, "-a")
+        #expect(combined.stderr.contains("debug filewatcher:"), "-d")
         let log = dir.appendingPathComponent("debug.log").path
         let r2 = try run(["-d", log, "--read", "-", "--no-summary"], stdin: Data(fixture))
         #expect(r2.status == 0)
@@ -255,6 +259,26 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
         #expect(r.status == 0)
         #expect(r.out.split(separator: "\n").count == 6)
         #expect(r.stderr.contains("filewatcher summary: 7 events seen, 6 shown"))
+    }
+
+    @Test func sigtermLeavesACompleteTrail() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trail = dir.appendingPathComponent("cap.bsm").path
+        let r = try run(["--read", "-", "-a", "--format", "bsm", "-o", trail], stdin: Data(fixture)) { p in
+            usleep(700_000)
+            kill(p.processIdentifier, SIGTERM)
+        }
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("7 events seen, 7 shown"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: trail)))
+        // Ends with the closing file token: 0x11, 4+4 bytes of time, u16 length, the name with its NUL.
+        let name = Array(trail.utf8) + [0]
+        #expect(Array(bytes.suffix(name.count)) == name)
+        #expect(bytes[bytes.count - name.count - 11] == 0x11)
+        let replay = try run(["--read", trail, "-a", "--no-summary"])
+        #expect(replay.status == 0)
+        #expect(replay.out.split(separator: "\n").count == 7)
     }
 
     @Test func secondsLimit() throws {

@@ -186,9 +186,9 @@ _filewatcher() {
 
 _filewatcher_watch() {
     repeating_flags=()
-    non_repeating_flags=(-a --all --failed --succeeded --no-summary --ransomware --no-ransomware --stop-offenders -h --help)
+    non_repeating_flags=(-a --all --failed --succeeded --no-summary --follow --ransomware --no-ransomware --stop-offenders -h --help)
     repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path)
-    non_repeating_options=(-d --debug --format -o --output --color --read --seconds --count --rules --ransomware-threshold --ransomware-window --on-alert)
+    non_repeating_options=(-d --debug --format -o --output --color --read --source --auditpipe --seconds --count --queue --fanotify-layout --batch-delay --read-buffer --rules --ransomware-threshold --ransomware-window --on-alert)
     __filewatcher_offer_flags_options 0
 
     # Offer option value completions
@@ -234,10 +234,29 @@ _filewatcher_watch() {
     '--read')
         return
         ;;
+    '--source')
+        __filewatcher_add_completions -W 'auto'$'\n''fanotify'$'\n''auditpipe'
+        return
+        ;;
+    '--auditpipe')
+        return
+        ;;
     '--seconds')
         return
         ;;
     '--count')
+        return
+        ;;
+    '--queue')
+        return
+        ;;
+    '--fanotify-layout')
+        return
+        ;;
+    '--batch-delay')
+        return
+        ;;
+    '--read-buffer')
         return
         ;;
     '--rules')
