@@ -332,6 +332,7 @@ public final class FanotifySource: EventSource {
                     total += got
                     try process(UnsafeRawBufferPointer(rebasing: slice[0..<got]), group: group, receiver: receiver)
                     if got < limit - 4096 { break }  // the queue was emptied by this read
+                    if stop.isStopped { break }       // under endless load, still stop when asked
                 }
             }
             flushPendingMove(receiver)

@@ -154,6 +154,21 @@ private func fixtureRecords() -> [[UInt8]] {
         try TrailSource(path: samples.appendingPathComponent("freebsd-13-damaged-size.bsm").path).run(until: StopToken(), into: d)
         #expect(d.notices.contains { if case .damaged = $0 { return true } else { return false } })
 
+        // OpenBSM's reference records, one per errno (E2BIG_record …): each maps to a failure with
+        // this host's number for that errno name, through the BSM errno table.
+        let reference = samples.appendingPathComponent("openbsm-reference")
+        var checked = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: reference.path)
+        where name.hasPrefix("E") && name.hasSuffix("_record") {
+            let symbol = String(name.dropLast("_record".count))
+            let r = Collector()
+            try TrailSource(path: reference.appendingPathComponent(name).path).run(until: StopToken(), into: r)
+            #expect(r.events.count == 1, "\(name)")
+            #expect(r.events.first?.result == .failure(errno: SystemErrorText.codes[symbol]), "\(name)")
+            checked += 1
+        }
+        #expect(checked >= 30)
+
         // Every sample replays without throwing.
         for name in try FileManager.default.contentsOfDirectory(atPath: samples.path) where name.hasSuffix(".bsm") {
             try TrailSource(path: samples.appendingPathComponent(name).path).run(until: StopToken(), into: Collector())

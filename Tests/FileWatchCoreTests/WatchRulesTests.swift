@@ -157,6 +157,9 @@ import Testing
         #expect(set.evaluate(ev(.open, "/etc/shadow", "cat", "/usr/bin/cat")).first?.severity == .critical)
         #expect(set.evaluate(ev(.open, "/etc/shadow", "unix_chkpwd", "/usr/sbin/unix_chkpwd")).isEmpty)
         #expect(set.evaluate(ev(.read, "/srv/tls/site.key", "curl", "/usr/bin/curl")).map(\.origin.name) == ["private-key-files"])
+        // Seen live: CA bundles are public; the example must not flag every TLS client.
+        #expect(set.evaluate(ev(.read, "/etc/ssl/certs/ca-certificates.crt", "python3", "/usr/bin/python3")).isEmpty)
+        #expect(set.evaluate(ev(.read, "/usr/lib/python3/dist-packages/certifi/cacert.pem", "python3", "/usr/bin/python3")).isEmpty)
         #expect(set.evaluate(ev(.write, "/home/ann/.config/google-chrome/Default/Login Data", "evil", "/tmp/evil")).count == 1)
     }
 }
