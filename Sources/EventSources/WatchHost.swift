@@ -128,6 +128,21 @@ public final class PasswdUserNames: UserNameResolver {
     public static func name(ofUID uid: UInt32) -> String? { lookupUID(uid) }
 }
 
+// MARK: - Paths
+
+/// `--under DIR` as the kernel reports paths: absolute (relative to the working directory) and
+/// with symbolic links resolved when DIR exists here (realpath); otherwise only made absolute.
+public func canonicalDirectory(_ dir: String) -> String {
+    if let resolved = realpath(dir, nil) {
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+    if dir.hasPrefix("/") { return dir }
+    guard let cwd = getcwd(nil, 0) else { return dir }
+    defer { free(cwd) }
+    return String(cString: cwd) + "/" + dir
+}
+
 // MARK: - Time and errors
 
 /// The local time zone (TZ or /etc/localtime) through localtime_r.

@@ -172,7 +172,8 @@ struct WatchCommand: ParsableCommand {
         o.files = file
         o.processes = process
         o.all = all
-        o.under = under
+        // Live events carry absolute, resolved paths; trails from elsewhere are matched as given.
+        o.under = under.map { read == nil ? canonicalDirectory($0) : $0 }
         o.pids = pid
         o.users = user.map { spec in
             if let uid = UInt32(spec) {
