@@ -154,6 +154,14 @@ private func fixtureRecords() -> [[UInt8]] {
         try TrailSource(path: samples.appendingPathComponent("freebsd-13-damaged-size.bsm").path).run(until: StopToken(), into: d)
         #expect(d.notices.contains { if case .damaged = $0 { return true } else { return false } })
 
+        // A version-10 header with a 50-argument execve.
+        let long = Collector()
+        try TrailSource(path: samples.appendingPathComponent("openbsm-execve-long-args.bsm").path).run(until: StopToken(), into: long)
+        #expect(long.events.count == 1)
+        #expect(long.events.first?.kind == .exec && long.events.first?.path == "/usr/bin/grep")
+        #expect(long.events.first?.process.arguments?.count == 50)
+        #expect(long.events.first?.process.arguments?.prefix(2) == ["grep", "au_fetch_tok"])
+
         // OpenBSM's reference records, one per errno (E2BIG_record …): each maps to a failure with
         // this host's number for that errno name, through the BSM errno table.
         let reference = samples.appendingPathComponent("openbsm-reference")
