@@ -109,6 +109,12 @@ public final class TextSink: EventSink {
             o.append(" -> ")
             o.appendEscapedText(dest.bytes)
         }
+        if event.kind == .other, case .bsm(let number, let name, _) = event.detail {
+            // Say what the record was (`[AUE_su]`), since `other` alone says nothing.
+            o.append(" [")
+            if let name { o.append(name) } else { o.appendDecimal(UInt64(number)) }
+            o.append(UInt8(ascii: "]"))
+        }
         if event.kind == .exec, let args = p.arguments, !args.isEmpty {
             o.append(" args:")
             for a in args {

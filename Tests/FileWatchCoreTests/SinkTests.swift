@@ -52,6 +52,16 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(lines[2].hasSuffix("Detected close event from ? (pid 10) FAILED"))
     }
 
+    @Test func otherEventsNameTheirRecord() throws {
+        var a = ev(.other, path: nil)
+        a.detail = .bsm(event: 6159, name: "AUE_su", modifier: 0)
+        var b = ev(.other, path: nil)
+        b.detail = .bsm(event: 40000, name: nil, modifier: 0)
+        let lines = try render([a, b]).split(separator: "\n")
+        #expect(lines[0].hasSuffix("Detected other event from Vim (pid 10) [AUE_su]"))
+        #expect(lines[1].hasSuffix("Detected other event from Vim (pid 10) [40000]"))
+    }
+
     @Test func controlCharactersAreEscapedNeverRaw() throws {
         let evil: [UInt8] = Array("/tmp/a\u{1B}[2J\nb\\c\td".utf8) + [0xff, 0x7f, 0xc2, 0x9b] + Array("\u{202E}x".utf8)
         let s = try render([ev(path: ByteString(evil), name: ByteString(Array("n\u{7}".utf8)))])
