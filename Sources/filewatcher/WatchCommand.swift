@@ -280,7 +280,9 @@ struct WatchCommand: ParsableCommand {
                 case .lost(let n, let reason):
                     line = "filewatcher: events lost" + (n.map { ": \($0)" } ?? "") + " (\(reason))"
                 case .damaged(let file, let offset, let reason):
-                    line = "filewatcher: \(file): damaged input at byte offset \(offset): \(reason)"
+                    let prefix = "offset \(offset): "
+                    let text = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
+                    line = "filewatcher: \(file): damaged input at byte offset \(offset): \(text)"
                 case .info(let text):
                     line = "filewatcher: \(text)"
                 }

@@ -209,6 +209,15 @@ private func fixtureRecords() -> [[UInt8]] {
             try Array("d".utf8).withUnsafeBytes { try w.write($0) }
         }
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "abcd")
+
+        // An existing world-readable file is tightened to 0600.
+        let loose = dir.appendingPathComponent("loose").path
+        FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        _ = try FileDescriptorWriter.open(path: loose, append: true)
+        #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
+        // Devices are left alone.
+        _ = try FileDescriptorWriter.open(path: "/dev/null", append: false)
+        #expect((try FileManager.default.attributesOfItem(atPath: "/dev/null")[.posixPermissions] as? Int) == 0o666)
     }
 
     @Test func errnoTablesAndNames() {
