@@ -87,7 +87,8 @@ struct WatchCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).", valueName: "FILE"))
+        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused; - is standard output).",
+        valueName: "FILE"))
     var output: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -147,10 +148,13 @@ struct WatchCommand: ParsableCommand {
         _ = try parseKinds()
         try sources.validate(read: read)
         for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
-        if format == .bsm && output == nil && standardOutputIsTerminal() {
+        if format == .bsm && outputFile == nil && standardOutputIsTerminal() {
             throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
         }
     }
+
+    /// `-o FILE`, nil for standard output (none, or `-`).
+    var outputFile: String? { output == "-" ? nil : output }
 
     /// `--event` values (comma lists) → kinds; nil when not given.
     func parseKinds() throws -> Set<EventKind>? {
@@ -245,7 +249,7 @@ struct WatchCommand: ParsableCommand {
         case .bsm:
             // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
             return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
-                           trailName: output ?? "filewatcher", bsmErrno: hostErrnoToBSM)
+                           trailName: outputFile ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
 
@@ -259,7 +263,7 @@ struct WatchCommand: ParsableCommand {
                 + "only events already carrying that user name can match.\n")
         }
 
-        let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
+        let writer = try outputFile.map { try FileDescriptorWriter.open(path: $0, append: false) }
             ?? FileDescriptorWriter.standardOutput()
         let interactive = writer.isTerminal
         let sink = try makeSink(writer: writer, interactive: interactive)
