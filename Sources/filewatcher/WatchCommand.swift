@@ -63,7 +63,7 @@ struct WatchCommand: ParsableCommand {
     var user: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
-        "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+        "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
         valueName: "KINDS"))
     var event: [String] = []
 

@@ -74,6 +74,26 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(try render([ev(path: "/tmp/café ☕")]).contains("/tmp/café ☕"))
     }
 
+    final class DSTZone: UTCOffsetProvider {
+        var asked = 0
+        // -3:30 before 1_700_001_000 (a quarter-hour boundary, like Newfoundland's 2:00 local), -2:30 after.
+        func utcOffset(atEpochSeconds seconds: Int64) -> Int { asked += 1; return seconds < 1_700_001_000 ? -12600 : -9000 }
+    }
+
+    @Test func localClockFollowsOffsetChangesAndAsksOncePerQuarterHour() throws {
+        let zone = DSTZone()
+        let mem = MemoryWriter()
+        let sink = TextSink(output: OutputBuffer(writer: mem, lineBuffered: false), color: false, zone: zone)
+        for t: Int64 in [1_700_000_999, 1_700_000_999, 1_700_001_000, 1_700_001_001] {
+            try sink.write(ev(time: t * 1_000_000))
+        }
+        try sink.finish()
+        let clocks = mem.text.split(separator: "\n").map { String($0.prefix(10)) }
+        // 1_700_001_000 = 22:30:00 UTC
+        #expect(clocks == ["[18:59:59]", "[18:59:59]", "[20:00:00]", "[20:00:01]"])
+        #expect(zone.asked == 2, "once per quarter hour")
+    }
+
     @Test func colourOnlyWhenEnabled() throws {
         #expect(!(try render([ev()])).utf8.contains(0x1B))
         let c = try render([ev(.delete, result: .failure(errno: 2))], color: true)
