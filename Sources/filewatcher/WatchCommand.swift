@@ -137,6 +137,10 @@ struct WatchCommand: ParsableCommand {
 
     mutating func validate() throws {
         if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
+        if detection.stopOffenders && read != nil {
+            // A replayed trail's pids belong to another time (or machine): never signal whatever has them now.
+            throw ValidationError("--stop-offenders acts on live processes; it cannot be used with --read.")
+        }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
         if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
         if queue != "unlimited" && queue != "bounded" { throw ValidationError("--queue must be unlimited or bounded.") }

@@ -115,6 +115,17 @@ import Testing
         #expect(tab?.line == 2)
     }
 
+    @Test func stopKey() throws {
+        let set = try RuleSet.parse(yaml: "rules:\n  - {name: a, paths: /x/, stop: true}\n  - {name: b, paths: /x/}\n", file: "r")
+        #expect(set.rules.map(\.stop) == [true, false])
+        let alerts = set.evaluate(event(.open, "/x/y", name: "cat"))
+        #expect(alerts.map(\.stopsOffender) == [true, false])
+        #expect(error("rules:\n  - {name: a, paths: /x/, stop: maybe}\n")?.message.contains("`stop` must be true or false") == true)
+        // Ransomware alerts stop by default.
+        #expect(Alert(time: 0, origin: .ransomware, severity: .critical, process: ProcessSubject(pid: 1), eventKind: .close,
+                      path: nil, reason: "").stopsOffender)
+    }
+
     @Test func emptyRulesListIsValid() throws {
         #expect(try RuleSet.parse(yaml: "rules:\n", file: "r").rules.isEmpty)
         #expect(try RuleSet.parse(yaml: "rules: []\n", file: "r").rules.isEmpty)

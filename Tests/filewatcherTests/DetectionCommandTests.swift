@@ -119,6 +119,8 @@ private let detectionTrail: [UInt8] = {
 
         let v = try run(["--read", trail, "--no-ransomware", "--stop-offenders"])
         #expect(v.status == 2)
+        let replayStop = try run(["--read", trail, "--ransomware", "--stop-offenders"])
+        #expect(replayStop.status == 2 && replayStop.stderr.contains("acts on live processes"), "\(replayStop.stderr)")
         let n = try run(["--read", trail, "--on-alert", "x"])
         #expect(n.status == 2 && n.stderr.contains("--on-alert needs"))
     }

@@ -12,8 +12,8 @@ import Musl
 import Darwin
 #endif
 
-/// `--stop-offenders`: sends SIGSTOP to the process behind a ransomware alert (rule alerts only when
-/// `includeRules`), and says how to resume or end it. Never stops itself, its parent, pid 1 or kernel threads.
+/// `--stop-offenders`: sends SIGSTOP to the process behind an alert that asks for it (ransomware alerts, rules with
+/// `stop: true`; every rule alert when `includeRules`), and says how to resume or end it. Never stops itself, its parent, pid 1 or kernel threads.
 public final class OffenderStopper: AlertResponder {
     public let includeRules: Bool
     private let report: (String) -> Void
@@ -28,7 +28,7 @@ public final class OffenderStopper: AlertResponder {
     }
 
     public func respond(to alert: inout Alert) {
-        if case .rule = alert.origin, !includeRules { return }
+        if !alert.stopsOffender, !includeRules { return }
         let pid = alert.process.pid
         guard pid > 1, pid != ownPid, pid != parentPid else {
             alert.responses.append("not stopped: pid \(pid) is protected")
