@@ -15,7 +15,7 @@ public struct RansomwareOptions: Sendable, Equatable {
     public var windowMicros: Int64 = 30_000_000
     public var test = EncryptionTest()
     /// Per-process memory bounds (paths read / opened for writing that are remembered).
-    public var maxTrackedPaths = 4096
+    public var maxTrackedPaths = 1024
 
     public init(threshold: Int = 5, windowSeconds: Double = 30) {
         self.threshold = max(1, threshold)
