@@ -159,8 +159,9 @@ public struct RecordReader: Sendable {
         UInt16(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))
     }
 
-    /// Checks whether a record or file token starts at `i`. `strict` (while resynchronizing)
-    /// also demands a plausible file name (non-empty, NUL-terminated, no other NUL).
+    /// Checks whether a record or file token starts at `i`. A file token needs a plausible name
+    /// (NUL-terminated, no other NUL); `strict` (while resynchronizing) also demands that the end
+    /// of input or another valid record start follows it.
     private func classify(_ p: UnsafeRawBufferPointer, _ i: Int, strict: Bool) -> Candidate {
         let avail = p.count - i
         let abs = bufferBase + i
@@ -197,12 +198,13 @@ public struct RecordReader: Sendable {
             guard avail >= n else {
                 return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: n, available: avail)))
             }
+            // A trail file name: NUL-terminated, no other NUL (au_to_file writes strlen + 1 bytes).
+            guard len >= 1, p[i + n - 1] == 0 else { return .invalid(DecodeError(offset: abs, reason: .badFileToken)) }
+            for k in (i + 11)..<(i + n - 1) where p[k] == 0 {
+                _ = k
+                return .invalid(DecodeError(offset: abs, reason: .badFileToken))
+            }
             if strict {
-                guard len >= 2, p[i + n - 1] == 0 else { return .invalid(DecodeError(offset: abs, reason: .badFileToken)) }
-                for k in (i + 11)..<(i + n - 1) where p[k] == 0 {
-                    _ = k
-                    return .invalid(DecodeError(offset: abs, reason: .badFileToken))
-                }
                 // What follows must be the end of input or another valid record start.
                 let f = i + n
                 if f == p.count {

@@ -34,14 +34,21 @@ public final class FileDescriptorWriter: ByteWriter {
     }
 
     /// Opens `path` for writing without following a symbolic link in its last component
-    /// (O_NOFOLLOW), creating it with mode 0600; `append` keeps existing content (logs), otherwise
-    /// the file is truncated (captures). Close-on-exec.
+    /// (O_NOFOLLOW), creating it with mode 0600 (an existing regular file is set to 0600 too);
+    /// `append` keeps existing content (logs), otherwise the file is truncated (captures).
+    /// Close-on-exec.
     public static func open(path: String, append: Bool) throws -> FileDescriptorWriter {
         var options: FileDescriptor.OpenOptions = [.create, .noFollow, .closeOnExec]
         options.insert(append ? .append : .truncate)
         do {
             let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options,
                                              permissions: [.ownerReadWrite], retryOnInterrupt: true)
+            // An existing regular file keeps its mode on open: tighten it to 0600 as well (audit
+            // data). Devices and FIFOs (/dev/null, a pipe) are left alone.
+            var st = stat()
+            if fstat(fd.rawValue, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o077 != 0 {
+                _ = fchmod(fd.rawValue, 0o600)
+            }
             return FileDescriptorWriter(fd: fd, name: path, ownsDescriptor: true)
         } catch let e as Errno {
             throw SystemCallError("open", e, detail: e == .tooManySymbolicLinkLevels
@@ -126,6 +133,21 @@ public final class PasswdUserNames: UserNameResolver {
 
     /// The name of `uid` (uncached), for resolving `--user UID`.
     public static func name(ofUID uid: UInt32) -> String? { lookupUID(uid) }
+}
+
+// MARK: - Paths
+
+/// `--under DIR` as the kernel reports paths: absolute (relative to the working directory) and
+/// with symbolic links resolved when DIR exists here (realpath); otherwise only made absolute.
+public func canonicalDirectory(_ dir: String) -> String {
+    if let resolved = realpath(dir, nil) {
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+    if dir.hasPrefix("/") { return dir }
+    guard let cwd = getcwd(nil, 0) else { return dir }
+    defer { free(cwd) }
+    return String(cString: cwd) + "/" + dir
 }
 
 // MARK: - Time and errors

@@ -95,6 +95,14 @@ public final class BSMEventMapper {
     public struct Image: Hashable, Sendable {
         public var executable: ByteString
         public var arguments: [ByteString]?
+        /// The executable's basename (computed once, not per event).
+        public var name: ByteString
+
+        public init(executable: ByteString, arguments: [ByteString]?) {
+            self.executable = executable
+            self.arguments = arguments
+            self.name = ByteString(basename(executable.bytes))
+        }
     }
 
     /// BSM errno (return token status) → host errno number; nil when the host has none.
@@ -239,12 +247,12 @@ public final class BSMEventMapper {
         }
         if let pid, let image = images[pid] {
             process.executable = image.executable
-            process.name = ByteString(basename(image.executable.bytes))
+            process.name = image.name
             process.arguments = image.arguments
         }
-        if let args, cls.kind != .exec || header.eventType == BSMEventClassification.posixSpawn {
-            // exec_args on a non-exec record (BSMSink writes the known command line) or posix_spawn
-            // (the spawned program's arguments, shown with the event).
+        if let args {
+            // The record's own command line: an exec's (also a failed one), posix_spawn's child's,
+            // or the one BSMSink writes on every record of a process whose command line it knew.
             process.arguments = args
         }
         if let factExe {

@@ -99,17 +99,30 @@ public final class BSMSink: EventSink {
         output.append(contentsOf: scratch)
     }
 
-    private static func string(_ b: ByteString) -> BSMBytes {
-        var a = b.bytes.filter { $0 != 0 }
+    /// `prefix` + `value` without NUL bytes + the terminating NUL, in one allocation.
+    private static func terminated(_ value: [UInt8], prefix: [UInt8] = []) -> BSMBytes {
+        var a: [UInt8] = []
+        a.reserveCapacity(prefix.count + value.count + 1)
+        a.append(contentsOf: prefix)
+        for b in value where b != 0 { a.append(b) }
         a.append(0)
         return BSMBytes(a)
     }
 
-    private static func text(_ key: String, _ value: [UInt8]) -> Token {
-        var a = Array("filewatcher \(key)=".utf8)
-        a.append(contentsOf: value.lazy.filter { $0 != 0 })
-        a.append(0)
-        return .text(BSMBytes(a))
+    private static func string(_ b: ByteString) -> BSMBytes { terminated(b.bytes) }
+
+    private static let exePrefix = Array("filewatcher exe=".utf8)
+    private static let namePrefix = Array("filewatcher name=".utf8)
+    private static let ppidPrefix = Array("filewatcher ppid=".utf8)
+    private static let closeWriteText = BSMBytes(Array("close_write".utf8) + [0])
+
+    /// Whether `name` is the last path component of `path` (without allocating).
+    private static func isBasename(_ name: [UInt8], of path: [UInt8]) -> Bool {
+        guard name.count <= path.count else { return false }
+        let start = path.count - name.count
+        if start > 0 && path[start - 1] != UInt8(ascii: "/") { return false }
+        if path[start...].contains(UInt8(ascii: "/")) { return false }
+        return path[start...].elementsEqual(name)
     }
 
     public func write(_ event: Event) throws {
@@ -133,16 +146,23 @@ public final class BSMSink: EventSink {
             tokens.append(.attr32(Attr(mode: 0o040000, uid: p.uid ?? none, gid: p.gid ?? none, fsid: 0, nodeid: 0, device: 0)))
         }
         if let args = p.arguments {
-            tokens.append(.execArgs(ExecStrings(args.map { $0.bytes.filter { $0 != 0 } })))
+            // NUL-separated strings as on the wire (a NUL inside an argument cannot be represented).
+            var raw: [UInt8] = []
+            raw.reserveCapacity(args.reduce(0) { $0 + $1.bytes.count + 1 })
+            for a in args {
+                for b in a.bytes where b != 0 { raw.append(b) }
+                raw.append(0)
+            }
+            tokens.append(.execArgs(ExecStrings(count: UInt32(args.count), raw: BSMBytes(raw))))
         }
         if event.kind == .close, let cw = event.closeAfterWrite {
-            tokens.append(.arg32(Arg(number: 1, value: cw ? 1 : 0, text: BSMBytes(Array("close_write".utf8) + [0]))))
+            tokens.append(.arg32(Arg(number: 1, value: cw ? 1 : 0, text: Self.closeWriteText)))
         }
-        if let exe = p.executable { tokens.append(Self.text("exe", exe.bytes)) }
-        if !p.name.isEmpty && (p.executable == nil || basename(p.executable!.bytes) != p.name.bytes) {
-            tokens.append(Self.text("name", p.name.bytes))
+        if let exe = p.executable { tokens.append(.text(Self.terminated(exe.bytes, prefix: Self.exePrefix))) }
+        if !p.name.isEmpty && (p.executable.map { !Self.isBasename(p.name.bytes, of: $0.bytes) } ?? true) {
+            tokens.append(.text(Self.terminated(p.name.bytes, prefix: Self.namePrefix)))
         }
-        if let ppid = p.ppid { tokens.append(Self.text("ppid", Array(String(ppid).utf8))) }
+        if let ppid = p.ppid { tokens.append(.text(Self.terminated(Array(String(ppid).utf8), prefix: Self.ppidPrefix))) }
         if p.signingID != nil || p.teamID != nil || p.cdhash != nil {
             func z(_ s: String?) -> BSMBytes { BSMBytes(Array((s ?? "").utf8) + [0]) }
             tokens.append(.identity(Identity(signerType: 0, signingID: z(p.signingID), signingIDTruncated: 0,

@@ -50,12 +50,19 @@ public struct SubtreePrefix: Hashable, Sendable {
     /// Without trailing slashes; empty for the root directory `/`.
     public let prefix: [UInt8]
 
+    /// `directory` is normalized lexically: repeated slashes, `.` and `..` components and trailing
+    /// slashes are removed (`/a//b/./c/../` → `/a/b`); `/` means every absolute path.
     public init(_ directory: String) {
-        var bytes = Array(directory.utf8)
-        while bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
-        // "/" (and "//") means everything absolute.
-        if bytes == [UInt8(ascii: "/")] { bytes = [] }
-        prefix = bytes
+        let absolute = directory.hasPrefix("/")
+        var parts: [Substring] = []
+        for c in directory.split(separator: "/", omittingEmptySubsequences: true) {
+            if c == "." { continue }
+            if c == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if c == "..", absolute { continue }  // /.. is /
+            parts.append(c)
+        }
+        let joined = (absolute ? "/" : "") + parts.joined(separator: "/")
+        prefix = joined == "/" ? [] : Array(joined.utf8)
     }
 
     public func contains(_ path: ByteString?) -> Bool {

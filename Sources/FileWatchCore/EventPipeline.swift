@@ -101,12 +101,12 @@ public struct EventStatistics: Sendable {
         }
         let tp = processes.top(n)
         if !tp.isEmpty {
-            s += "  top processes: " + tp.map { "\(escapedForTerminal($0.key.bytes)) (\($0.count))" }
+            s += "  top processes\(processes.approximate ? " (approximate)" : ""): " + tp.map { "\(escapedForTerminal($0.key.bytes)) (\($0.count))" }
                 .joined(separator: ", ") + "\n"
         }
         let tf = files.top(n)
         if !tf.isEmpty {
-            s += "  top files:\n"
+            s += "  top files\(files.approximate ? " (approximate: more than \(files.capacity) distinct)" : ""):\n"
             for f in tf { s += "    \(f.count)\t\(escapedForTerminal(f.key.bytes))\n" }
         }
         for line in extraLines { s += "  " + line + "\n" }

@@ -22,17 +22,19 @@ extension EventKind {
     }
 }
 
-/// Caches the local UTC offset per hour of event time (offsets change at most at hour boundaries in
-/// practice, and asking the system per event would be a syscall-heavy hot path).
+/// Caches the local UTC offset per 15-minute slot of event time: every zone's offset is a multiple
+/// of 15 minutes and changes at a local :00/:30/:45, hence on such a slot boundary in UTC; asking
+/// the system per event would put a localtime_r call in the hot path.
 final class OffsetCache {
     private let provider: UTCOffsetProvider
-    private var hour: Int64 = .min
+    private var slot: Int64 = .min
     private var offset = 0
     init(_ provider: UTCOffsetProvider) { self.provider = provider }
     func offset(forMicros micros: Int64) -> Int {
-        let secs = micros / 1_000_000
-        let h = secs / 3600
-        if h != hour { hour = h; offset = provider.utcOffset(atEpochSeconds: secs) }
+        var secs = micros / 1_000_000
+        if micros < 0 && micros % 1_000_000 != 0 { secs -= 1 }
+        let s = secs >= 0 ? secs / 900 : (secs - 899) / 900
+        if s != slot { slot = s; offset = provider.utcOffset(atEpochSeconds: secs) }
         return offset
     }
 }
@@ -108,6 +110,12 @@ public final class TextSink: EventSink {
         if let dest = event.destinationPath {
             o.append(" -> ")
             o.appendEscapedText(dest.bytes)
+        }
+        if event.kind == .other, case .bsm(let number, let name, _) = event.detail {
+            // Say what the record was (`[AUE_su]`), since `other` alone says nothing.
+            o.append(" [")
+            if let name { o.append(name) } else { o.appendDecimal(UInt64(number)) }
+            o.append(UInt8(ascii: "]"))
         }
         if event.kind == .exec, let args = p.arguments, !args.isEmpty {
             o.append(" args:")

@@ -22,7 +22,7 @@ struct DetectionOptions: ParsableArguments {
     var ransomwareWindow: Double?
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Send SIGSTOP to the process behind a ransomware alert and print how to resume (kill -CONT PID) or end it (kill -KILL PID)."))
+        "Send SIGSTOP to the process behind a ransomware alert (or an alert of a rule with `stop: true`) and print how to resume (kill -CONT PID) or end it (kill -KILL PID)."))
     var stopOffenders = false
 
     @Option(name: .long, help: ArgumentHelp(
@@ -43,8 +43,8 @@ struct DetectionOptions: ParsableArguments {
         if let w = ransomwareWindow, !(w > 0 && w <= 86_400) {
             throw ValidationError("--ransomware-window must be a number of seconds above 0 (at most 86400).")
         }
-        if stopOffenders && !ransomwareEnabled {
-            throw ValidationError("--stop-offenders stops processes behind ransomware alerts; it cannot be used with --no-ransomware.")
+        if stopOffenders && !isActive {
+            throw ValidationError("--stop-offenders stops processes behind alerts; it needs the ransomware check or --rules FILE.")
         }
         if ransomware == false && (ransomwareThreshold != nil || ransomwareWindow != nil) {
             throw ValidationError("--ransomware-threshold and --ransomware-window cannot be used with --no-ransomware.")

@@ -63,7 +63,7 @@ struct WatchCommand: ParsableCommand {
     var user: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
-        "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+        "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
         valueName: "KINDS"))
     var event: [String] = []
 
@@ -87,7 +87,8 @@ struct WatchCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused).", valueName: "FILE"))
+        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused; - is standard output).",
+        valueName: "FILE"))
     var output: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -136,6 +137,10 @@ struct WatchCommand: ParsableCommand {
 
     mutating func validate() throws {
         if failed && succeeded { throw ValidationError("--failed and --succeeded exclude each other.") }
+        if detection.stopOffenders && read != nil {
+            // A replayed trail's pids belong to another time (or machine): never signal whatever has them now.
+            throw ValidationError("--stop-offenders acts on live processes; it cannot be used with --read.")
+        }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
         if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
         if queue != "unlimited" && queue != "bounded" { throw ValidationError("--queue must be unlimited or bounded.") }
@@ -147,10 +152,13 @@ struct WatchCommand: ParsableCommand {
         _ = try parseKinds()
         try sources.validate(read: read)
         for dir in under where dir.isEmpty { throw ValidationError("--under needs a directory.") }
-        if format == .bsm && output == nil && standardOutputIsTerminal() {
+        if format == .bsm && outputFile == nil && standardOutputIsTerminal() {
             throw ValidationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
         }
     }
+
+    /// `-o FILE`, nil for standard output (none, or `-`).
+    var outputFile: String? { output == "-" ? nil : output }
 
     /// `--event` values (comma lists) → kinds; nil when not given.
     func parseKinds() throws -> Set<EventKind>? {
@@ -172,7 +180,8 @@ struct WatchCommand: ParsableCommand {
         o.files = file
         o.processes = process
         o.all = all
-        o.under = under
+        // Live events carry absolute, resolved paths; trails from elsewhere are matched as given.
+        o.under = under.map { read == nil ? canonicalDirectory($0) : $0 }
         o.pids = pid
         o.users = user.map { spec in
             if let uid = UInt32(spec) {
@@ -244,7 +253,7 @@ struct WatchCommand: ParsableCommand {
         case .bsm:
             // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
             return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
-                           trailName: output ?? "filewatcher", bsmErrno: hostErrnoToBSM)
+                           trailName: outputFile ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
 
@@ -258,7 +267,7 @@ struct WatchCommand: ParsableCommand {
                 + "only events already carrying that user name can match.\n")
         }
 
-        let writer = try output.map { try FileDescriptorWriter.open(path: $0, append: false) }
+        let writer = try outputFile.map { try FileDescriptorWriter.open(path: $0, append: false) }
             ?? FileDescriptorWriter.standardOutput()
         let interactive = writer.isTerminal
         let sink = try makeSink(writer: writer, interactive: interactive)
@@ -279,7 +288,9 @@ struct WatchCommand: ParsableCommand {
                 case .lost(let n, let reason):
                     line = "filewatcher: events lost" + (n.map { ": \($0)" } ?? "") + " (\(reason))"
                 case .damaged(let file, let offset, let reason):
-                    line = "filewatcher: \(file): damaged input at byte offset \(offset): \(reason)"
+                    let prefix = "offset \(offset): "
+                    let text = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
+                    line = "filewatcher: \(file): damaged input at byte offset \(offset): \(text)"
                 case .info(let text):
                     line = "filewatcher: \(text)"
                 }

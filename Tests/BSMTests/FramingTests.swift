@@ -208,6 +208,19 @@ func frame(_ bytes: [UInt8]) -> (records: [Record], damage: [Damage]) {
         }
     }
 
+    /// A damaged file token whose length now covers the next records must not swallow them.
+    @Test func damagedFileTokenDoesNotSwallowRecords() {
+        var t = Trail(records: 5)
+        // The opening file token's name length now also covers the first record.
+        let len = t.recordBytes[0].count - 11 + t.recordBytes[1].count
+        t.bytes[9] = UInt8(len >> 8); t.bytes[10] = UInt8(len & 0xff)
+        let (recs, dmg) = frame(t.bytes)
+        #expect(dmg.count == 1)
+        #expect(dmg.first?.offset == 0)
+        #expect(dmg.first?.error.reason == .badFileToken)
+        #expect(recs.filter { $0.kind == .record }.count == 5)
+    }
+
     /// Random damage never crashes or hangs, and every delivered record decodes or reports an error.
     @Test func randomDamageNeverCrashes() {
         var rng = SplitMix(seed: 42)

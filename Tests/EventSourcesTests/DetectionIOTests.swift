@@ -85,10 +85,14 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
         let lines = Mutex<[String]>([])
         let stopper = OffenderStopper(report: { l in lines.withLock { $0.append(l) } })
 
-        // Rule alerts are not stopped (only ransomware, unless includeRules).
+        // Rule alerts are not stopped (only ransomware and rules with `stop: true`, unless includeRules).
         var ruleAlert = alert(pid: pid, name: "sleep", origin: .rule("r"))
         stopper.respond(to: &ruleAlert)
         #expect(ruleAlert.responses.isEmpty)
+        var stoppingRule = alert(pid: pid, name: "other", origin: .rule("r"))
+        stoppingRule.stopsOffender = true
+        stopper.respond(to: &stoppingRule)
+        #expect(stoppingRule.responses.first?.hasPrefix("not stopped: pid \(pid) is now sleep") == true)
 
         // A pid whose name no longer matches is left alone.
         var wrong = alert(pid: pid, name: "other")

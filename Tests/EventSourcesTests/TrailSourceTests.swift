@@ -154,6 +154,14 @@ private func fixtureRecords() -> [[UInt8]] {
         try TrailSource(path: samples.appendingPathComponent("freebsd-13-damaged-size.bsm").path).run(until: StopToken(), into: d)
         #expect(d.notices.contains { if case .damaged = $0 { return true } else { return false } })
 
+        // A version-10 header with a 50-argument execve.
+        let long = Collector()
+        try TrailSource(path: samples.appendingPathComponent("openbsm-execve-long-args.bsm").path).run(until: StopToken(), into: long)
+        #expect(long.events.count == 1)
+        #expect(long.events.first?.kind == .exec && long.events.first?.path == "/usr/bin/grep")
+        #expect(long.events.first?.process.arguments?.count == 50)
+        #expect(long.events.first?.process.arguments?.prefix(2) == ["grep", "au_fetch_tok"])
+
         // OpenBSM's reference records, one per errno (E2BIG_record …): each maps to a failure with
         // this host's number for that errno name, through the BSM errno table.
         let reference = samples.appendingPathComponent("openbsm-reference")
@@ -201,6 +209,15 @@ private func fixtureRecords() -> [[UInt8]] {
             try Array("d".utf8).withUnsafeBytes { try w.write($0) }
         }
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "abcd")
+
+        // An existing world-readable file is tightened to 0600.
+        let loose = dir.appendingPathComponent("loose").path
+        FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        _ = try FileDescriptorWriter.open(path: loose, append: true)
+        #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
+        // Devices are left alone.
+        _ = try FileDescriptorWriter.open(path: "/dev/null", append: false)
+        #expect((try FileManager.default.attributesOfItem(atPath: "/dev/null")[.posixPermissions] as? Int) == 0o666)
     }
 
     @Test func errnoTablesAndNames() {

@@ -65,12 +65,14 @@ import Testing
         let tm = MemoryWriter()
         try TextSink(output: OutputBuffer(writer: tm, lineBuffered: true), color: false, zone: UTCOffsetZero()).write(e)
         let lines = tm.text.split(separator: "\n").map(String.init)
-        #expect(lines.count == 6)
+        #expect(lines.count == 6, "\(lines)")
         #expect(lines[0].contains("Detected open event from evil (pid 99) -> /root/.ssh/id_rsa"))
         #expect(lines[1] == "  !! ALERT [high] rule ssh-keys: rule \"ssh-keys\": open of /root/.ssh/id_rsa by evil")
         #expect(lines[2].hasPrefix("  !! ALERT [critical] ransomware: possible ransomware"))
         #expect(lines[2].hasSuffix("[stopped pid 99 with SIGSTOP; resume it: kill -CONT 99; end it: kill -KILL 99]"))
         #expect(lines[3] == "       encrypted-content: /d/a.txt (entropy 7.998, pi error 0.46%)")
+        #expect(lines[4] == "       renamed-extension: /d/b.txt.locked (.txt -> .locked)")
+        #expect(lines[5] == "       deleted-after-read: /d/c")
     }
 
     @Test func detectionStageCountsAndForcesDisplay() throws {

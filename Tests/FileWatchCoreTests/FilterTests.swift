@@ -68,6 +68,10 @@ func filter(_ configure: (inout FilterOptions) -> Void) -> EventFilter {
         let two = filter { $0.under = ["/etc", "/var/log"] }
         #expect(two.matches(ev(path: "/var/log/syslog")) && two.matches(ev(path: "/etc/hosts")))
         #expect(!two.matches(ev(path: "/var/lib/x")))
+        #expect(filter { $0.under = ["//home/./Alice/x/..//"] }.matches(ev()), "normalized lexically")
+        #expect(SubtreePrefix("/a//b/./c/../").prefix == Array("/a/b".utf8))
+        #expect(SubtreePrefix("/..").prefix.isEmpty)
+        #expect(SubtreePrefix("rel/./x/").prefix == Array("rel/x".utf8))
         #expect(filter { $0.under = ["/"] }.matches(ev(path: "/anything")))
         #expect(!filter { $0.under = ["/"] }.matches(ev(path: "relative")))
     }

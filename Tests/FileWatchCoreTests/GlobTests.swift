@@ -54,6 +54,9 @@ import Testing
         #expect(try m("*.pem", "/etc/ssl/private/key.pem"))
         #expect(try !m("*.pem", "/etc/ssl/private/key.pem.bak"))
         #expect(try m("id_rsa", "/root/.ssh/id_rsa"))
+        #expect(try m("/", "/etc/passwd"), "the root subtree is everything")
+        #expect(try m("/", "/"))
+        #expect(try m("//", "/a/b"))
     }
 
     @Test func nonUTF8Bytes() throws {

@@ -132,11 +132,15 @@ import Testing
     }
 
     @Test func failedExecTeachesNothing() {
-        let exec = Fixture.record(23, [Fixture.path("/usr/bin/nope"), Fixture.subject(pid: 5), Fixture.ret(13, 0xffff_ffff)])
+        let exec = Fixture.record(23, [.execArgs(ExecStrings([Array("nope".utf8), Array("-x".utf8)])),
+                                       Fixture.path("/usr/bin/nope"), Fixture.subject(pid: 5), Fixture.ret(13, 0xffff_ffff)])
         let later = Fixture.record(72, [Fixture.subject(pid: 5), Fixture.path("/a"), Fixture.ret()])
         let (ev, _) = Fixture.events(Fixture.trail([exec, later]))
         #expect(ev[0].result == .failure(errno: 13))
+        #expect(ev[0].process.arguments == ["nope", "-x"], "the failed exec still shows its command line")
+        #expect(ev[0].process.executable == nil)
         #expect(ev[1].process.executable == nil)
+        #expect(ev[1].process.arguments == nil)
     }
 
     @Test func identityToken() {

@@ -130,7 +130,7 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
         // The 5th file is flagged at its close, before its rename; the earlier evidence followed the renames.
         #expect(a.evidence.prefix(4).allSatisfy { $0.path.description.hasSuffix(".locked") }, "evidence follows the rename")
         #expect(a.evidence.last?.path.description.hasSuffix("doc4.txt") == true)
-        #expect(alerts.count == 2, "one alert per 5 further files")
+        #expect(alerts.count == 1, "10 files in 1 s: one alert, not one per 5 files")
         #expect(d.filesEncrypted == 10)
     }
 
@@ -147,6 +147,17 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
             if d.inspect(ev(.delete, p, t: t + 3)) != nil, first == nil { first = i }
         }
         #expect(first == 2, "2 signals per victim: the 3rd victim crosses 5")
+    }
+
+    @Test func aBusyOffenderAlertsOncePerWindow() {
+        let d = RansomwareDetector(options: RansomwareOptions(threshold: 5, windowSeconds: 30), reader: nil)
+        var alertTimes: [Int64] = []
+        // 200 renames to .locked, one every 0.5 s (100 s).
+        for i in 0..<200 {
+            let t = Int64(i) * 500_000
+            if d.inspect(ev(.rename, "/d/f\(i).txt", t: t, dest: "/d/f\(i).txt.locked")) != nil { alertTimes.append(t) }
+        }
+        #expect(alertTimes == [2_000_000, 32_000_000, 62_000_000, 92_000_000])
     }
 
     @Test func deletesAfterReadNeedStrongEvidence() throws {

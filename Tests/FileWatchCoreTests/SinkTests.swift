@@ -52,6 +52,16 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(lines[2].hasSuffix("Detected close event from ? (pid 10) FAILED"))
     }
 
+    @Test func otherEventsNameTheirRecord() throws {
+        var a = ev(.other, path: nil)
+        a.detail = .bsm(event: 6159, name: "AUE_su", modifier: 0)
+        var b = ev(.other, path: nil)
+        b.detail = .bsm(event: 40000, name: nil, modifier: 0)
+        let lines = try render([a, b]).split(separator: "\n")
+        #expect(lines[0].hasSuffix("Detected other event from Vim (pid 10) [AUE_su]"))
+        #expect(lines[1].hasSuffix("Detected other event from Vim (pid 10) [40000]"))
+    }
+
     @Test func controlCharactersAreEscapedNeverRaw() throws {
         let evil: [UInt8] = Array("/tmp/a\u{1B}[2J\nb\\c\td".utf8) + [0xff, 0x7f, 0xc2, 0x9b] + Array("\u{202E}x".utf8)
         let s = try render([ev(path: ByteString(evil), name: ByteString(Array("n\u{7}".utf8)))])
@@ -62,6 +72,26 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
         #expect(bytes.filter { $0 == 0x0A }.count == 1, "one line per event")
         // Valid UTF-8 passes through.
         #expect(try render([ev(path: "/tmp/café ☕")]).contains("/tmp/café ☕"))
+    }
+
+    final class DSTZone: UTCOffsetProvider {
+        var asked = 0
+        // -3:30 before 1_700_001_000 (a quarter-hour boundary, like Newfoundland's 2:00 local), -2:30 after.
+        func utcOffset(atEpochSeconds seconds: Int64) -> Int { asked += 1; return seconds < 1_700_001_000 ? -12600 : -9000 }
+    }
+
+    @Test func localClockFollowsOffsetChangesAndAsksOncePerQuarterHour() throws {
+        let zone = DSTZone()
+        let mem = MemoryWriter()
+        let sink = TextSink(output: OutputBuffer(writer: mem, lineBuffered: false), color: false, zone: zone)
+        for t: Int64 in [1_700_000_999, 1_700_000_999, 1_700_001_000, 1_700_001_001] {
+            try sink.write(ev(time: t * 1_000_000))
+        }
+        try sink.finish()
+        let clocks = mem.text.split(separator: "\n").map { String($0.prefix(10)) }
+        // 1_700_001_000 = 22:30:00 UTC
+        #expect(clocks == ["[18:59:59]", "[18:59:59]", "[20:00:00]", "[20:00:01]"])
+        #expect(zone.asked == 2, "once per quarter hour")
     }
 
     @Test func colourOnlyWhenEnabled() throws {

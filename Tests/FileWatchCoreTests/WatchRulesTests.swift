@@ -115,6 +115,17 @@ import Testing
         #expect(tab?.line == 2)
     }
 
+    @Test func stopKey() throws {
+        let set = try RuleSet.parse(yaml: "rules:\n  - {name: a, paths: /x/, stop: true}\n  - {name: b, paths: /x/}\n", file: "r")
+        #expect(set.rules.map(\.stop) == [true, false])
+        let alerts = set.evaluate(event(.open, "/x/y", name: "cat"))
+        #expect(alerts.map(\.stopsOffender) == [true, false])
+        #expect(error("rules:\n  - {name: a, paths: /x/, stop: maybe}\n")?.message.contains("`stop` must be true or false") == true)
+        // Ransomware alerts stop by default.
+        #expect(Alert(time: 0, origin: .ransomware, severity: .critical, process: ProcessSubject(pid: 1), eventKind: .close,
+                      path: nil, reason: "").stopsOffender)
+    }
+
     @Test func emptyRulesListIsValid() throws {
         #expect(try RuleSet.parse(yaml: "rules:\n", file: "r").rules.isEmpty)
         #expect(try RuleSet.parse(yaml: "rules: []\n", file: "r").rules.isEmpty)
@@ -157,6 +168,9 @@ import Testing
         #expect(set.evaluate(ev(.open, "/etc/shadow", "cat", "/usr/bin/cat")).first?.severity == .critical)
         #expect(set.evaluate(ev(.open, "/etc/shadow", "unix_chkpwd", "/usr/sbin/unix_chkpwd")).isEmpty)
         #expect(set.evaluate(ev(.read, "/srv/tls/site.key", "curl", "/usr/bin/curl")).map(\.origin.name) == ["private-key-files"])
+        // Seen live: CA bundles are public; the example must not flag every TLS client.
+        #expect(set.evaluate(ev(.read, "/etc/ssl/certs/ca-certificates.crt", "python3", "/usr/bin/python3")).isEmpty)
+        #expect(set.evaluate(ev(.read, "/usr/lib/python3/dist-packages/certifi/cacert.pem", "python3", "/usr/bin/python3")).isEmpty)
         #expect(set.evaluate(ev(.write, "/home/ann/.config/google-chrome/Default/Login Data", "evil", "/tmp/evil")).count == 1)
     }
 }

@@ -102,9 +102,12 @@ private let detectionTrail: [UInt8] = {
 
     @Test func thresholdOptionAndBadRulesFile() throws {
         let (d, trail, _) = try setup()
+        // 6 renames 1 s apart. Threshold 2: the first alert at the 2nd; then at most one per window.
         let r = try run(["--read", trail, "--ransomware", "--ransomware-threshold", "2", "--format", "json"])
-        let alerts = r.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
-        #expect(alerts.count == 3, "6 renames, threshold 2: alerts at the 2nd, 4th and 6th")
+        #expect(r.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1)
+        let w = try run(["--read", trail, "--ransomware-threshold", "2", "--ransomware-window", "1.5", "--format", "json"])
+        let alerts = w.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
+        #expect(alerts.count == 3, "window 1.5 s: alerts at the 2nd, 4th and 6th rename")
 
         let bad = d.appendingPathComponent("bad.yaml").path
         try Data("rules:\n  - name: x\n    paths: [/a\n".utf8).write(to: URL(fileURLWithPath: bad))
@@ -116,8 +119,10 @@ private let detectionTrail: [UInt8] = {
 
         let v = try run(["--read", trail, "--no-ransomware", "--stop-offenders"])
         #expect(v.status == 2)
-        let w = try run(["--read", trail, "--on-alert", "x"])
-        #expect(w.status == 2 && w.stderr.contains("--on-alert needs"))
+        let replayStop = try run(["--read", trail, "--ransomware", "--stop-offenders"])
+        #expect(replayStop.status == 2 && replayStop.stderr.contains("acts on live processes"), "\(replayStop.stderr)")
+        let n = try run(["--read", trail, "--on-alert", "x"])
+        #expect(n.status == 2 && n.stderr.contains("--on-alert needs"))
     }
 
     @Test func bsmOutputGetsAlertsOnStandardError() throws {

@@ -35,8 +35,8 @@ func run(_ args: [String], stdin: Data? = nil, environment: [String: String]? = 
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
     let inp = Pipe()
     p.standardOutput = out
@@ -203,6 +203,29 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
                        "--seconds", "--count"] {
             #expect(help.out.contains(option), "help lacks \(option)")
         }
+    }
+
+    @Test func everyOptionOfEveryCommandHasHelp() throws {
+        let r = try run(["--experimental-dump-help"])
+        #expect(r.status == 0)
+        let root = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        var missing: [String] = []
+        var checked = 0
+        func walk(_ command: [String: Any], _ path: String) {
+            for a in command["arguments"] as? [[String: Any]] ?? [] {
+                let names = (a["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                if names.contains("help") { continue }  // ArgumentParser's own
+                checked += 1
+                if (a["abstract"] as? String ?? "").isEmpty { missing.append("\(path) \(names)") }
+            }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                let name = sub["commandName"] as? String ?? "?"
+                if name != "help" { walk(sub, path + " " + name) }
+            }
+        }
+        walk(try #require(root["command"] as? [String: Any]), "filewatcher")
+        #expect(missing.isEmpty, "options without help: \(missing)")
+        #expect(checked > 30)
     }
 
     @Test func runtimeErrorsExitOne() throws {

@@ -12,8 +12,8 @@ import Musl
 import Darwin
 #endif
 
-/// `--stop-offenders`: sends SIGSTOP to the process behind a ransomware alert (rule alerts only when
-/// `includeRules`), and says how to resume or end it. Never stops itself, its parent, pid 1 or kernel threads.
+/// `--stop-offenders`: sends SIGSTOP to the process behind an alert that asks for it (ransomware alerts, rules with
+/// `stop: true`; every rule alert when `includeRules`), and says how to resume or end it. Never stops itself, its parent, pid 1 or kernel threads.
 public final class OffenderStopper: AlertResponder {
     public let includeRules: Bool
     private let report: (String) -> Void
@@ -28,7 +28,7 @@ public final class OffenderStopper: AlertResponder {
     }
 
     public func respond(to alert: inout Alert) {
-        if case .rule = alert.origin, !includeRules { return }
+        if !alert.stopsOffender, !includeRules { return }
         let pid = alert.process.pid
         guard pid > 1, pid != ownPid, pid != parentPid else {
             alert.responses.append("not stopped: pid \(pid) is protected")
@@ -58,9 +58,9 @@ public final class OffenderStopper: AlertResponder {
         }
     }
 
-    /// kill(2): raw → Result.
+    /// kill(2) as Result.
     static func sendSignal(_ pid: Int32, _ sig: Int32) -> Result<Void, Errno> {
-        kill(pid, sig) == 0 ? .success(()) : .failure(Errno(rawValue: errno))
+        retryingEINTR { kill(pid, sig) }.map { _ in () }
     }
 
     #if os(Linux)
@@ -238,15 +238,14 @@ public final class AlertCommandRunner: AlertResponder, Sendable {
         var off = 0
         payload.withUnsafeBytes { p in
             while off < p.count {
-                let n = write(writeEnd, p.baseAddress! + off, p.count - off)
-                if n < 0 { if errno == EINTR { continue }; break }
+                guard case .success(let n) = retryingEINTR({ write(writeEnd, p.baseAddress! + off, p.count - off) }) else { break }
                 off += n
             }
         }
         close(writeEnd)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return .failure(SystemCallError("waitpid", Errno(rawValue: errno))) }
+        if case .failure(let e) = retryingEINTR({ waitpid(pid, &status, 0) }) {
+            return .failure(SystemCallError("waitpid", e))
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (macros are not imported).
         let sig = status & 0x7F

@@ -13,50 +13,48 @@ import Musl
 import Darwin
 #endif
 
-/// The syscall layers for content reads: raw call (EINTR retried here, once) → Result<_, Errno>.
+/// Layer 1 for the detection syscalls: runs a raw call, retries it on EINTR (the one place that does), and turns
+/// a negative result into the errno.
+@inline(__always)
+func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> Result<T, Errno> {
+    while true {
+        let r = call()
+        if r >= 0 { return .success(r) }
+        let e = Errno(rawValue: errno)
+        if e == .interrupted { continue }
+        return .failure(e)
+    }
+}
+
+/// Layer 2 for content reads: each raw call as Result<_, Errno>. Layer 3 (`readPrefix`) names the failing call.
 enum ContentIO {
-    /// pread(2), EINTR retried.
+    /// pread(2).
     static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int64) -> Result<Int, Errno> {
-        while true {
-            let n = systemPread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-            if n >= 0 { return .success(n) }
-            let e = Errno(rawValue: errno)
-            if e == .interrupted { continue }
-            return .failure(e)
-        }
+        retryingEINTR { systemPread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
     }
 
-    /// fstat(2): is `fd` a regular file? (EINTR retried.)
+    /// fstat(2): is `fd` a regular file?
     static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
         var st = stat()
-        while true {
-            if fstat(fd, &st) == 0 { return .success((st.st_mode & S_IFMT) == S_IFREG) }
-            let e = Errno(rawValue: errno)
-            if e == .interrupted { continue }
-            return .failure(e)
-        }
+        return retryingEINTR { fstat(fd, &st) }.map { _ in (st.st_mode & S_IFMT) == S_IFREG }
     }
 
     /// open(2) for reading a file's content without side effects: never follows a final symlink, never blocks on
     /// a FIFO, never becomes a controlling terminal, does not survive exec, and (Linux) leaves atime alone when
-    /// allowed. EINTR retried.
+    /// allowed.
     static func openForContent(_ path: ByteString) -> Result<Int32, Errno> {
         var flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
         #if os(Linux)
         flags |= linuxNoAtime
         #endif
         let cpath = path.bytes.map { CChar(bitPattern: $0) } + [0]
-        while true {
-            let fd = cpath.withUnsafeBufferPointer { open($0.baseAddress!, flags) }
-            if fd >= 0 { return .success(fd) }
-            let e = Errno(rawValue: errno)
-            if e == .interrupted { continue }
-            #if os(Linux)
-            // linuxNoAtime needs ownership or CAP_FOWNER.
-            if e == .notPermitted, flags & linuxNoAtime != 0 { flags &= ~linuxNoAtime; continue }
-            #endif
-            return .failure(e)
-        }
+        let attempt = { (f: Int32) in retryingEINTR { cpath.withUnsafeBufferPointer { open($0.baseAddress!, f) } } }
+        let result = attempt(flags)
+        #if os(Linux)
+        // O_NOATIME needs ownership of the file or CAP_FOWNER: without it, read like anyone else.
+        if case .failure(.notPermitted) = result { return attempt(flags & ~linuxNoAtime) }
+        #endif
+        return result
     }
 
     /// Fills `buffer` from offset 0 of a regular file (short only at end of file).

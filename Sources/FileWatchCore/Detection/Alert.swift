@@ -75,13 +75,16 @@ public struct Alert: Hashable, Sendable {
     public var evidence: [SuspiciousFile]
     /// What was done about it (e.g. "stopped pid 1234 with SIGSTOP"), filled in by responders.
     public var responses: [String]
+    /// `--stop-offenders` stops the process behind this alert (ransomware alerts, and rules with `stop: true`).
+    public var stopsOffender: Bool
 
     public init(time: Int64, origin: AlertOrigin, severity: AlertSeverity, process: ProcessSubject,
                 eventKind: EventKind, path: ByteString?, destinationPath: ByteString? = nil, reason: String,
-                evidence: [SuspiciousFile] = [], responses: [String] = []) {
+                evidence: [SuspiciousFile] = [], responses: [String] = [], stopsOffender: Bool? = nil) {
         self.time = time; self.origin = origin; self.severity = severity; self.process = process
         self.eventKind = eventKind; self.path = path; self.destinationPath = destinationPath
         self.reason = reason; self.evidence = evidence; self.responses = responses
+        self.stopsOffender = stopsOffender ?? (origin == .ransomware)
     }
 }
 

@@ -128,9 +128,18 @@ extension OutputBuffer {
                     append(f.reason.label)
                     append(": ")
                     appendEscapedText(f.path.bytes)
-                    if case .encryptedContent(let e, let pi) = f.reason {
+                    switch f.reason {
+                    case .encryptedContent(let e, let pi):
                         append(" (entropy "); appendFixed(e, digits: 3)
                         append(", pi error "); appendFixed(pi, digits: 2); append("%)")
+                    case .renamedExtension(let from, let to):
+                        append(" (")
+                        if from.isEmpty { append("no extension") } else { append(UInt8(ascii: ".")); appendEscapedText(from.bytes) }
+                        append(" -> .")
+                        appendEscapedText(to.bytes)
+                        append(UInt8(ascii: ")"))
+                    case .deletedAfterRead:
+                        break
                     }
                     append(UInt8(ascii: "\n"))
                 }

@@ -82,6 +82,8 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
             isSubtree = true
             while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         }
+        // "/" (the root subtree) is every absolute path.
+        if bytes == [UInt8(ascii: "/")] { bytes = Array("/**".utf8) }
         matchesBasename = !input.contains(UInt8(ascii: "/"))
         var out: [Token] = []
         var hasWildcard = false

@@ -5,7 +5,7 @@
 //   - renamed it to a new extension (`a.docx` → `a.docx.locked`, `a.docx` → `a.crypt`), or
 //   - deleted it after reading it.
 // Deleting after reading counts only next to one of the other two signals in the same window.
-// `threshold` such files within `window` → one alert (and a new one after each further `threshold` files).
+// `threshold` such files within `window` → one alert (again at most once per window while it goes on).
 
 /// Tunables of the heuristic.
 public struct RansomwareOptions: Sendable, Equatable {
@@ -15,7 +15,7 @@ public struct RansomwareOptions: Sendable, Equatable {
     public var windowMicros: Int64 = 30_000_000
     public var test = EncryptionTest()
     /// Per-process memory bounds (paths read / opened for writing that are remembered).
-    public var maxTrackedPaths = 4096
+    public var maxTrackedPaths = 1024
 
     public init(threshold: Int = 5, windowSeconds: Double = 30) {
         self.threshold = max(1, threshold)
@@ -57,6 +57,7 @@ public final class RansomwareDetector {
         var openForWrite: Set<ByteString> = []
         /// Flagged-file count at the last alert (next alert after `threshold` more).
         var alertedAt = 0
+        var lastAlert: Int64?
         var flaggedTotal = 0
         var lastSeen: Int64 = 0
     }
@@ -155,9 +156,13 @@ public final class RansomwareDetector {
                 state.flaggedTotal += 1
                 // Deletes after reading are weak evidence (git rm, gzip, mv across filesystems do that): they count
                 // only next to strong evidence (encrypted content or a new extension) in the same window.
+                // After an alert, the same process alerts again only after `threshold` more files AND a whole
+                // window later: a busy offender is reported once per window, not once per few files.
                 if state.flagged.count >= options.threshold, state.flaggedTotal - state.alertedAt >= options.threshold,
+                   state.lastAlert.map({ event.time - $0 >= options.windowMicros }) ?? true,
                    state.flagged.contains(where: { $0.reason.isStrong }) {
                     state.alertedAt = state.flaggedTotal
+                    state.lastAlert = event.time
                     alert = makeAlert(event, state.flagged)
                 }
             }

@@ -8,6 +8,7 @@
 //       allow: [sshd, /usr/bin/ssh-agent]   # optional: process names (no '/') or executable paths (with '/'), globs
 //       severity: high                      # optional: low, medium (default), high, critical
 //       description: private keys           # optional, shown in the alert
+//       stop: true                          # optional: with --stop-offenders, SIGSTOP the process (default false)
 
 import Yams
 
@@ -54,13 +55,15 @@ public struct WatchRule: Hashable, Sendable {
     public var allowed: [ProcessPattern]
     public var severity: AlertSeverity
     public var description: String?
+    /// With `--stop-offenders`, stop the process behind this rule's alerts.
+    public var stop: Bool
     /// Line of the rule in its file (1-based), for messages.
     public var line: Int
 
     public init(name: String, paths: [Glob], kinds: Set<EventKind>? = nil, allowed: [ProcessPattern] = [],
-                severity: AlertSeverity = .medium, description: String? = nil, line: Int = 0) {
+                severity: AlertSeverity = .medium, description: String? = nil, stop: Bool = false, line: Int = 0) {
         self.name = name; self.paths = paths; self.kinds = kinds; self.allowed = allowed
-        self.severity = severity; self.description = description; self.line = line
+        self.severity = severity; self.description = description; self.stop = stop; self.line = line
     }
 
     /// The path of `event` this rule matches (the source or, for rename/link, the destination), if any.
@@ -87,7 +90,7 @@ public struct WatchRule: Hashable, Sendable {
         var reason = "rule \"\(name)\": \(event.kind.rawValue) of \(matched) by \(who), which the rule does not allow"
         if let description { reason += " — \(description)" }
         return Alert(time: event.time, origin: .rule(name), severity: severity, process: p, eventKind: event.kind,
-                     path: event.path, destinationPath: event.destinationPath, reason: reason)
+                     path: event.path, destinationPath: event.destinationPath, reason: reason, stopsOffender: stop)
     }
 }
 
@@ -192,6 +195,7 @@ public struct RuleSet: Sendable {
             var allowed: [ProcessPattern] = []
             var severity = AlertSeverity.medium
             var description: String?
+            var stop = false
 
             func scalar(_ n: Node, _ what: String) throws(RulesError) -> String {
                 guard let s = n.scalar else { throw fail(n.mark, "`\(what)` must be a single value") }
@@ -245,15 +249,21 @@ public struct RuleSet: Sendable {
                     severity = sev
                 case "description":
                     description = try scalar(v, "description")
+                case "stop":
+                    switch try scalar(v, "stop").lowercased() {
+                    case "true", "yes", "on": stop = true
+                    case "false", "no", "off": stop = false
+                    case let other: throw fail(v.mark, "`stop` must be true or false, not `\(other)`")
+                    }
                 default:
-                    throw fail(k.mark, "unknown rule key `\(key)` (expected name, paths, events, allow, severity, description)")
+                    throw fail(k.mark, "unknown rule key `\(key)` (expected name, paths, events, allow, severity, description, stop)")
                 }
             }
             guard let name else { throw fail(item.mark, "rule without a `name`") }
             guard sawPaths, !paths.isEmpty else { throw fail(item.mark, "rule `\(name)` has no `paths`") }
             if let kinds, kinds.isEmpty { throw fail(item.mark, "rule `\(name)` has an empty `events` list") }
             rules.append(WatchRule(name: name, paths: paths, kinds: kinds, allowed: allowed, severity: severity,
-                                   description: description, line: item.mark?.line ?? 0))
+                                   description: description, stop: stop, line: item.mark?.line ?? 0))
         }
         return RuleSet(rules: rules)
     }
