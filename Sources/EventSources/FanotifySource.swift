@@ -82,6 +82,17 @@ public final class FanotifySource: EventSource {
 
     // MARK: Setup
 
+    /// Fails early, with one clear sentence, when fanotify cannot be used at all (not root, no
+    /// fanotify in the kernel): a probe group is created and closed again.
+    public static func checkAvailable() throws {
+        switch Sys.fanotifyInit(flags: FanotifyInitFlags([.cloexec, .classNotif]).rawValue, eventFlags: UInt32(O_RDONLY)) {
+        case .success(let fd): _ = Sys.close(fd)
+        case .failure(.notPermitted): throw FanotifyError.notPermitted
+        case .failure(.noFunction): throw FanotifyError.unsupported
+        case .failure(let errno): throw FanotifyError.syscall(LinuxSyscallError("fanotify_init", errno))
+        }
+    }
+
     /// Creates the groups and marks every watched filesystem. `run` calls it when needed; call it
     /// yourself to start queueing events before the loop runs.
     public func prepare() throws {

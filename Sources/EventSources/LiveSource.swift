@@ -29,6 +29,7 @@ public enum LiveSourceError: Error, CustomStringConvertible {
 public enum LiveSource {
     public static func make(_ options: LiveSourceOptions) throws -> EventSource {
         #if os(Linux)
+        try FanotifySource.checkAvailable()
         var o = FanotifyOptions()
         if let name = options.layout {
             guard let layout = FanotifyOptions.Layout(rawValue: name) else {
