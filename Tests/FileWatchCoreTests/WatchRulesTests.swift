@@ -180,7 +180,7 @@ import Testing
     @Test func mutatedRulesFilesNeverCrash() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let base = Array(try String(contentsOf: root.appendingPathComponent("examples/rules.yaml"), encoding: .utf8).utf8)
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator(seed: 0x5EED_2026)  // reproducible
         let alphabet = Array("[]{}:-,*&!|>'\"#\n\t ?/\\%@`".utf8)
         var parsed = 0, rejected = 0
         for _ in 0..<1500 {
@@ -209,5 +209,15 @@ import Testing
             let path = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
             if let g = try? Glob(bytes: pat) { _ = g.matches(path) }
         }
+    }
+}
+
+/// xorshift64*: deterministic, so a failing mutation can be reproduced.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return state &* 0x2545F4914F6CDD1D
     }
 }
