@@ -560,6 +560,20 @@ public final class PrauditPrinter {
         memory(bytes)
     }
 
+    /// XML for a header token found inside a record (praudit would open a nested `<record>`):
+    /// the same attributes on a self-closed `<header/>`.
+    func printInnerHeaderXML(_ token: Token) {
+        guard let h = token.header else { return }
+        out.append("<header ")
+        openAttr("version"); out.appendDecimal(UInt64(h.version)); closeAttr()
+        openAttr("event"); event(h.eventType); closeAttr()
+        openAttr("modifier"); out.appendDecimal(UInt64(h.eventModifier)); closeAttr()
+        if let a = h.address { openAttr("host"); address(a); closeAttr() }
+        openAttr("time"); seconds(h.seconds); closeAttr()
+        openAttr("msec"); msec(h.milliseconds); closeAttr()
+        out.append("/>")
+    }
+
     func header(_ id: UInt8, _ h: Header, ex: Bool) {
         if xml {
             out.append("<record ")

@@ -36,7 +36,7 @@ extension PrauditPrinter {
                     pos = trailerStart
                     continue
                 }
-                if fastPath, let next = printFast(p, pos, limit) {
+                if fastPath, let next = printFast(p, pos, limit, first: pos == lo, inTrailer: pos >= trailerStart) {
                     if pos == lo && id == 0x14 { sawHeader = true }
                     endToken()
                     pos = next
@@ -56,7 +56,15 @@ extension PrauditPrinter {
                     return DecodeError(offset: base + pos, reason: .unknownTokenID(uid))
                 }
                 if pos == lo, token.header != nil { sawHeader = true }
-                printToken(token)
+                if options.xml && pos != lo && token.header != nil {
+                    // A header token inside a record would open a nested <record>.
+                    printInnerHeaderXML(token)
+                } else if options.xml, case .trailer(let t) = token, pos < trailerStart {
+                    // A trailer token before the record's end would close it early.
+                    out.append("<trailer count=\""); out.appendDecimal(UInt64(t.count)); out.append("\" />")
+                } else {
+                    printToken(token)
+                }
                 endToken()
                 pos = r.pos
             }
@@ -87,17 +95,17 @@ extension PrauditPrinter {
     /// text is the same as through `printToken` (the fuzzer checks that); the layouts are the
     /// decoder's (Decoder.swift).
     @inline(__always)
-    private func printFast(_ p: UnsafeRawBufferPointer, _ pos: Int, _ limit: Int) -> Int? {
+    private func printFast(_ p: UnsafeRawBufferPointer, _ pos: Int, _ limit: Int, first: Bool, inTrailer: Bool) -> Int? {
         let avail = limit - pos
         switch p[pos] {
         case 0x14:  // header32: size u32, version u8, e_type u16, e_mod u16, seconds u32, msec u32
-            guard avail >= 18 else { return nil }
+            guard avail >= 18, first || !options.xml else { return nil }
             header(0x14, Header(size: Self.be32(p, pos + 1), version: p[pos + 5], eventType: Self.be16(p, pos + 6),
                                 eventModifier: Self.be16(p, pos + 8), address: nil,
                                 seconds: UInt64(Self.be32(p, pos + 10)), milliseconds: UInt64(Self.be32(p, pos + 14))), ex: false)
             return pos + 18
         case 0x13:  // trailer: magic u16, count u32
-            guard avail >= 7 else { return nil }
+            guard avail >= 7, inTrailer || !options.xml else { return nil }
             tokType(0x13, "trailer", "</record>")
             if !options.xml { delim(); out.appendDecimal(UInt64(Self.be32(p, pos + 3))) }
             return pos + 7

@@ -220,6 +220,15 @@ import Testing
         #expect(x.contains("<file time=\"Thu Jan  1 00:00:00 1970\" msec=\" + 0 msec\" >20240101000000.not_terminated</file>\n"))
     }
 
+    @Test func headerAndTrailerInsideARecordKeepXMLWellFormed() {
+        let inner = Token.header32(Header(size: 99, version: 11, eventType: 1, eventModifier: 0, seconds: 0, milliseconds: 0))
+        let x = Self.body([inner, .trailer(Trailer(count: 5))], flags: "xn")
+        #expect(x == ["<header version=\"11\" event=\"exit(2)\" modifier=\"0\" time=\"Thu Jan  1 00:00:00 1970\" msec=\" + 0 msec\" />",
+                      "<trailer count=\"5\" />"])
+        // Plain text: as praudit.
+        #expect(Self.body([inner, .trailer(Trailer(count: 5))]) == ["header,99,11,exit(2),0,Thu Jan  1 00:00:00 1970, + 0 msec", "trailer,5"])
+    }
+
     @Test func civilTimeMatchesKnownDates() {
         let b = OutputBuffer()
         for (t, off, want) in [(Int64(0), Int64(0), "Thu Jan  1 00:00:00 1970"), (1_700_000_000, 0, "Tue Nov 14 22:13:20 2023"),

@@ -174,3 +174,50 @@ import Testing
         #expect(set.evaluate(ev(.write, "/home/ann/.config/google-chrome/Default/Login Data", "evil", "/tmp/evil")).count == 1)
     }
 }
+
+@Suite struct DetectionRobustnessTests {
+    /// Mutated rules files and random patterns: errors, never a crash or a hang.
+    @Test func mutatedRulesFilesNeverCrash() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let base = Array(try String(contentsOf: root.appendingPathComponent("examples/rules.yaml"), encoding: .utf8).utf8)
+        var rng = SeededGenerator(seed: 0x5EED_2026)  // reproducible
+        let alphabet = Array("[]{}:-,*&!|>'\"#\n\t ?/\\%@`".utf8)
+        var parsed = 0, rejected = 0
+        for _ in 0..<1500 {
+            var b = base
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: b[i] = alphabet.randomElement(using: &rng)!
+                case 1: b.remove(at: i)
+                default: b.insert(alphabet.randomElement(using: &rng)!, at: i)
+                }
+            }
+            do {
+                let set = try RuleSet.parse(yaml: String(decoding: b, as: UTF8.self), file: "fuzz.yaml")
+                parsed += 1
+                _ = set.evaluate(Event(time: 0, kind: .open, process: ProcessSubject(pid: 1, name: "x"),
+                                       path: "/home/a/.ssh/id_rsa", source: .fanotify))
+            } catch {
+                rejected += 1
+                #expect(error.line >= 0 && !error.message.isEmpty)
+            }
+        }
+        #expect(parsed + rejected == 1500)
+        for _ in 0..<3000 {
+            let pat = (0..<Int.random(in: 1...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let path = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            if let g = try? Glob(bytes: pat) { _ = g.matches(path) }
+        }
+    }
+}
+
+/// xorshift64*: deterministic, so a failing mutation can be reproduced.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return state &* 0x2545F4914F6CDD1D
+    }
+}
