@@ -99,7 +99,8 @@ public final class FanotifySource: EventSource {
         if prepared { return }
         raiseDescriptorLimit()
         epollFD = try Sys.epollCreate().get("epoll_create1")
-        processes = ProcessTable(epollFD: epollFD)
+        // Descriptor budget: a quarter for pidfds, a quarter for the event descriptors of one fd-mode read.
+        processes = ProcessTable(epollFD: epollFD, capacity: max(256, min(16384, descriptorLimit / 4)))
 
         let kinds = options.kinds ?? FanotifyOptions.reportableKinds
         var wanted: FanotifyMask = []
@@ -316,7 +317,7 @@ public final class FanotifySource: EventSource {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { buffer.deallocate() }
         // An fd-mode read opens a descriptor per event (24 bytes each): stay well under the limit.
-        let fdModeSize = max(4096, min(size, (descriptorLimit - 512) * FanotifyEventIterator.metadataLength / 2))
+        let fdModeSize = max(4096, min(size, (descriptorLimit / 4) * FanotifyEventIterator.metadataLength))
         var ready = [UInt64](repeating: 0, count: 64)
 
         while !stop.isStopped {
@@ -338,7 +339,18 @@ public final class FanotifySource: EventSource {
                 let limit = group.reporting == .fd ? fdModeSize : size
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit])
                 while true {
-                    let got = try group.read(into: slice).self
+                    let got: Int
+                    switch Sys.read(group.fd, into: slice) {
+                    case .success(let n): got = n
+                    case .failure(.wouldBlock): got = 0
+                    case .failure(let errno) where errno == .tooManyOpenFiles || errno == .tooManyOpenFilesInSystem:
+                        // fd mode: no descriptor left for an event; the kernel dropped it. Say so, go on.
+                        overflowCount &+= 1
+                        receiver.notice(.lost(count: nil, reason: "fanotify: out of file descriptors for event descriptors (\(errno))"))
+                        got = 0
+                    case .failure(let errno):
+                        throw LinuxSyscallError("read", errno, object: "fanotify group")
+                    }
                     if got == 0 { break }
                     total += got
                     try process(UnsafeRawBufferPointer(rebasing: slice[0..<got]), group: group, receiver: receiver)
