@@ -76,7 +76,7 @@ struct FanotifyEventIterator {
     static let metadataLength = Int(fw_fanotify_metadata_size())
     static let metadataVersion = fw_fanotify_metadata_version()
 
-    init(_ buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+    init(_ buffer: UnsafeRawBufferPointer, offset: Int = 0) { self.buffer = buffer; self.offset = offset }
 
     mutating func next() throws(FanotifyParseError) -> FanotifyRawEvent? {
         let remaining = buffer.count - offset

@@ -99,7 +99,8 @@ public final class FanotifySource: EventSource {
         if prepared { return }
         raiseDescriptorLimit()
         epollFD = try Sys.epollCreate().get("epoll_create1")
-        processes = ProcessTable(epollFD: epollFD)
+        // Descriptor budget: a quarter for pidfds, a quarter for the event descriptors of one fd-mode read.
+        processes = ProcessTable(epollFD: epollFD, capacity: max(256, min(16384, descriptorLimit / 4)))
 
         let kinds = options.kinds ?? FanotifyOptions.reportableKinds
         var wanted: FanotifyMask = []
@@ -316,7 +317,7 @@ public final class FanotifySource: EventSource {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
         defer { buffer.deallocate() }
         // An fd-mode read opens a descriptor per event (24 bytes each): stay well under the limit.
-        let fdModeSize = max(4096, min(size, (descriptorLimit - 512) * FanotifyEventIterator.metadataLength / 2))
+        let fdModeSize = max(4096, min(size, (descriptorLimit / 4) * FanotifyEventIterator.metadataLength))
         var ready = [UInt64](repeating: 0, count: 64)
 
         while !stop.isStopped {
@@ -338,7 +339,18 @@ public final class FanotifySource: EventSource {
                 let limit = group.reporting == .fd ? fdModeSize : size
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit])
                 while true {
-                    let got = try group.read(into: slice).self
+                    let got: Int
+                    switch Sys.read(group.fd, into: slice) {
+                    case .success(let n): got = n
+                    case .failure(.wouldBlock): got = 0
+                    case .failure(let errno) where errno == .tooManyOpenFiles || errno == .tooManyOpenFilesInSystem:
+                        // fd mode: no descriptor left for an event; the kernel dropped it. Say so, go on.
+                        overflowCount &+= 1
+                        receiver.notice(.lost(count: nil, reason: "fanotify: out of file descriptors for event descriptors (\(errno))"))
+                        got = 0
+                    case .failure(let errno):
+                        throw LinuxSyscallError("read", errno, object: "fanotify group")
+                    }
                     if got == 0 { break }
                     total += got
                     try process(UnsafeRawBufferPointer(rebasing: slice[0..<got]), group: group, receiver: receiver)
@@ -370,7 +382,7 @@ public final class FanotifySource: EventSource {
             }
             guard let raw else { return }
             kernelEventCount &+= 1
-            handle(raw, group: group, buffer: bytes, time: time, receiver: receiver)
+            handle(raw, group: group, buffer: bytes, next: events.offset, time: time, receiver: receiver)
             if raw.fd >= 0 { _ = Sys.close(raw.fd) }
         }
     }
@@ -389,7 +401,7 @@ public final class FanotifySource: EventSource {
 
     @inline(__always)
     private func handle(_ raw: FanotifyRawEvent, group: FanotifyGroup, buffer: UnsafeRawBufferPointer,
-                        time: Int64, receiver: EventReceiver) {
+                        next: Int, time: Int64, receiver: EventReceiver) {
         let mask = raw.mask
         if mask.contains(.queueOverflow) {
             overflowCount &+= 1
@@ -410,7 +422,29 @@ public final class FanotifySource: EventSource {
         }
 
         let isExec = mask.contains(.openExec)
-        let subject = processes.subject(pid: raw.pid, forExec: isExec)
+        var subject: ProcessSubject
+        /// Who did the kinds of a merged event that come after its open (see below).
+        var laterSubject: ProcessSubject?
+        if !isExec && !processes.knows(raw.pid), let execAt = Self.execFollows(pid: raw.pid, in: buffer, from: next) {
+            // First seen here, and it execs later in this read: /proc already shows the new program,
+            // but this event came from the image before it (a fork of its parent). When the kernel has
+            // merged several events into this one, some may have happened after the exec: the create
+            // and open (a shell setting up `cmd > file`) are the old image's, the rest the new one's.
+            var execPath: [UInt8]?
+            var at = FanotifyEventIterator(buffer, offset: execAt)
+            if let execEvent = try? at.next() {
+                if group.reporting == .fd {
+                    if execEvent.fd >= 0 { execPath = withProcSelfFDPath(execEvent.fd) { readLinkBytes($0) } }
+                } else if let record = execEvent.directory {
+                    execPath = resolve(record, buffer)
+                }
+            }
+            let identities = processes.subjectBeforeExec(pid: raw.pid, execPath: execPath)
+            subject = identities.before
+            if mask.intersection(Self.kindBits).rawValue.nonzeroBitCount > 1 { laterSubject = identities.now }
+        } else {
+            subject = processes.subject(pid: raw.pid, forExec: isExec)
+        }
 
         func emit(_ kind: EventKind, closeAfterWrite: Bool? = nil, destination: [UInt8]? = nil, path eventPath: [UInt8]? = path) {
             let event = Event(time: time, kind: kind, process: subject, path: eventPath.map(ByteString.init),
@@ -428,6 +462,7 @@ public final class FanotifySource: EventSource {
         if mask.contains(.create) { emit(.create) }
         if isExec { emit(.exec); processes.noteExec(pid: raw.pid, path: path) }
         else if mask.contains(.open) { emit(.open) }
+        if let laterSubject { subject = laterSubject }
         if mask.contains(.access) { emit(.read) }
         if mask.contains(.modify) { emit(.write) }
         if mask.contains(.attrib) { emit(.attrib) }
@@ -452,6 +487,26 @@ public final class FanotifySource: EventSource {
             if isDirectory { directories.invalidateAll() }
         }
         if mask.contains(.delete) { emit(.delete) }
+    }
+
+    /// The bits that become event kinds (a mask with several of them is a merged event).
+    static let kindBits: FanotifyMask = [.create, .open, .access, .modify, .attrib, .closeWrite, .closeNoWrite,
+                                         .rename, .movedFrom, .movedTo, .delete]
+
+    /// Does an exec event of `pid` follow in this read? (Headers only: event_len @0, mask @8, pid @20.)
+    /// Returns the offset of that exec event.
+    static func execFollows(pid: Int32, in buffer: UnsafeRawBufferPointer, from offset: Int) -> Int? {
+        var at = offset
+        let header = FanotifyEventIterator.metadataLength
+        let exec = FanotifyMask.openExec.rawValue
+        while at + header <= buffer.count {
+            let length = Int(buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            if buffer.loadUnaligned(fromByteOffset: at + 20, as: Int32.self) == pid,
+               buffer.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self) & exec != 0 { return at }
+            if length < header { return nil }
+            at += length
+        }
+        return nil
     }
 
     /// A MOVED_FROM whose MOVED_TO never came (moved out of the watched filesystems): a rename with no destination.

@@ -166,6 +166,30 @@ final class ProcessTable {
         return firstSight(pid: pid)
     }
 
+    func knows(_ pid: Int32) -> Bool { entries[pid] != nil }
+
+    /// First sight of a pid whose exec follows later in the same read: until that exec it was a fork
+    /// of its parent, so it gets the parent's name and executable (its own pid, ppid and ids).
+    /// Returns (before the exec, as /proc shows it now).
+    /// `execPath`: the program of that exec, used when the process is already gone.
+    func subjectBeforeExec(pid: Int32, execPath: [UInt8]?) -> (before: ProcessSubject, now: ProcessSubject) {
+        var now = firstSight(pid: pid)
+        if now.name.isEmpty, let path = execPath, !Self.isDynamicLoader(path) {
+            now.name = ByteString(Self.commName(path))
+            now.executable = ByteString(path)
+        }
+        var subject = now
+        guard let ppid = subject.ppid, ppid > 0 else { return (subject, now) }
+        let parent: ProcessSubject? = entries[ppid]?.subject
+            ?? ProcSnapshot.read(pid: ppid).map { makeSubject(pid: ppid, $0) }
+        if let parent {
+            subject.name = parent.name
+            subject.executable = parent.executable
+            entries[pid]?.subject = subject
+        }
+        return (subject, now)
+    }
+
     /// An exec event from `pid` of `path`: the next event of the pid re-reads /proc.
     func noteExec(pid: Int32, path: [UInt8]?) {
         guard entries[pid] != nil else { return }

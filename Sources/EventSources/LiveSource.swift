@@ -14,6 +14,8 @@ public struct LiveSourceOptions {
     public var kinds: Set<EventKind>?
     /// Files whose events are never reported (our output and log files).
     public var ignoredPaths: [String] = []
+    /// Watch only the filesystems holding these absolute paths (nil: every real filesystem).
+    public var paths: [String]?
 
     public init() {}
 }
@@ -44,6 +46,7 @@ public enum LiveSource {
             o.kinds = kinds.intersection(FanotifyOptions.reportableKinds)
         }
         o.ignoredPaths = options.ignoredPaths
+        o.paths = options.paths
         return FanotifySource(options: o)
         #else
         throw LiveSourceError.unavailable("live monitoring is not built for this platform yet; replay a trail with --read FILE")

@@ -227,6 +227,8 @@ struct WatchCommand: ParsableCommand {
         // (Detection needs every kind, whatever is shown.)
         if let kinds = try parseKinds(), !detection.isActive { live.kinds = kinds }
         live.ignoredPaths = [output, debug].compactMap { $0 }.filter { $0 != "-" }
+        // --under: only the filesystems holding those directories need a mark.
+        if !under.isEmpty && under.allSatisfy({ $0.hasPrefix("/") }) { live.paths = under }
         logger.debug("source: live", metadata: ["layout": "\(fanotifyLayout ?? "default")", "queue": "\(queue)"])
         do {
             return try LiveSource.make(live)

@@ -148,12 +148,6 @@ extension OutputBuffer {
     }
 }
 
-extension AlertSeverity {
-    var staticName: StaticString {
-        switch self { case .low: "low"; case .medium: "medium"; case .high: "high"; case .critical: "critical" }
-    }
-}
-
 extension Alert {
     /// The alert as one JSON object followed by a newline (what `--on-alert CMD` reads on stdin).
     public var jsonLine: [UInt8] {

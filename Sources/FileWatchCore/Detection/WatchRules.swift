@@ -30,9 +30,9 @@ public struct ProcessPattern: Hashable, Sendable, CustomStringConvertible {
             guard let exe = process.executable else { return false }
             return glob.matches(exe)
         }
-        // Name patterns compare the whole name: match the raw bytes, not a basename of them.
-        return glob.matchesWhole(process.name.bytes)
-            || (process.executable.map { glob.matchesWhole(Glob.basename($0.bytes)) } ?? false)
+        // Name patterns (no '/') match the process name, or the file name of its executable.
+        return glob.matches(process.name.bytes)
+            || (process.executable.map { glob.matches(Glob.basename($0.bytes)) } ?? false)
     }
 }
 
@@ -42,8 +42,6 @@ extension Glob {
         guard let slash = path.lastIndex(of: UInt8(ascii: "/")) else { return path }
         return Array(path[(slash + 1)...])
     }
-    /// Match the whole subject (used for process names, which contain no '/').
-    func matchesWhole(_ subject: [UInt8]) -> Bool { matches(subject) }
 }
 
 /// One watch rule.
