@@ -148,6 +148,14 @@ private final class Monitor {
 
     var stderrText: String { (try? String(contentsOfFile: err, encoding: .utf8)) ?? "" }
 
+    /// A test that fails half-way must not leave a system-wide monitor running.
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// SIGINT, wait; returns (JSON objects, stderr).
     func stop() throws -> (events: [[String: Any]], stderr: String) {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
