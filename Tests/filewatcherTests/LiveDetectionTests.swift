@@ -200,7 +200,7 @@ private func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMa
 
         let victim = Process()
         victim.executableURL = URL(fileURLWithPath: sim)
-        victim.arguments = [dir, "40", "65536", mode, "100"]
+        victim.arguments = [dir, "80", "65536", mode, "150"]
         let progress = base + "/progress.txt"
         _ = FileManager.default.createFile(atPath: progress, contents: nil)
         victim.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: progress))
@@ -217,7 +217,7 @@ private func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMa
         let done = ((try? String(contentsOfFile: progress, encoding: .utf8)) ?? "")
             .split(separator: "\n").last.map { Int($0.split(separator: " ").last ?? "") ?? 0 } ?? 0
         #expect(state == "T", "the simulated ransomware (pid \(pid)) was stopped; state \(state ?? "?"), \(done) files done")
-        #expect(done < 40, "stopped while still at work (\(done) of 40 files done)")
+        #expect(done < 80, "stopped while still at work (\(done) of 80 files done)")
 
         let (objs, stderr) = try monitor.stop()
         let found = alerts(objs).filter { $0["type"] as? String == "ransomware" }
