@@ -1,3 +1,5 @@
+import BSM
+
 // Calendar arithmetic for the sinks (pure; the local UTC offset comes from EventSources).
 
 /// Gives the local time zone's offset from UTC at an instant (EventSources asks localtime_r).
@@ -21,21 +23,9 @@ public struct CivilTime: Equatable, Sendable {
         var secs = micros / 1_000_000
         var us = micros % 1_000_000
         if us < 0 { us += 1_000_000; secs -= 1 }
-        secs += Int64(offset)
-        var days = secs / 86_400
-        var rem = secs % 86_400
-        if rem < 0 { rem += 86_400; days -= 1 }
-        hour = Int(rem / 3600); minute = Int(rem % 3600 / 60); second = Int(rem % 60); microsecond = Int(us)
-        // Days → civil date (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = Int(doy - (153 * mp + 2) / 5 + 1)
-        month = Int(mp < 10 ? mp + 3 : mp - 9)
-        year = Int(yoe + era * 400) + (month <= 2 ? 1 : 0)
+        let civil = BSM.CivilTime(epochSeconds: secs, utcOffset: Int64(offset))
+        year = Int(civil.year); month = civil.month; day = civil.day
+        hour = civil.hour; minute = civil.minute; second = civil.second; microsecond = Int(us)
     }
 }
 
