@@ -7,24 +7,28 @@ public final class OutputBuffer {
     @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) @usableFromInline var capacity: Int
     /// Number of valid bytes.
-    @exclusivity(unchecked) public internal(set) var count: Int
+    @exclusivity(unchecked) @usableFromInline var used: Int
+    public internal(set) var count: Int {
+        @inline(__always) get { used }
+        @inline(__always) set { used = newValue }
+    }
 
     public init(capacity: Int = 1 << 20) {
         let cap = max(capacity, 64)
         base = UnsafeMutablePointer<UInt8>.allocate(capacity: cap)
         self.capacity = cap
-        count = 0
+        used = 0
     }
 
     deinit { base.deallocate() }
 
     /// Makes room for at least `extra` more bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func reserve(_ extra: Int) {
-        if count &+ extra > capacity { grow(count + extra) }
+        if used &+ extra > capacity { grow(used + extra) }
     }
 
-    @inline(never)
+    @usableFromInline @inline(never)
     func grow(_ needed: Int) {
         var newCap = capacity * 2
         while newCap < needed { newCap *= 2 }
@@ -36,11 +40,11 @@ public final class OutputBuffer {
     }
 
     /// Appends one byte.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func append(_ b: UInt8) {
-        if count == capacity { grow(count + 1) }
-        base[count] = b
-        count &+= 1
+        if used == capacity { grow(used + 1) }
+        base[used] = b
+        used &+= 1
     }
 
     /// Appends one byte; the caller has reserved room.
@@ -51,13 +55,13 @@ public final class OutputBuffer {
     }
 
     /// Appends raw bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func append(_ p: UnsafeRawBufferPointer) {
         let n = p.count
         if n == 0 { return }
         reserve(n)
         let src = p.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let dst = base + count
+        let dst = base + used
         if n <= 32 {
             // Short pieces (delimiters, names, numbers) are cheaper by hand than through memmove.
             var i = 0
@@ -65,11 +69,11 @@ public final class OutputBuffer {
         } else {
             dst.update(from: src, count: n)
         }
-        count &+= n
+        used &+= n
     }
 
     /// Appends the bytes of an array.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func append(_ a: [UInt8]) {
         a.withUnsafeBytes { append($0) }
     }
@@ -81,7 +85,7 @@ public final class OutputBuffer {
     }
 
     /// Appends a static ASCII string (literal).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func append(_ s: StaticString) {
         append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -90,6 +94,13 @@ public final class OutputBuffer {
     public func append(string s: String) {
         var s = s
         s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes at most `maximum` bytes through a pointer; `body` returns how many it wrote.
+    @inlinable @inline(__always)
+    public func write(maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maximum)
+        used &+= body(base + used)
     }
 
     /// Forgets the content, keeps the memory.

@@ -1,3 +1,5 @@
+import BSM
+
 // Byte output shared by the sinks: one growing buffer, written out per event (interactive) or in
 // batches (files, pipes). The actual write syscall lives in EventSources (`FileDescriptorWriter`).
 
@@ -14,19 +16,15 @@ public final class MemoryWriter: ByteWriter {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
-/// The buffer between a sink and its writer: one growable block of raw memory (no exclusivity
+/// The buffer between a sink and its writer: BSM's raw-memory `OutputBuffer` (no exclusivity
 /// checks or copy-on-write per byte; the escaping loops write through a pointer after reserving
-/// their worst case).
+/// their worst case) plus a flush policy.
 ///
 /// `lineBuffered` (a terminal): every event is written at once. Otherwise bytes are written when
 /// 64 KiB are pending, when the event clock moved on by a second since the last write (so a slow
 /// live stream still reaches a log file promptly), when the source goes idle, and at the end.
 public final class OutputBuffer {
-    // Single-threaded and never accessed re-entrantly: no dynamic exclusivity checks per byte.
-    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
-    @exclusivity(unchecked) @usableFromInline var capacity: Int
-    /// Bytes pending.
-    @exclusivity(unchecked) public internal(set) var count: Int = 0
+    @usableFromInline let storage: BSM.OutputBuffer
     public let writer: ByteWriter
     public let lineBuffered: Bool
     public let threshold: Int
@@ -36,60 +34,30 @@ public final class OutputBuffer {
         self.writer = writer
         self.lineBuffered = lineBuffered
         self.threshold = threshold
-        capacity = max(threshold + 4096, 256)
-        base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        storage = BSM.OutputBuffer(capacity: max(threshold + 4096, 256))
     }
 
-    deinit { base.deallocate() }
-
+    /// Bytes pending.
+    public var count: Int { storage.count }
     /// A copy of the pending bytes (tests, messages).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var bytes: [UInt8] { storage.array }
 
     /// Makes room for `extra` more bytes.
-    @inline(__always) public func reserve(_ extra: Int) {
-        if count &+ extra > capacity { grow(count + extra) }
-    }
-
-    @inline(never) func grow(_ needed: Int) {
-        var c = capacity * 2
-        while c < needed { c *= 2 }
-        let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        nb.update(from: base, count: count)
-        base.deallocate()
-        base = nb
-        capacity = c
-    }
+    @inline(__always) public func reserve(_ extra: Int) { storage.reserve(extra) }
 
     /// Writes at most `maximum` bytes through a pointer; `body` returns how many it wrote.
     @inline(__always) public func write(maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        reserve(maximum)
-        let written = body(base + count)
-        count &+= written
+        storage.write(maximum: maximum, body)
     }
 
-    @inline(__always) public func append(_ b: UInt8) {
-        if count == capacity { grow(count + 1) }
-        base[count] = b
-        count &+= 1
-    }
-    @inline(__always) public func append(_ p: UnsafeRawBufferPointer) {
-        let n = p.count
-        if n == 0 { return }
-        reserve(n)
-        (base + count).update(from: p.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
-        count &+= n
-    }
-    @inline(__always) public func append(_ p: UnsafeBufferPointer<UInt8>) { append(UnsafeRawBufferPointer(p)) }
-    @inline(__always) public func append(_ s: StaticString) {
-        append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
-    }
-    @inline(__always) public func append(contentsOf b: [UInt8]) { b.withUnsafeBytes { append($0) } }
+    @inline(__always) public func append(_ b: UInt8) { storage.append(b) }
+    @inline(__always) public func append(_ p: UnsafeRawBufferPointer) { storage.append(p) }
+    @inline(__always) public func append(_ p: UnsafeBufferPointer<UInt8>) { storage.append(UnsafeRawBufferPointer(p)) }
+    @inline(__always) public func append(_ s: StaticString) { storage.append(s) }
+    @inline(__always) public func append(contentsOf b: [UInt8]) { storage.append(b) }
     /// A String's UTF-8. Disfavored so that literals pick the cheaper StaticString overload.
     @_disfavoredOverload
-    public func append(_ s: String) {
-        var s = s
-        s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
-    }
+    public func append(_ s: String) { storage.append(string: s) }
 
     /// Decimal digits of `v`, no allocation.
     public func appendDecimal(_ v: Int64) {
@@ -134,8 +102,8 @@ public final class OutputBuffer {
 
     /// Writes everything pending.
     public func flush() throws {
-        guard count > 0 else { return }
-        defer { count = 0 }
-        try writer.write(UnsafeRawBufferPointer(start: base, count: count))
+        guard storage.count > 0 else { return }
+        defer { storage.removeAll() }
+        try writer.write(storage.bytes)
     }
 }
