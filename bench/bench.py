@@ -128,7 +128,7 @@ def main():
       for cfg in configs.split(","):
         extra = []
         for part in cfg.split("+"):
-            if part in ("fid", "split", "fd"):
+            if part in ("fid", "split", "fd", "hybrid"):
                 extra += ["--fanotify-layout", part]
             elif part.startswith("batch"):
                 extra += ["--batch-delay", part[5:]]

@@ -53,6 +53,12 @@ final class DirectoryPathCache {
     }
 
     private func resolve(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer) -> [UInt8]? {
+        resolveHandle(record, in: buffer)
+    }
+
+    /// Any object's path from its handle, not cached: `open_by_handle_at` (O_PATH) on the mount of its
+    /// filesystem and a readlink of the descriptor. nil when the object is gone.
+    func resolveHandle(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer) -> [UInt8]? {
         let handle = UnsafeRawBufferPointer(rebasing: buffer[record.handleOffset ..< record.handleOffset + record.handleLength])
         let candidates: [Int32] = mountFDs[record.fsid].map { [$0] } ?? anyMountFDs
         for mountFD in candidates {

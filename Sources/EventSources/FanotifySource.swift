@@ -8,15 +8,28 @@ public struct FanotifyOptions: Sendable {
     /// Which groups report what.
     public enum Layout: String, Sendable, CaseIterable {
         /// One group reporting directory handle + name (FAN_REPORT_DFID_NAME) for every event; paths come
-        /// from a directory-handle cache (no per-event system call). The default.
+        /// from a directory-handle cache (no per-event system call). Every event is named as it was
+        /// when it happened, in the order it happened; each event costs the writing process a parent
+        /// lookup and a name copy in the kernel. Used when `hybrid` cannot be (before Linux 5.17).
         case fid
         /// A FID group for create/delete/rename/attrib and an fd group for open/read/write/close/exec.
         case split
         /// One fd group: paths from the event descriptors; create, delete and rename are not reported.
         case fd
+        /// Open/read/write/close/exec from a group reporting each file's own handle (FAN_REPORT_FID)
+        /// through mount marks (every mount of the watched filesystems, in every mount namespace), and
+        /// create/delete/rename/attrib (and exec again) from a FAN_REPORT_DFID_NAME group that also
+        /// reports each entry's own handle (FAN_REPORT_TARGET_FID, Linux 5.17) through filesystem
+        /// marks; a content event is named by looking its handle up in what the FID group reported.
+        /// Why: a name-reporting group's filesystem mark makes the kernel take the parent and name of
+        /// every event on that filesystem, for every group marking it there; events through mount
+        /// marks skip that. (Descriptors instead of handles would cost the writing process a little
+        /// less, but they pin deleted files until read, which made create/delete churn on ext4 2-3×
+        /// slower.) The default.
+        case hybrid
     }
 
-    public var layout: Layout = .fid
+    public var layout: Layout = .hybrid
     /// Which kinds to ask the kernel for (nil: every kind this source reports).
     public var kinds: Set<EventKind>?
     /// FAN_UNLIMITED_QUEUE (default). When false the kernel's bounded queue (fs.fanotify.max_queued_events)
@@ -63,6 +76,19 @@ public final class FanotifySource: EventSource {
     private var fidGroup: FanotifyGroup?
     private var fdGroup: FanotifyGroup?
     private var closeWriteGroup: FanotifyGroup?
+    /// `hybrid`: the group reporting the files' own handles, for content events (mount marks).
+    private var objectGroup: FanotifyGroup?
+    /// `hybrid`: names of files by handle, learned from the FID group's directory-entry events.
+    private let objectNames = ObjectNameTable()
+    /// `hybrid`: the identity before an exec that the FID group reported in this drain, for the object
+    /// group's events of that process queued before its copy of the exec.
+    private var identityBeforeExec: [Int32: ProcessSubject] = [:]
+    /// `hybrid`: mounts marked in the object group (mount ids).
+    private var markedMounts: Set<Int> = []
+    private var watchedDevices: Set<String> = []
+    private var objectMask: FanotifyMask = []
+    /// Reads the FID group during an object-group read (set by `run`).
+    private var drainNames: (() -> Void)?
     private var epollFD: Int32 = -1
     private var processes: ProcessTable!
     private let directories = DirectoryPathCache()
@@ -119,7 +145,23 @@ public final class FanotifySource: EventSource {
         if options.unlimitedQueue { baseFlags.insert(.unlimitedQueue) }
 
         var layout = options.layout
-        if layout != .fd {
+        if layout == .hybrid {
+            do {
+                fidGroup = try FanotifyGroup(reporting: .fid, flags: baseFlags.union(.reportDFIDNameTarget))
+                objectGroup = try FanotifyGroup(reporting: .object, flags: baseFlags.union(.reportFID))
+            } catch {
+                fidGroup = nil; objectGroup = nil
+                switch error.errno {
+                case .notPermitted: throw FanotifyError.notPermitted
+                case .noFunction: throw FanotifyError.unsupported
+                case .invalidArgument:
+                    layout = .fid
+                    remark("fanotify: this kernel cannot report an entry's own handle (FAN_REPORT_TARGET_FID needs Linux 5.17): using the fid layout")
+                default: throw FanotifyError.syscall(error)
+                }
+            }
+        }
+        if layout != .fd && fidGroup == nil {
             do {
                 fidGroup = try FanotifyGroup(reporting: .fid, flags: baseFlags.union(.reportDFIDName))
             } catch {
@@ -142,10 +184,14 @@ public final class FanotifySource: EventSource {
             fdMask = wanted.intersection(.content)
         case .fd:
             fdMask = wanted.intersection(.content)
+        case .hybrid:
+            fidMask = wanted.intersection([.create, .delete, .rename, .attrib, .openExec])
+            objectMask = wanted.intersection(.content)
         }
         if lentReader != nil {
-            fidMask.remove(.closeWrite); fdMask.remove(.closeWrite)
+            fidMask.remove(.closeWrite); fdMask.remove(.closeWrite); objectMask.remove(.closeWrite)
         }
+        if objectMask.isEmpty { objectGroup = nil }
         if !fidMask.isEmpty { fidMask.insert(.onDir) } else { fidGroup = nil }
         if !fdMask.isEmpty || layout == .fd {
             do {
@@ -166,7 +212,12 @@ public final class FanotifySource: EventSource {
         fidGroup?.mask = fidMask
         fdGroup?.mask = fdMask
         closeWriteGroup?.mask = .closeWrite
-        groups = [fidGroup, fdGroup, closeWriteGroup].compactMap { $0 }
+        if let objectGroup {
+            objectGroup.mask = objectMask
+            markMounts()
+        }
+        // The FID group first: the object group's events are named from what it reported.
+        groups = [fidGroup, objectGroup, fdGroup, closeWriteGroup].compactMap { $0 }
         for (index, group) in groups.enumerated() {
             try Sys.epollAdd(epollFD, group.fd, data: UInt64(index)).get("epoll_ctl")
         }
@@ -217,8 +268,10 @@ public final class FanotifySource: EventSource {
                 }
                 if !renameSupported { fidGroup?.mask = mask }
             }
+            // hybrid: the object group's mount marks cover the filesystems the FID group could mark.
+            if watched { watchedDevices.insert(mount.device) }
             if !watched || !fdMask.isEmpty {
-                let mask = watched ? fdMask : FanotifyMask.content.intersection(fidMask.union(fdMask))
+                let mask = watched ? fdMask : FanotifyMask.content.intersection(fidMask.union(fdMask).union(objectMask))
                 if !mask.isEmpty {
                     if fdGroup == nil { fdGroup = try FanotifyGroup(reporting: .fd, flags: fidGroup?.initFlags.subtracting(.reportDFIDName) ?? [.cloexec, .nonblock, .classNotif]) }
                     if try markFD(fdGroup!, mask: mask, mount: mount, filesystem: &useFilesystemMarks) { watched = true }
@@ -240,6 +293,76 @@ public final class FanotifySource: EventSource {
             }
         }
         if watchedMountPoints.isEmpty { throw FanotifyError.noWatchableFilesystem }
+    }
+
+    /// `hybrid`: a mount mark in the object group on every mount of a watched filesystem, in this mount
+    /// namespace and in every other one a process is in (reached through /proc/PID/root), once each.
+    /// Called at start and about once a second after, for new mounts and new mount namespaces (a
+    /// service started with its own): content events through a mount not yet marked are missed.
+    private func markMounts() {
+        guard let group = objectGroup else { return }
+        // The mounts marked now, as the kernel lists them (a mount's mark goes with the mount, and
+        // mount ids are reused).
+        markedMounts = Self.markedMountIDs(group)
+        var namespaces: Set<UInt64> = []
+        if let own = try? LinuxMount.current() { markMounts(own, root: "", group: group, own: true) }
+        if let ns = Self.mountNamespace("self") { namespaces.insert(ns) }
+        guard let dir = opendir("/proc") else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            // One process per namespace: its mount table, read again each time (mounts come and go).
+            guard let first = name.utf8.first, (0x31...0x39).contains(first),
+                  let ns = Self.mountNamespace(name), namespaces.insert(ns).inserted,
+                  let text = try? readWholeFile("/proc/\(name)/mountinfo") else { continue }
+            markMounts(LinuxMount.parse(mountinfo: String(decoding: text, as: UTF8.self)),
+                       root: "/proc/\(name)/root", group: group, own: false)
+        }
+        mountNamespaceCount = namespaces.count
+    }
+    /// Mount namespaces found by the last `markMounts` (this one included).
+    private(set) var mountNamespaceCount = 0
+
+    private func markMounts(_ mounts: [LinuxMount], root: String, group: FanotifyGroup, own: Bool) {
+        for mount in mounts where mount.holdsUserFiles && watchedDevices.contains(mount.device)
+            && !markedMounts.contains(mount.mountID) {
+            let path = root + mount.mountPoint
+            if refusedMounts.contains(path) { continue }
+            markedMounts.insert(mount.mountID)
+            do {
+                try group.mark([.add, .mount], mask: objectMask, path: path)
+            } catch {
+                refusedMounts.insert(path)
+                if own { remark("fanotify: cannot watch open/read/write/close on \(mount.mountPoint) (\(mount.fsType)): \(error.errno)") }
+            }
+        }
+    }
+    /// Mount paths whose mark was refused: not tried again.
+    private var refusedMounts: Set<String> = []
+
+    /// The mount ids of a group's mount marks, from /proc/self/fdinfo/FD
+    /// (`fanotify mnt_id:HEX mflags:HEX mask:HEX ignored_mask:HEX`, one line per mount mark).
+    static func markedMountIDs(_ group: FanotifyGroup) -> Set<Int> {
+        guard let bytes = try? readWholeFile("/proc/self/fdinfo/\(group.fd)") else { return [] }
+        return markedMountIDs(fdinfo: String(decoding: bytes, as: UTF8.self))
+    }
+
+    static func markedMountIDs(fdinfo: String) -> Set<Int> {
+        var ids: Set<Int> = []
+        for line in fdinfo.split(separator: "\n") where line.hasPrefix("fanotify mnt_id:") {
+            let value = line.dropFirst("fanotify mnt_id:".count).prefix { $0 != " " }
+            if let id = Int(value, radix: 16) { ids.insert(id) }
+        }
+        return ids
+    }
+
+    /// The inode number of /proc/PID/ns/mnt: the mount namespace's identity.
+    private static func mountNamespace(_ pid: String) -> UInt64? {
+        var st = stat()
+        guard stat("/proc/\(pid)/ns/mnt", &st) == 0 else { return nil }
+        return UInt64(st.st_ino)
     }
 
     /// Marks a mount in an fd-mode group: filesystem mark, else mount mark (kernels before 4.20).
@@ -314,15 +437,32 @@ public final class FanotifySource: EventSource {
         for text in remarks { receiver.notice(.info(text)) }
 
         let size = max(options.readBufferSize, 8192)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
-        defer { buffer.deallocate() }
         // An fd-mode read opens a descriptor per event (24 bytes each): stay well under the limit.
         let fdModeSize = max(4096, min(size, (descriptorLimit / 4) * FanotifyEventIterator.metadataLength))
+        // One buffer per group: the FID group may be read again while an object-group read is handled.
+        let buffers = groups.map { group in
+            UnsafeMutableRawBufferPointer.allocate(byteCount: group.reporting == .fd ? fdModeSize : size, alignment: 8)
+        }
+        defer { for buffer in buffers { buffer.deallocate() } }
         var ready = [UInt64](repeating: 0, count: 64)
+        if objectGroup != nil, let fidGroup, let index = groups.firstIndex(where: { $0 === fidGroup }) {
+            drainNames = { [unowned self] in
+                do { _ = try self.drain(fidGroup, buffers[index], receiver: receiver, stop: stop) } catch {
+                    receiver.notice(.lost(count: nil, reason: "\(error)"))
+                }
+            }
+        }
+        defer { drainNames = nil }
+        var lastRescan = monotonicSeconds()
 
         while !stop.isStopped {
             let n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 200) }
                 .get("epoll_wait")
+            if objectGroup != nil, monotonicSeconds() - lastRescan >= 1 {
+                // New mounts and mount namespaces (a service started with its own) get their mount marks.
+                markMounts()
+                lastRescan = monotonicSeconds()
+            }
             if n == 0 { receiver.sourceIdle(); continue }  // idle: pending output reaches its file
             var groupReady = false
             for i in 0..<n {
@@ -335,36 +475,50 @@ public final class FanotifySource: EventSource {
             }
             // Drain every group (also on a pidfd wake-up: the exited process's last events come first).
             var total = 0
-            for group in groups {
-                let limit = group.reporting == .fd ? fdModeSize : size
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<limit])
-                while true {
-                    let got: Int
-                    switch Sys.read(group.fd, into: slice) {
-                    case .success(let n): got = n
-                    case .failure(.wouldBlock): got = 0
-                    case .failure(let errno) where errno == .tooManyOpenFiles || errno == .tooManyOpenFilesInSystem:
-                        // fd mode: no descriptor left for an event; the kernel dropped it. Say so, go on.
-                        overflowCount &+= 1
-                        receiver.notice(.lost(count: nil, reason: "fanotify: out of file descriptors for event descriptors (\(errno))"))
-                        got = 0
-                    case .failure(let errno):
-                        throw LinuxSyscallError("read", errno, object: "fanotify group")
-                    }
-                    if got == 0 { break }
-                    total += got
-                    try process(UnsafeRawBufferPointer(rebasing: slice[0..<got]), group: group, receiver: receiver)
-                    if got < limit - 4096 { break }  // the queue was emptied by this read
-                    if stop.isStopped { break }       // under endless load, still stop when asked
-                }
+            for (index, group) in groups.enumerated() {
+                total += try drain(group, buffers[index], receiver: receiver, stop: stop)
             }
             flushPendingMove(receiver)
+            deliverHeld(receiver)
+            objectNames.endDrain()
+            identityBeforeExec.removeAll(keepingCapacity: true)
             processes.dropExited()
             if groupReady && total > 0 && options.batchDelayMicroseconds > 0 && !stop.isStopped {
                 usleep(UInt32(options.batchDelayMicroseconds))
             }
         }
     }
+
+    /// Reads and handles a group's queued events until it is empty; returns the bytes read.
+    private func drain(_ group: FanotifyGroup, _ buffer: UnsafeMutableRawBufferPointer, receiver: EventReceiver,
+                       stop: StopToken) throws -> Int {
+        var total = 0
+        while true {
+            let got: Int
+            switch Sys.read(group.fd, into: buffer) {
+            case .success(let n): got = n
+            case .failure(.wouldBlock): got = 0
+            case .failure(let errno) where errno == .tooManyOpenFiles || errno == .tooManyOpenFilesInSystem:
+                // fd mode: no descriptor left for an event; the kernel dropped it. Say so, go on.
+                overflowCount &+= 1
+                receiver.notice(.lost(count: nil, reason: "fanotify: out of file descriptors for event descriptors (\(errno))"))
+                got = 0
+            case .failure(let errno):
+                throw LinuxSyscallError("read", errno, object: "fanotify group")
+            }
+            if got == 0 { break }
+            total += got
+            if group === objectGroup { namesDrainedDuringRead = false }
+            try process(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), group: group, receiver: receiver)
+            // Under endless load a drain does not end: deliver what is held every so often.
+            if heldNames.count + heldContent.count > 4096 { deliverHeld(receiver) }
+            if got < buffer.count - 4096 { break }  // the queue was emptied by this read
+            if stop.isStopped { break }              // under endless load, still stop when asked
+        }
+        return total
+    }
+    /// The FID group was read again during the current object-group read (at most once per read).
+    private var namesDrainedDuringRead = false
 
     private func process(_ bytes: UnsafeRawBufferPointer, group: FanotifyGroup, receiver: EventReceiver) throws {
         processes.beginRead()
@@ -411,34 +565,46 @@ public final class FanotifySource: EventSource {
         if raw.pid == ownPID { return }
         let isDirectory = mask.contains(.onDir)
 
-        // The object's path.
-        var path: [UInt8]?
-        if group.reporting == .fd {
-            if raw.fd >= 0 { path = withProcSelfFDPath(raw.fd) { readLinkBytes($0) } }
-        } else if let record = raw.directory {
-            path = resolve(record, buffer)
-        } else if let record = raw.object {
-            path = directories.directoryPath(record, in: buffer)
+        objectKey = nil
+        let holdsEvents = objectGroup != nil && group === fidGroup
+        if holdsEvents && raw.directory == nil && mask.isSubset(of: [.attrib, .onDir]) {
+            // A link count change of a file being deleted (no parent left to name it by): the fid
+            // layout's group cannot report these at all; its delete is reported.
+            return
+        }
+        let path = self.path(of: raw, group: group, buffer: buffer)
+        let isExec = mask.contains(.openExec)
+        let isObjectGroup = group === objectGroup
+        if holdsEvents, let object = raw.object {
+            objectKey = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[object.keyOffset ..< object.keyOffset + object.keyLength]))
+        }
+        if group === fidGroup && objectGroup != nil, let object = raw.object, !isDirectory || mask.contains(.rename) {
+            // hybrid: what the object group's events of this file will be named.
+            if mask.contains(.create) || isExec || mask.contains(.attrib), let directory = raw.directory {
+                objectNames.learn(object: object, directory: directory, in: buffer)
+            }
+            if mask.contains(.rename) {
+                objectNames.renamed(object: object, from: raw.directory, to: raw.newDirectory, in: buffer)
+            }
+            if mask.contains(.delete) { objectNames.deleted(object: object, directory: raw.directory, in: buffer) }
         }
 
-        let isExec = mask.contains(.openExec)
         var subject: ProcessSubject
         /// Who did the kinds of a merged event that come after its open (see below).
         var laterSubject: ProcessSubject?
-        if !isExec && !processes.knows(raw.pid), let execAt = Self.execFollows(pid: raw.pid, in: buffer, from: next) {
+        if isObjectGroup, !isExec, let before = identityBeforeExec[raw.pid],
+           Self.execFollows(pid: raw.pid, in: buffer, from: next) != nil {
+            // hybrid: the FID group already reported this process's exec, but this event was queued
+            // before the object group's copy of it: the image before the exec did it.
+            subject = before
+        } else if !isExec && !processes.knows(raw.pid), let execAt = Self.execFollows(pid: raw.pid, in: buffer, from: next) {
             // First seen here, and it execs later in this read: /proc already shows the new program,
             // but this event came from the image before it (a fork of its parent). When the kernel has
             // merged several events into this one, some may have happened after the exec: the create
             // and open (a shell setting up `cmd > file`) are the old image's, the rest the new one's.
             var execPath: [UInt8]?
             var at = FanotifyEventIterator(buffer, offset: execAt)
-            if let execEvent = try? at.next() {
-                if group.reporting == .fd {
-                    if execEvent.fd >= 0 { execPath = withProcSelfFDPath(execEvent.fd) { readLinkBytes($0) } }
-                } else if let record = execEvent.directory {
-                    execPath = resolve(record, buffer)
-                }
-            }
+            if let execEvent = try? at.next() { execPath = self.path(of: execEvent, group: group, buffer: buffer) }
             let identities = processes.subjectBeforeExec(pid: raw.pid, execPath: execPath)
             subject = identities.before
             if mask.intersection(Self.kindBits).rawValue.nonzeroBitCount > 1 { laterSubject = identities.now }
@@ -453,6 +619,10 @@ public final class FanotifySource: EventSource {
             if closeAfterWrite == true, raw.fd >= 0, group === closeWriteGroup, let reader = lentReader {
                 // The event's own descriptor: the content as closed, even if renamed or deleted since.
                 reader.lending(raw.fd) { receiver.receive(event) }
+            } else if isObjectGroup {
+                heldContent.append(HeldEvent(event: event, key: objectKey))
+            } else if holdsEvents {
+                heldNames.append(HeldEvent(event: event, key: objectKey))
             } else {
                 receiver.receive(event)
             }
@@ -460,8 +630,16 @@ public final class FanotifySource: EventSource {
 
         // A merged event carries several bits: report them in the order they can have happened.
         if mask.contains(.create) { emit(.create) }
-        if isExec { emit(.exec); processes.noteExec(pid: raw.pid, path: path) }
-        else if mask.contains(.open) { emit(.open) }
+        if isExec && isObjectGroup {
+            // hybrid: the object group's copy of an exec orders this group's events around it; the
+            // FID group reports the exec itself. Kinds merged into it come after the exec.
+            if identityBeforeExec.removeValue(forKey: raw.pid) == nil { processes.noteExec(pid: raw.pid, path: path) }
+            heldContent.append(HeldEvent(event: nil, key: objectKey, execPID: raw.pid))
+            subject = processes.subject(pid: raw.pid)
+        } else if isExec {
+            if objectGroup != nil { identityBeforeExec[raw.pid] = subject }
+            emit(.exec); processes.noteExec(pid: raw.pid, path: path)
+        } else if mask.contains(.open) { emit(.open) }
         if let laterSubject { subject = laterSubject }
         if mask.contains(.access) { emit(.read) }
         if mask.contains(.modify) { emit(.write) }
@@ -471,7 +649,7 @@ public final class FanotifySource: EventSource {
         if mask.contains(.rename) {
             let destination = raw.newDirectory.map { resolve($0, buffer) }
             emit(.rename, destination: destination)
-            if isDirectory { directories.invalidateAll() }
+            if isDirectory { directories.invalidateAll(); objectNames.directoryRenamed() }
         }
         if mask.contains(.movedFrom) {
             flushPendingMove(receiver)
@@ -517,6 +695,88 @@ public final class FanotifySource: EventSource {
                                path: ByteString(move.path), isDirectory: move.isDirectory, source: .fanotify,
                                detail: .fanotify(mask: move.mask)))
         if move.isDirectory { directories.invalidateAll() }
+    }
+
+    /// The path of an event's object, however its group reports it.
+    private func path(of raw: FanotifyRawEvent, group: FanotifyGroup, buffer: UnsafeRawBufferPointer) -> [UInt8]? {
+        switch group.reporting {
+        case .fd:
+            return raw.fd >= 0 ? withProcSelfFDPath(raw.fd) { readLinkBytes($0) } : nil
+        case .object:
+            guard let record = raw.object else { return nil }
+            return objectPath(record, in: buffer, isDirectory: raw.mask.contains(.onDir))
+        case .fid:
+            if let record = raw.directory { return resolve(record, buffer) }
+            if let record = raw.object { return directories.directoryPath(record, in: buffer) }
+            return nil
+        }
+    }
+
+    /// `hybrid`: the path of a content event's file: the name the FID group reported for its handle,
+    /// else the path read from the handle (remembered for the file's next events).
+    private func objectPath(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer, isDirectory: Bool) -> [UInt8]? {
+        objectKey = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[record.keyOffset ..< record.keyOffset + record.keyLength]))
+        if isDirectory { return directories.directoryPath(record, in: buffer) }
+        if let path = objectNames.path(of: record, in: buffer, directories: directories) { return path }
+        if !namesDrainedDuringRead, let drainNames {
+            // Not named yet: its create may be queued in the FID group since that was read.
+            namesDrainedDuringRead = true
+            drainNames()
+            if let path = objectNames.path(of: record, in: buffer, directories: directories) { return path }
+        }
+        guard let path = directories.resolveHandle(record, in: buffer) else { return nil }
+        objectNames.remember(path, for: record, in: buffer)
+        return path
+    }
+
+    // MARK: Order of the two groups' events (hybrid)
+
+    /// An event held until both groups have been read in this drain; `key` is the hash of its file's
+    /// handle. An item without an event marks where the object group saw `execPID`'s exec.
+    struct HeldEvent {
+        var event: Event?
+        var key: UInt64?
+        var execPID: Int32? = nil
+    }
+    /// The handle hash of the event being handled (nil: none).
+    private var objectKey: UInt64?
+    private var heldNames: [HeldEvent] = []
+    private var heldContent: [HeldEvent] = []
+
+    /// hybrid: delivers the drain's events of both groups in one plausible order. The groups' queues
+    /// are separate, so only each group's own order is known; both are kept, and the content events of
+    /// a file are put before the FID group's rename or delete of it (they were named before it), and a
+    /// process's content events that the object group saw before its exec before the exec.
+    private func deliverHeld(_ receiver: EventReceiver) {
+        if heldNames.isEmpty && heldContent.isEmpty { return }
+        var lastOfKey: [UInt64: Int] = [:]
+        var execAt: [Int32: Int] = [:]
+        for (index, item) in heldContent.enumerated() {
+            if let key = item.key { lastOfKey[key] = index }
+            if let pid = item.execPID, execAt[pid] == nil { execAt[pid] = index }
+        }
+        var next = 0
+        func deliverContent(through last: Int) {
+            while next <= last {
+                if let event = heldContent[next].event { receiver.receive(event) }
+                next += 1
+            }
+        }
+        for item in heldNames {
+            if let event = item.event {
+                switch event.kind {
+                case .rename, .delete:
+                    if let key = item.key, let last = lastOfKey[key] { deliverContent(through: last) }
+                case .exec:
+                    if let at = execAt[event.process.pid] { deliverContent(through: at) }
+                default: break
+                }
+                receiver.receive(event)
+            }
+        }
+        deliverContent(through: heldContent.count - 1)
+        heldNames.removeAll(keepingCapacity: true)
+        heldContent.removeAll(keepingCapacity: true)
     }
 
     /// Directory handle + entry name → full path. When the directory is already gone, the name alone.

@@ -56,8 +56,13 @@ public struct FanotifyInitFlags: OptionSet, Hashable, Sendable {
     public static let reportFID = FanotifyInitFlags(rawValue: UInt32(FAN_REPORT_FID))
     public static let reportDirFID = FanotifyInitFlags(rawValue: UInt32(FAN_REPORT_DIR_FID))
     public static let reportName = FanotifyInitFlags(rawValue: UInt32(FAN_REPORT_NAME))
+    /// With FAN_REPORT_DFID_NAME and FAN_REPORT_FID: directory-entry events also carry the handle of
+    /// the entry's object (Linux 5.17).
+    public static let reportTargetFID = FanotifyInitFlags(rawValue: UInt32(FAN_REPORT_TARGET_FID))
     /// Parent directory handle + entry name for every event (Linux 5.9).
     public static let reportDFIDName: FanotifyInitFlags = [.reportDirFID, .reportName]
+    /// Directory handle + name, and the object's own handle, also for directory-entry events (Linux 5.17).
+    public static let reportDFIDNameTarget: FanotifyInitFlags = [.reportDirFID, .reportName, .reportFID, .reportTargetFID]
 }
 
 /// `fanotify_mark(2)` flags.
@@ -84,5 +89,8 @@ public enum FanotifyReporting: String, Sendable, CaseIterable {
     case fd
     /// Parent directory handle + entry name per event (FAN_REPORT_DFID_NAME); paths from a handle cache.
     case fid
+    /// The object's own file handle per event (FAN_REPORT_FID); paths from the names the FID group
+    /// reported for that handle, else from the handle itself.
+    case object
 }
 #endif

@@ -178,6 +178,13 @@ func readSmallFile(_ path: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBu
     return total
 }
 
+/// CLOCK_MONOTONIC in seconds.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
 /// Microseconds since the Unix epoch (CLOCK_REALTIME).
 @inline(__always)
 func realtimeMicroseconds() -> Int64 {

@@ -2,7 +2,7 @@ import FileWatchCore
 
 /// What the CLI may choose about the live source of this platform.
 public struct LiveSourceOptions {
-    /// Linux fanotify group layout: "fid" (default), "split" or "fd" (see `FanotifyOptions.Layout`).
+    /// Linux fanotify group layout: "hybrid" (default), "fid", "split" or "fd" (see `FanotifyOptions.Layout`).
     public var layout: String?
     /// Use the kernel's unlimited event queue (default) instead of its bounded one.
     public var unlimitedQueue = true

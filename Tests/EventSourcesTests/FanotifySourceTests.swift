@@ -109,12 +109,14 @@ enum FanotifyTestSupport {
 @Suite(.serialized) struct FanotifySourceTests {
     /// A child creates, writes, reads, renames, chmods, deletes, makes and removes a directory and
     /// execs a program in a temporary directory: every event, with names, pid and executable.
-    @Test func reportsEveryKindWithNamesAndProcesses() throws {
+    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    func reportsEveryKindWithNamesAndProcesses(layout: FanotifyOptions.Layout) throws {
         if FanotifyTestSupport.skipUnlessRoot("reportsEveryKindWithNamesAndProcesses") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         var options = FanotifyOptions()
         options.paths = [dir]
+        options.layout = layout
         let source = FanotifySource(options: options)
         try source.prepare()
         let collector = FanotifyCollector(under: dir + "/")
@@ -206,6 +208,79 @@ enum FanotifyTestSupport {
         #expect(source.overflowCount == 0)
     }
 
+    /// hybrid: content events come from another group than create/rename/delete. A file written,
+    /// renamed and deleted, and a file that existed before and is read and deleted, all before the
+    /// source reads anything: the content events carry the names the files had when written or read
+    /// (not "(deleted)", not the later name), and come out before the rename and the deletes.
+    @Test func hybridNamesContentOfFilesGoneBeforeTheRead() throws {
+        if FanotifyTestSupport.skipUnlessRoot("hybridNamesContentOfFilesGoneBeforeTheRead") { return }
+        let dir = FanotifyTestSupport.makeTempDirectory()
+        defer { FanotifyTestSupport.removeTree(dir) }
+        #expect(FileManager.default.createFile(atPath: dir + "/old.txt", contents: Data("before".utf8)))
+        var options = FanotifyOptions()
+        options.paths = [dir]
+        options.layout = .hybrid
+        let source = FanotifySource(options: options)
+        try source.prepare()
+        // Everything below happens before the source's first read.
+        _ = try FanotifyTestSupport.runShell("""
+            cd '\(dir)' && printf data > t.tmp && mv t.tmp t.done && rm t.done && cat old.txt > /dev/null && rm old.txt && : > done
+            """)
+        let collector = FanotifyCollector(under: dir + "/")
+        let runner = SourceRunner(source, collector)
+        runner.start()
+        let met = runner.wait { events in events.contains { $0.kind == .create && $0.path?.description == dir + "/done" } }
+        #expect(runner.error == nil)
+        #expect(met)
+        let events = collector.events
+        let lines = events.map { "\($0.kind.rawValue) \($0.path.map { String($0.description.dropFirst(dir.count + 1)) } ?? "-")" }
+        func index(_ line: String) -> Int? { lines.firstIndex(of: line) }
+        let write = try #require(index("write t.tmp"), "\(lines)")
+        let close = try #require(index("close t.tmp"), "\(lines)")
+        let rename = try #require(index("rename t.tmp"), "\(lines)")
+        #expect(events[rename].destinationPath?.description == dir + "/t.done")
+        #expect(write < rename && close < rename, "\(lines)")
+        let read = try #require(index("read old.txt"), "\(lines)")
+        let deleteOld = try #require(index("delete old.txt"), "\(lines)")
+        #expect(read < deleteOld, "\(lines)")
+        #expect(events[read].process.name == "cat")
+        #expect(!lines.contains { $0.contains("deleted") || $0.hasSuffix(" -") }, "\(lines)")
+    }
+
+    /// A process in a mount namespace of its own (as systemd gives many services) is seen too: under
+    /// `hybrid` its mounts get their own marks when the namespace appears.
+    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    func seesProcessesInOtherMountNamespaces(layout: FanotifyOptions.Layout) throws {
+        if FanotifyTestSupport.skipUnlessRoot("seesProcessesInOtherMountNamespaces") { return }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+            print("skipping seesProcessesInOtherMountNamespaces: no /usr/bin/unshare (util-linux)")
+            return
+        }
+        let dir = FanotifyTestSupport.makeTempDirectory()
+        defer { FanotifyTestSupport.removeTree(dir) }
+        #expect(FileManager.default.createFile(atPath: dir + "/secret", contents: Data("s".utf8)))
+        var options = FanotifyOptions()
+        options.paths = [dir]
+        options.layout = layout
+        let source = FanotifySource(options: options)
+        try source.prepare()
+        let collector = FanotifyCollector(under: dir + "/")
+        let runner = SourceRunner(source, collector)
+        runner.start()
+        // The namespace exists for 2 s before the read: the source looks for new ones every second.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        child.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c", "sleep 2; cat '\(dir)/secret' > /dev/null"]
+        try child.run()
+        let met = runner.wait(seconds: 20) { events in
+            events.contains { $0.kind == .read && $0.path?.description == dir + "/secret" && $0.process.name == "cat" }
+        }
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 0)
+        #expect(runner.error == nil)
+        #expect(met, "\(collector.events.map { "\($0.kind) \($0.path?.description ?? "-") \($0.process.name)" })")
+    }
+
     /// With the kernel's bounded queue and nobody reading, the queue overflows: reported at once, counted.
     @Test func reportsQueueOverflow() throws {
         if FanotifyTestSupport.skipUnlessRoot("reportsQueueOverflow") { return }
@@ -274,6 +349,22 @@ enum FanotifyTestSupport {
 }
 
 @Suite struct FanotifyParsingTests {
+    /// The kernel lists a group's mount marks in fdinfo with hex mount ids; inode and filesystem marks
+    /// have other prefixes and are not mount marks.
+    @Test func fdinfoMountMarks() {
+        let text = """
+            pos:\t0
+            flags:\t02004002
+            mnt_id:\t16
+            fanotify flags:213 event-flags:88000
+            fanotify mnt_id:1a mflags:0 mask:103b ignored_mask:0
+            fanotify mnt_id:2f mflags:0 mask:103b ignored_mask:0
+            fanotify sdev:fe00000 mflags:0 mask:3b ignored_mask:0
+            fanotify ino:c0a sdev:fe00000 mflags:0 mask:0 ignored_mask:3f fhandle-bytes:8 fhandle-type:1 f_handle:0a0c000000000000
+            """
+        #expect(FanotifySource.markedMountIDs(fdinfo: text) == [0x1a, 0x2f])
+    }
+
     @Test func mountinfoSkipsPseudoFilesystemsAndPicksOneMountPerSuperblock() {
         let text = """
             22 27 0:21 / /proc rw,relatime - proc proc rw
