@@ -151,28 +151,18 @@ public final class FanotifySource: EventSource {
                 objectGroup = try FanotifyGroup(reporting: .object, flags: baseFlags.union(.reportFID))
             } catch {
                 fidGroup = nil; objectGroup = nil
-                switch error.errno {
-                case .notPermitted: throw FanotifyError.notPermitted
-                case .noFunction: throw FanotifyError.unsupported
-                case .invalidArgument:
-                    layout = .fid
-                    remark("fanotify: this kernel cannot report an entry's own handle (FAN_REPORT_TARGET_FID needs Linux 5.17): using the fid layout")
-                default: throw FanotifyError.syscall(error)
-                }
+                try Self.throwUnlessUnsupportedFlag(error)
+                layout = .fid
+                remark("fanotify: this kernel cannot report an entry's own handle (FAN_REPORT_TARGET_FID needs Linux 5.17): using the fid layout")
             }
         }
         if layout != .fd && fidGroup == nil {
             do {
                 fidGroup = try FanotifyGroup(reporting: .fid, flags: baseFlags.union(.reportDFIDName))
             } catch {
-                switch error.errno {
-                case .notPermitted: throw FanotifyError.notPermitted
-                case .noFunction: throw FanotifyError.unsupported
-                case .invalidArgument:
-                    layout = .fd
-                    remark("fanotify: this kernel cannot report file names (FAN_REPORT_DFID_NAME needs Linux 5.9): create, delete and rename are not reported")
-                default: throw FanotifyError.syscall(error)
-                }
+                try Self.throwUnlessUnsupportedFlag(error)
+                layout = .fd
+                remark("fanotify: this kernel cannot report file names (FAN_REPORT_DFID_NAME needs Linux 5.9): create, delete and rename are not reported")
             }
         }
         var fidMask: FanotifyMask = []
@@ -226,6 +216,17 @@ public final class FanotifySource: EventSource {
     }
 
     private func remark(_ text: String) { remarks.append(text) }
+
+    /// A failed fanotify_init: returns for EINVAL (a flag this kernel does not know: the caller falls
+    /// back), throws the one-sentence error for everything else.
+    private static func throwUnlessUnsupportedFlag(_ error: LinuxSyscallError) throws(FanotifyError) {
+        switch error.errno {
+        case .notPermitted: throw .notPermitted
+        case .noFunction: throw .unsupported
+        case .invalidArgument: return
+        default: throw .syscall(error)
+        }
+    }
 
     private func markFilesystems(fidMask: FanotifyMask, fdMask: FanotifyMask) throws {
         var mounts = LinuxMount.watchable(try LinuxMount.current())

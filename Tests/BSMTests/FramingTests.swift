@@ -323,7 +323,7 @@ struct SplitMix {
             _ = try? Record(kind: .record, offset: 0, bytes: BSMBytes(b)).decodeTokens(into: &tokens)
             var it = Record(kind: .record, offset: 0, bytes: BSMBytes(b)).makeTokenIterator()
             var steps = 0
-            while let t = try? it.next(), t != nil, steps < 10_000 { steps += 1 }
+            while (try? it.next()) != nil, steps < 10_000 { steps += 1 }
             var covered = 0
             for item in RecordReader.items(in: b) {
                 switch item {

@@ -80,7 +80,7 @@ enum FanotifyTestSupport {
         var template = Array("/tmp/fw-fanotify-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return realpathString(path) ?? path
     }
 
@@ -92,6 +92,19 @@ enum FanotifyTestSupport {
 
     static func removeTree(_ path: String) {
         _ = try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// A prepared source watching the filesystem of `dir` with `layout`, running on its thread,
+    /// collecting the events under `dir`.
+    static func startSource(in dir: String, layout: FanotifyOptions.Layout) throws -> SourceRunner {
+        var options = FanotifyOptions()
+        options.paths = [dir]
+        options.layout = layout
+        let source = FanotifySource(options: options)
+        try source.prepare()
+        let runner = SourceRunner(source, FanotifyCollector(under: dir + "/"))
+        runner.start()
+        return runner
     }
 
     /// Runs `/bin/sh -c script` and returns its pid once it has exited.
@@ -114,14 +127,8 @@ enum FanotifyTestSupport {
         if FanotifyTestSupport.skipUnlessRoot("reportsEveryKindWithNamesAndProcesses") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
-        var options = FanotifyOptions()
-        options.paths = [dir]
-        options.layout = layout
-        let source = FanotifySource(options: options)
-        try source.prepare()
-        let collector = FanotifyCollector(under: dir + "/")
-        let runner = SourceRunner(source, collector)
-        runner.start()
+        let runner = try FanotifyTestSupport.startSource(in: dir, layout: layout)
+        let collector = runner.collector
 
         // Our own activity in the directory: must never be reported.
         let own = dir + "/own-file"
@@ -205,7 +212,7 @@ enum FanotifyTestSupport {
             .map { "\($0.kind.rawValue) \($0.path!.description.dropFirst(dir.count + 1))" }
         let expected = ["create a.txt", "rename a.txt", "delete b.txt", "create sub", "delete sub", "create prog", "create done"]
         #expect(order.filter { expected.contains($0) } == expected)
-        #expect(source.overflowCount == 0)
+        #expect(runner.source.overflowCount == 0)
     }
 
     /// hybrid: content events come from another group than create/rename/delete. A file written,
@@ -259,14 +266,8 @@ enum FanotifyTestSupport {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         #expect(FileManager.default.createFile(atPath: dir + "/secret", contents: Data("s".utf8)))
-        var options = FanotifyOptions()
-        options.paths = [dir]
-        options.layout = layout
-        let source = FanotifySource(options: options)
-        try source.prepare()
-        let collector = FanotifyCollector(under: dir + "/")
-        let runner = SourceRunner(source, collector)
-        runner.start()
+        let runner = try FanotifyTestSupport.startSource(in: dir, layout: layout)
+        let collector = runner.collector
         // The namespace exists for 2 s before the read: the source looks for new ones every second.
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
