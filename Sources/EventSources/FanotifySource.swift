@@ -181,7 +181,8 @@ public final class FanotifySource: EventSource {
         if lentReader != nil {
             fidMask.remove(.closeWrite); fdMask.remove(.closeWrite); objectMask.remove(.closeWrite)
         }
-        if objectMask.isEmpty { objectGroup = nil }
+        // Opens and reads of directories too (ls), as the fid layout reports them.
+        if objectMask.isEmpty { objectGroup = nil } else { objectMask.insert(.onDir) }
         if !fidMask.isEmpty { fidMask.insert(.onDir) } else { fidGroup = nil }
         if !fdMask.isEmpty || layout == .fd {
             do {
@@ -579,7 +580,7 @@ public final class FanotifySource: EventSource {
         if holdsEvents, let object = raw.object {
             objectKey = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[object.keyOffset ..< object.keyOffset + object.keyLength]))
         }
-        if group === fidGroup && objectGroup != nil, let object = raw.object, !isDirectory || mask.contains(.rename) {
+        if group === fidGroup && objectGroup != nil, let object = raw.object {
             // hybrid: what the object group's events of this file will be named.
             if mask.contains(.create) || isExec || mask.contains(.attrib), let directory = raw.directory {
                 objectNames.learn(object: object, directory: directory, in: buffer)
@@ -717,8 +718,9 @@ public final class FanotifySource: EventSource {
     /// else the path read from the handle (remembered for the file's next events).
     private func objectPath(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer, isDirectory: Bool) -> [UInt8]? {
         objectKey = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[record.keyOffset ..< record.keyOffset + record.keyLength]))
-        if isDirectory { return directories.directoryPath(record, in: buffer) }
         if let path = objectNames.path(of: record, in: buffer, directories: directories) { return path }
+        // A directory the FID group has not named in this drain: the directory-handle cache.
+        if isDirectory, let path = directories.directoryPath(record, in: buffer) { return path }
         if !namesDrainedDuringRead, let drainNames {
             // Not named yet: its create may be queued in the FID group since that was read.
             namesDrainedDuringRead = true
