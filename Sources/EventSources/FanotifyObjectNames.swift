@@ -51,6 +51,10 @@ final class ObjectNameTable {
     /// The name before the first rename or delete in this drain.
     private var firstInDrain: [UInt64: Slot] = [:]
     private var deletedInDrain: [UInt64] = []
+    /// Files deleted in the previous drain, by the name they had first in it. The FID group is read
+    /// before the object group (and again during it), so it can report a file's whole life before
+    /// the object group has delivered that file's content events: they come in the next drain.
+    private var goneLastDrain: [UInt64: Slot] = [:]
     let capacity: Int
 
     init(capacity: Int = 65536) { self.capacity = capacity }
@@ -89,9 +93,14 @@ final class ObjectNameTable {
         names = names.filter { if case .entry = $0.value.name { return true } else { return false } }
     }
 
-    /// Both groups have been drained: forget deleted files and the per-drain first names.
+    /// Both groups have been drained: files deleted in it are kept for one more drain, those deleted
+    /// in the one before are forgotten, and the per-drain first names are reset.
     func endDrain() {
-        for hash in deletedInDrain { names.removeValue(forKey: hash) }
+        goneLastDrain.removeAll(keepingCapacity: true)
+        for hash in deletedInDrain {
+            if let slot = firstInDrain[hash] ?? names[hash] { goneLastDrain[hash] = slot }
+            names.removeValue(forKey: hash)
+        }
         deletedInDrain.removeAll(keepingCapacity: true)
         firstInDrain.removeAll(keepingCapacity: true)
     }
@@ -101,7 +110,8 @@ final class ObjectNameTable {
     func path(of object: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer, directories: DirectoryPathCache) -> [UInt8]? {
         let keyBytes = UnsafeRawBufferPointer(rebasing: buffer[object.keyOffset ..< object.keyOffset + object.keyLength])
         let hash = DirectoryPathCache.hash(keyBytes)
-        guard let slot = firstInDrain[hash] ?? names[hash], slot.key.withUnsafeBytes({ $0.elementsEqual(keyBytes) }) else {
+        guard let slot = firstInDrain[hash] ?? names[hash] ?? goneLastDrain[hash],
+              slot.key.withUnsafeBytes({ $0.elementsEqual(keyBytes) }) else {
             return nil
         }
         switch slot.name {
