@@ -8,7 +8,11 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -68,6 +72,73 @@ int fw_epoll_wait(int epfd, uint64_t *datas, int max, int timeout_ms) {
     if (max > 64) max = 64;
     int n = epoll_wait(epfd, evs, max, timeout_ms);
     for (int i = 0; i < n; i++) datas[i] = evs[i].data.u64;
+    return n;
+}
+
+int fw_proc_connector_open(void) {
+    int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR);
+    if (fd < 0) return -1;
+    struct sockaddr_nl addr;
+    memset(&addr, 0, sizeof addr);
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = CN_IDX_PROC;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    /* nlmsghdr | cn_msg | op: ask for the multicast of process events. */
+    union { struct nlmsghdr nl; unsigned char raw[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op))]; } u;
+    memset(&u, 0, sizeof u);
+    u.nl.nlmsg_len = NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(enum proc_cn_mcast_op));
+    u.nl.nlmsg_type = NLMSG_DONE;
+    u.nl.nlmsg_pid = (uint32_t)getpid();
+    struct cn_msg *cn = NLMSG_DATA(&u.nl);
+    cn->id.idx = CN_IDX_PROC;
+    cn->id.val = CN_VAL_PROC;
+    cn->len = sizeof(enum proc_cn_mcast_op);
+    enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+    memcpy(cn->data, &op, sizeof op);
+    if (send(fd, &u, u.nl.nlmsg_len, 0) < 0) { int e = errno; close(fd); errno = e; return -1; }
+    return fd;
+}
+
+int fw_proc_connector_parse(const void *buf, long len, struct fw_proc_event *out, int max) {
+    int n = 0;
+    const struct nlmsghdr *nl = buf;
+    for (; NLMSG_OK(nl, len) && n < max; nl = NLMSG_NEXT(nl, len)) {
+        if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_NOOP) continue;
+        /* what, cpu, timestamp (16 bytes) and at least the 16 bytes every event's data has; a shorter
+         * union (another kernel) is zero-padded below. */
+        if ((long)nl->nlmsg_len < (long)NLMSG_LENGTH(sizeof(struct cn_msg) + 16 + 16)) continue;
+        const struct cn_msg *cn = NLMSG_DATA(nl);
+        if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC) continue;
+        struct proc_event ev;
+        memset(&ev, 0, sizeof ev);
+        size_t have = nl->nlmsg_len - NLMSG_LENGTH(sizeof(struct cn_msg));
+        memcpy(&ev, cn->data, have < sizeof ev ? have : sizeof ev);
+        struct fw_proc_event e;
+        memset(&e, 0, sizeof e);
+        switch (ev.what) {
+        case PROC_EVENT_FORK:
+            if (ev.event_data.fork.child_pid != ev.event_data.fork.child_tgid) continue; /* a thread */
+            e.pid = ev.event_data.fork.child_tgid;
+            e.parent = ev.event_data.fork.parent_tgid;
+            break;
+        case PROC_EVENT_EXEC:
+            e.pid = ev.event_data.exec.process_tgid;
+            break;
+        case PROC_EVENT_UID:
+            e.pid = ev.event_data.id.process_tgid;
+            e.ruid = ev.event_data.id.r.ruid;
+            e.euid = ev.event_data.id.e.euid;
+            break;
+        case PROC_EVENT_EXIT:
+            if (ev.event_data.exit.process_pid != ev.event_data.exit.process_tgid) continue; /* a thread */
+            e.pid = ev.event_data.exit.process_tgid;
+            break;
+        default:
+            continue;
+        }
+        e.what = ev.what;
+        out[n++] = e;
+    }
     return n;
 }
 

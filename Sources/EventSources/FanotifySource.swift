@@ -127,6 +127,11 @@ public final class FanotifySource: EventSource {
         epollFD = try Sys.epollCreate().get("epoll_create1")
         // Descriptor budget: a quarter for pidfds, a quarter for the event descriptors of one fd-mode read.
         processes = ProcessTable(epollFD: epollFD, capacity: max(256, min(16384, descriptorLimit / 4)))
+        do {
+            processes.feed = try ProcessEventFeed()
+        } catch {
+            remark("process events unavailable (\(error)): processes that exit before their first event is read get no uid or user")
+        }
 
         let kinds = options.kinds ?? FanotifyOptions.reportableKinds
         var wanted: FanotifyMask = []
@@ -465,7 +470,12 @@ public final class FanotifySource: EventSource {
                 markMounts()
                 lastRescan = monotonicSeconds()
             }
-            if n == 0 { receiver.sourceIdle(); continue }  // idle: pending output reaches its file
+            if n == 0 {
+                processes.feed?.drain()  // keep the socket from overflowing while no file events come
+                processes.feed?.endDrain()
+                receiver.sourceIdle()  // idle: pending output reaches its file
+                continue
+            }
             var groupReady = false
             for i in 0..<n {
                 let tag = ready[i]
@@ -475,6 +485,8 @@ public final class FanotifySource: EventSource {
                     groupReady = true
                 }
             }
+            // Births first: a process gone before its events are read is known from its fork.
+            processes.feed?.drain()
             // Drain every group (also on a pidfd wake-up: the exited process's last events come first).
             var total = 0
             for (index, group) in groups.enumerated() {
@@ -485,6 +497,7 @@ public final class FanotifySource: EventSource {
             objectNames.endDrain()
             identityBeforeExec.removeAll(keepingCapacity: true)
             processes.dropExited()
+            processes.feed?.endDrain()
             if groupReady && total > 0 && options.batchDelayMicroseconds > 0 && !stop.isStopped {
                 usleep(UInt32(options.batchDelayMicroseconds))
             }

@@ -1,5 +1,6 @@
 #if os(Linux)
 import Glibc
+import CShims
 import FileWatchCore
 
 /// What `/proc/PID` says about a process at one moment.
@@ -109,6 +110,83 @@ final class UserNames {
 /// - A process first seen with a start time after the read that delivered its event is a reused pid:
 ///   the event gets only its pid, never someone else's name.
 /// - An exec event marks the entry stale: the next event re-reads /proc (new exe, comm, uids).
+/// Process births, exec, uid changes and deaths as the kernel announces them (the proc connector;
+/// root), so that a process already gone when its first file event is read still gets its parent,
+/// its uid and its user (a fork inherits them; a uid change is announced).
+final class ProcessEventFeed {
+    struct Facts {
+        var parent: Int32?
+        var ruid: UInt32?
+        var euid: UInt32?
+        var execed = false
+    }
+
+    let fd: Int32
+    private var facts: [Int32: Facts] = [:]
+    /// Exits seen in this drain / the one before: forgotten after the next drain (their last file
+    /// events may be read only then).
+    private var exitedNow: [Int32] = []
+    private var exitedBefore: [Int32] = []
+    private var events = [fw_proc_event](repeating: fw_proc_event(), count: 512)
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+    let capacity = 65536
+    /// recv(2) said ENOBUFS: process events were lost (the socket's buffer overflowed).
+    private(set) var overflows = 0
+
+    /// Fails when the kernel has no proc connector (CONFIG_PROC_EVENTS) or refuses it (not root).
+    init() throws(LinuxSyscallError) {
+        fd = try valueOrErrno { fw_proc_connector_open() }.get("socket(NETLINK_CONNECTOR)")
+    }
+
+    deinit {
+        _ = Sys.close(fd)
+        buffer.deallocate()
+    }
+
+    /// Reads every announcement queued on the socket.
+    func drain() {
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == ENOBUFS { overflows += 1; continue }
+                return  // EAGAIN: nothing more
+            }
+            if n == 0 { return }
+            let count = events.withUnsafeMutableBufferPointer {
+                Int(fw_proc_connector_parse(buffer.baseAddress, n, $0.baseAddress, Int32($0.count)))
+            }
+            for event in events.prefix(count) { apply(event) }
+        }
+    }
+
+    private func apply(_ event: fw_proc_event) {
+        switch event.what {
+        case UInt32(FW_PROC_FORK):
+            if facts.count >= capacity { facts.removeAll(keepingCapacity: true) }
+            facts[event.pid] = Facts(parent: event.parent)
+        case UInt32(FW_PROC_EXEC):
+            facts[event.pid, default: Facts()].execed = true
+        case UInt32(FW_PROC_UID):
+            facts[event.pid, default: Facts()].ruid = event.ruid
+            facts[event.pid, default: Facts()].euid = event.euid
+        case UInt32(FW_PROC_EXIT):
+            exitedNow.append(event.pid)
+        default:
+            break
+        }
+    }
+
+    /// After a drain of the file events: forget the processes that exited before the previous one.
+    func endDrain() {
+        for pid in exitedBefore { facts.removeValue(forKey: pid) }
+        exitedBefore.removeAll(keepingCapacity: true)
+        swap(&exitedBefore, &exitedNow)
+    }
+
+    func facts(of pid: Int32) -> Facts? { facts[pid] }
+}
+
 final class ProcessTable {
     private struct Entry {
         var subject: ProcessSubject
@@ -139,6 +217,8 @@ final class ProcessTable {
     var readBootTicks: UInt64 = 0
     private(set) var reusedPIDs = 0
     let capacity: Int
+    /// The kernel's process events, when available: identities of processes gone before first seen.
+    var feed: ProcessEventFeed?
 
     init(epollFD: Int32, capacity: Int = 16384) {
         self.epollFD = epollFD
@@ -228,9 +308,9 @@ final class ProcessTable {
             }
         }
         guard let snapshot = ProcSnapshot.read(pid: pid) else {
-            // Gone already: only the pid is known. Remember that for the rest of this read.
+            // Gone already: what the process events told. Remember that for the rest of this read.
             if pidfd >= 0 { _ = Sys.close(pidfd) }
-            let subject = ProcessSubject(pid: pid)
+            let subject = subjectOfGone(pid)
             entries[pid] = Entry(subject: subject, pidfd: -1, stale: false)
             goneDuringDrain.append(pid)
             return subject
@@ -244,7 +324,12 @@ final class ProcessTable {
             goneDuringDrain.append(pid)
             return subject
         }
-        let subject = makeSubject(pid: pid, snapshot)
+        var subject = makeSubject(pid: pid, snapshot)
+        if subject.uid == nil {
+            // Gone between reading its stat and its status: the ids from the process events.
+            let gone = subjectOfGone(pid)
+            subject.uid = gone.uid; subject.euid = gone.euid; subject.gid = gone.gid; subject.user = gone.user
+        }
         if pidfd >= 0 {
             if case .failure = Sys.epollAdd(epollFD, pidfd, data: Self.pidfdTag | UInt64(UInt32(bitPattern: pid))) {
                 _ = Sys.close(pidfd); pidfd = -1
@@ -252,6 +337,37 @@ final class ProcessTable {
         }
         entries[pid] = Entry(subject: subject, pidfd: pidfd, stale: false)
         if pidfd < 0 { goneDuringDrain.append(pid) }  // cannot watch its exit: read again after the next drain
+        return subject
+    }
+
+    /// A process already gone when first seen: its parent from the process events, and the parent's
+    /// identity, which a fork inherits (name and executable only until an exec, which its own exec
+    /// event then names; ids until an announced uid change). Only the pid without those events.
+    private func subjectOfGone(_ pid: Int32, depth: Int = 0) -> ProcessSubject {
+        var subject = ProcessSubject(pid: pid)
+        guard let feed else { return subject }
+        // Forked after the feed was last read (and gone already): read it again.
+        if feed.facts(of: pid) == nil { feed.drain() }
+        guard let facts = feed.facts(of: pid) else { return subject }
+        subject.ppid = facts.parent
+        if let ppid = facts.parent, ppid > 0 {
+            // A known parent as it is now (an exec'd one is refreshed from its exec's program).
+            let parent = entries[ppid] != nil ? self.subject(pid: ppid)
+                : ProcSnapshot.read(pid: ppid).map { makeSubject(pid: ppid, $0) }
+                    ?? (depth < 8 ? subjectOfGone(ppid, depth: depth + 1) : nil)
+            if let parent {
+                if !facts.execed {
+                    subject.name = parent.name
+                    subject.executable = parent.executable
+                }
+                subject.uid = parent.uid
+                subject.euid = parent.euid
+                subject.gid = parent.gid
+            }
+        }
+        if let ruid = facts.ruid { subject.uid = ruid }
+        if let euid = facts.euid { subject.euid = euid }
+        subject.user = subject.uid.flatMap { users.name(of: $0) }
         return subject
     }
 
@@ -269,7 +385,13 @@ final class ProcessTable {
                 // A zombie has no exe link any more: the program it exec'd is the best name.
                 snapshot.executable = entry.execPath
             }
+            let before = entry.subject
             entry.subject = makeSubject(pid: pid, snapshot)
+            if entry.subject.uid == nil {
+                // Gone between its stat and its status: an exec keeps the ids (bar set-id programs).
+                entry.subject.uid = before.uid; entry.subject.euid = before.euid
+                entry.subject.gid = before.gid; entry.subject.user = before.user
+            }
         } else if let path = entry.execPath {
             entry.subject.executable = ByteString(path)
             entry.subject.name = ByteString(Self.commName(path))

@@ -261,6 +261,44 @@ enum FanotifyTestSupport {
         #expect(!lines.contains { $0.contains("deleted") || $0.hasSuffix(" -") }, "\(lines)")
     }
 
+    /// Processes that have exited before the source reads their first event (all of them here: the
+    /// script runs to its end first) still get their parent, uid and user, from the kernel's process
+    /// events: a fork inherits them.
+    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    func identifiesProcessesGoneBeforeTheirFirstEvent(layout: FanotifyOptions.Layout) throws {
+        if FanotifyTestSupport.skipUnlessRoot("identifiesProcessesGoneBeforeTheirFirstEvent") { return }
+        let dir = FanotifyTestSupport.makeTempDirectory()
+        defer { FanotifyTestSupport.removeTree(dir) }
+        var options = FanotifyOptions()
+        options.paths = [dir]
+        options.layout = layout
+        let source = FanotifySource(options: options)
+        try source.prepare()
+        let shPID = try FanotifyTestSupport.runShell("cd '\(dir)' && /usr/bin/touch f1 && (: > f2) && : > done")
+        let collector = FanotifyCollector(under: dir + "/")
+        let runner = SourceRunner(source, collector)
+        runner.start()
+        let met = runner.wait { events in events.contains { $0.kind == .create && $0.path?.description == dir + "/done" } }
+        #expect(runner.error == nil)
+        #expect(met)
+        let events = collector.events
+        func create(_ name: String) -> Event? {
+            events.first { $0.kind == .create && $0.path?.description == dir + "/" + name }
+        }
+        let touch = try #require(create("f1"))
+        #expect(touch.process.name == "touch", "\(touch.process)")
+        #expect(touch.process.ppid == shPID)
+        #expect(touch.process.uid == geteuid())
+        #expect(touch.process.user == "root")
+        // A subshell: a fork without exec, so the shell's name and executable too.
+        let subshell = try #require(create("f2"))
+        #expect(subshell.process.pid != shPID)
+        #expect(subshell.process.ppid == shPID)
+        #expect(subshell.process.executable == create("done")?.process.executable, "\(subshell.process)")
+        #expect(subshell.process.uid == geteuid())
+        #expect(create("done")?.process.ppid == getpid())
+    }
+
     /// A process in a mount namespace of its own (as systemd gives many services) is seen too: under
     /// `hybrid` its mounts get their own marks when the namespace appears.
     @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])

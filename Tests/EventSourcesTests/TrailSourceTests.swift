@@ -212,7 +212,7 @@ private func fixtureRecords() -> [[UInt8]] {
 
         // An existing world-readable file is tightened to 0600.
         let loose = dir.appendingPathComponent("loose").path
-        FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
         _ = try FileDescriptorWriter.open(path: loose, append: true)
         #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
         // Devices are left alone.

@@ -98,6 +98,23 @@ int fw_epoll_wait(int epfd, uint64_t *datas, int max, int timeout_ms);
 
 /* fstatfs(2): the filesystem id (f_fsid, both words) of the filesystem holding `fd`. */
 int fw_fsid(int fd, uint64_t *fsid);
+
+/* ---- process events (the proc connector, Linux) ------------------------------------------ */
+/* One process event, flattened from struct proc_event. */
+struct fw_proc_event {
+    uint32_t what;      /* FW_PROC_FORK, FW_PROC_EXEC, FW_PROC_UID, FW_PROC_EXIT */
+    int32_t pid;        /* the process (thread group) it is about */
+    int32_t parent;     /* FORK: the process that forked it */
+    uint32_t ruid;      /* UID: the new real and effective uid */
+    uint32_t euid;
+};
+enum { FW_PROC_FORK = 1, FW_PROC_EXEC = 2, FW_PROC_UID = 4, FW_PROC_EXIT = 0x80000000u };
+/* A netlink socket subscribed to the kernel's process events (needs CAP_NET_ADMIN): non-blocking,
+ * close-on-exec. The descriptor, or -1 and errno. */
+int fw_proc_connector_open(void);
+/* The events of one recv(2) on that socket, at most `max`; thread births and deaths are left out.
+ * Returns how many were written to `out`. */
+int fw_proc_connector_parse(const void *buf, long len, struct fw_proc_event *out, int max);
 #endif /* __linux__ */
 
 #endif /* FILEWATCHER_CSHIMS_H */
