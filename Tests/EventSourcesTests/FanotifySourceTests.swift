@@ -107,6 +107,25 @@ enum FanotifyTestSupport {
         return runner
     }
 
+    /// Prepares a source on `dir`'s filesystem, runs `script` (in `dir`, ending with `: > done`) to its
+    /// end, and only then lets the source read: every process of the script is gone and every event
+    /// is queued before the first read. Returns the events under `dir` and the shell's pid.
+    static func runBeforeFirstRead(in dir: String, layout: FanotifyOptions.Layout,
+                                   script: String) throws -> (events: [Event], shell: Int32) {
+        var options = FanotifyOptions()
+        options.paths = [dir]
+        options.layout = layout
+        let source = FanotifySource(options: options)
+        try source.prepare()
+        let shell = try runShell("cd '\(dir)' && \(script) && : > done")
+        let runner = SourceRunner(source, FanotifyCollector(under: dir + "/"))
+        runner.start()
+        let met = runner.wait { events in events.contains { $0.kind == .create && $0.path?.description == dir + "/done" } }
+        #expect(runner.error == nil)
+        #expect(met, "the final create of 'done' never arrived")
+        return (runner.collector.events, shell)
+    }
+
     /// Runs `/bin/sh -c script` and returns its pid once it has exited.
     static func runShell(_ script: String) throws -> Int32 {
         let process = Process()
@@ -231,22 +250,9 @@ enum FanotifyTestSupport {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         #expect(FileManager.default.createFile(atPath: dir + "/old.txt", contents: Data("before".utf8)))
-        var options = FanotifyOptions()
-        options.paths = [dir]
-        options.layout = .hybrid
-        let source = FanotifySource(options: options)
-        try source.prepare()
-        // Everything below happens before the source's first read.
-        _ = try FanotifyTestSupport.runShell("""
-            cd '\(dir)' && printf data > t.tmp && mv t.tmp t.done && rm t.done && cat old.txt > /dev/null && rm old.txt && : > done
-            """)
-        let collector = FanotifyCollector(under: dir + "/")
-        let runner = SourceRunner(source, collector)
-        runner.start()
-        let met = runner.wait { events in events.contains { $0.kind == .create && $0.path?.description == dir + "/done" } }
-        #expect(runner.error == nil)
-        #expect(met)
-        let events = collector.events
+        let (events, _) = try FanotifyTestSupport.runBeforeFirstRead(
+            in: dir, layout: .hybrid,
+            script: "printf data > t.tmp && mv t.tmp t.done && rm t.done && cat old.txt > /dev/null && rm old.txt")
         let lines = events.map { "\($0.kind.rawValue) \($0.path.map { String($0.description.dropFirst(dir.count + 1)) } ?? "-")" }
         func index(_ line: String) -> Int? { lines.firstIndex(of: line) }
         let write = try #require(index("write t.tmp"), "\(lines)")
@@ -269,19 +275,8 @@ enum FanotifyTestSupport {
         if FanotifyTestSupport.skipUnlessRoot("identifiesProcessesGoneBeforeTheirFirstEvent") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
-        var options = FanotifyOptions()
-        options.paths = [dir]
-        options.layout = layout
-        let source = FanotifySource(options: options)
-        try source.prepare()
-        let shPID = try FanotifyTestSupport.runShell("cd '\(dir)' && /usr/bin/touch f1 && (: > f2) && : > done")
-        let collector = FanotifyCollector(under: dir + "/")
-        let runner = SourceRunner(source, collector)
-        runner.start()
-        let met = runner.wait { events in events.contains { $0.kind == .create && $0.path?.description == dir + "/done" } }
-        #expect(runner.error == nil)
-        #expect(met)
-        let events = collector.events
+        let (events, shPID) = try FanotifyTestSupport.runBeforeFirstRead(
+            in: dir, layout: layout, script: "/usr/bin/touch f1 && (: > f2)")
         func create(_ name: String) -> Event? {
             events.first { $0.kind == .create && $0.path?.description == dir + "/" + name }
         }
