@@ -75,18 +75,6 @@ extension PrauditPrinter {
         return failure
     }
 
-    @inline(__always)
-    private static func be16(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt16 {
-        UInt16(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))
-    }
-    @inline(__always)
-    private static func be32(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-    }
-    @inline(__always)
-    private static func be64(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt64 {
-        UInt64(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-    }
 
     /// The hot path for the tokens of ordinary file records, printed straight from the bytes
     /// without building a `Token`: header32, arg32, path, text, attr32, subject32, process32,
@@ -100,35 +88,35 @@ extension PrauditPrinter {
         switch p[pos] {
         case 0x14:  // header32: size u32, version u8, e_type u16, e_mod u16, seconds u32, msec u32
             guard avail >= 18, first || !options.xml else { return nil }
-            header(0x14, Header(size: Self.be32(p, pos + 1), version: p[pos + 5], eventType: Self.be16(p, pos + 6),
-                                eventModifier: Self.be16(p, pos + 8), address: nil,
-                                seconds: UInt64(Self.be32(p, pos + 10)), milliseconds: UInt64(Self.be32(p, pos + 14))), ex: false)
+            header(0x14, Header(size: be32(p, pos + 1), version: p[pos + 5], eventType: be16(p, pos + 6),
+                                eventModifier: be16(p, pos + 8), address: nil,
+                                seconds: UInt64(be32(p, pos + 10)), milliseconds: UInt64(be32(p, pos + 14))), ex: false)
             return pos + 18
         case 0x13:  // trailer: magic u16, count u32
             guard avail >= 7, inTrailer || !options.xml else { return nil }
             tokType(0x13, "trailer", "</record>")
-            if !options.xml { delim(); out.appendDecimal(UInt64(Self.be32(p, pos + 3))) }
+            if !options.xml { delim(); out.appendDecimal(UInt64(be32(p, pos + 3))) }
             return pos + 7
         case 0x2d:  // arg32: number u8, value u32, text length u16, text
             guard avail >= 8 else { return nil }
-            let n = Int(Self.be16(p, pos + 6))
+            let n = Int(be16(p, pos + 6))
             guard avail >= 8 + n else { return nil }
             tokType(0x2d, "argument", "<argument ")
             let text = UnsafeRawBufferPointer(rebasing: p[(pos + 8)..<(pos + 8 + n)])
             if options.xml {
                 out.append("arg-num=\""); out.appendDecimal(UInt64(p[pos + 1])); out.append("\" ")
-                out.append("value=\""); out.appendHex0x(UInt64(Self.be32(p, pos + 2))); out.append("\" ")
+                out.append("value=\""); out.appendHex0x(UInt64(be32(p, pos + 2))); out.append("\" ")
                 out.append("desc=\""); stringBytes(text, element: false); out.append("\" ")
                 out.append("/>")
             } else {
                 delim(); out.appendDecimal(UInt64(p[pos + 1]))
-                delim(); out.appendHex0x(UInt64(Self.be32(p, pos + 2)))
+                delim(); out.appendHex0x(UInt64(be32(p, pos + 2)))
                 delim(); stringBytes(text, element: false)
             }
             return pos + 8 + n
         case 0x23, 0x28:  // path / text: length u16, bytes
             guard avail >= 3 else { return nil }
-            let n = Int(Self.be16(p, pos + 1))
+            let n = Int(be16(p, pos + 1))
             guard avail >= 3 + n else { return nil }
             let isPath = p[pos] == 0x23
             if isPath { tokType(0x23, "path", "<path>") } else { tokType(0x28, "text", "<text>") }
@@ -138,21 +126,21 @@ extension PrauditPrinter {
             return pos + 3 + n
         case 0x3e:  // attr32: mode u32, uid u32, gid u32, fsid u32, nodeid u64, device u32
             guard avail >= 29 else { return nil }
-            attr(0x3e, Attr(mode: Self.be32(p, pos + 1), uid: Self.be32(p, pos + 5), gid: Self.be32(p, pos + 9),
-                            fsid: Self.be32(p, pos + 13), nodeid: Self.be64(p, pos + 17), device: UInt64(Self.be32(p, pos + 25))),
+            attr(0x3e, Attr(mode: be32(p, pos + 1), uid: be32(p, pos + 5), gid: be32(p, pos + 9),
+                            fsid: be32(p, pos + 13), nodeid: be64(p, pos + 17), device: UInt64(be32(p, pos + 25))),
                  wideDevice: false)
             return pos + 29
         case 0x24, 0x26:  // subject32 / process32: auid, euid, egid, ruid, rgid, pid, sid, port u32, addr 4 bytes
             guard avail >= 37 else { return nil }
-            let s = Subject(auid: Self.be32(p, pos + 1), euid: Self.be32(p, pos + 5), egid: Self.be32(p, pos + 9),
-                            ruid: Self.be32(p, pos + 13), rgid: Self.be32(p, pos + 17), pid: Self.be32(p, pos + 21),
-                            sid: Self.be32(p, pos + 25), port: UInt64(Self.be32(p, pos + 29)), address: .v4(Self.be32(p, pos + 33)))
+            let s = Subject(auid: be32(p, pos + 1), euid: be32(p, pos + 5), egid: be32(p, pos + 9),
+                            ruid: be32(p, pos + 13), rgid: be32(p, pos + 17), pid: be32(p, pos + 21),
+                            sid: be32(p, pos + 25), port: UInt64(be32(p, pos + 29)), address: .v4(be32(p, pos + 33)))
             if p[pos] == 0x24 { subject(0x24, s, "subject", "<subject ", wide: false, ex: false) }
             else { subject(0x26, s, "process", "<process ", wide: false, ex: false) }
             return pos + 37
         case 0x27:  // return32: status u8, value u32
             guard avail >= 6 else { return nil }
-            ret(0x27, ReturnToken(status: p[pos + 1], value: UInt64(Self.be32(p, pos + 2))), wide: false)
+            ret(0x27, ReturnToken(status: p[pos + 1], value: UInt64(be32(p, pos + 2))), wide: false)
             return pos + 6
         default:
             return nil

@@ -150,14 +150,6 @@ public struct RecordReader: Sendable {
         case invalid(DecodeError)
     }
 
-    @inline(__always)
-    private static func be32(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-        UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self))
-    }
-    @inline(__always)
-    private static func be16(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt16 {
-        UInt16(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt16.self))
-    }
 
     /// Checks whether a record or file token starts at `i`. A file token needs a plausible name
     /// (NUL-terminated, no other NUL); `strict` (while resynchronizing) also demands that the end
@@ -171,7 +163,7 @@ public struct RecordReader: Sendable {
             guard avail >= 5 else {
                 return .needMore(DecodeError(offset: abs, reason: .truncatedRecord(needed: bsmMinimumRecordSize, available: avail)))
             }
-            let size = Self.be32(p, i + 1)
+            let size = be32(p, i + 1)
             if size < UInt32(bsmMinimumRecordSize) { return .invalid(DecodeError(offset: abs, reason: .recordTooSmall(size: size))) }
             if Int(size) > maximumRecordSize {
                 return .invalid(DecodeError(offset: abs, reason: .recordTooLarge(size: size, limit: maximumRecordSize)))
@@ -182,18 +174,18 @@ public struct RecordReader: Sendable {
             }
             let t = i + n - bsmTrailerSize
             if p[t] != 0x13 { return .invalid(DecodeError(offset: abs, reason: .missingTrailer(size: size))) }
-            let magic = Self.be16(p, t + 1)
+            let magic = be16(p, t + 1)
             if magic != bsmTrailerMagic {
                 return .invalid(DecodeError(offset: bufferBase + t, reason: .badTrailerMagic(magic)))
             }
-            let count = Self.be32(p, t + 3)
+            let count = be32(p, t + 3)
             if count != size { return .invalid(DecodeError(offset: abs, reason: .byteCountMismatch(header: size, trailer: count))) }
             return .record(n)
         case 0x11:
             guard avail >= 11 else {
                 return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: 11, available: avail)))
             }
-            let len = Int(Self.be16(p, i + 9))
+            let len = Int(be16(p, i + 9))
             let n = 11 + len
             guard avail >= n else {
                 return .needMore(DecodeError(offset: abs, reason: .truncatedToken(id: .otherFile32, needed: n, available: avail)))
