@@ -107,9 +107,11 @@ final class ObjectNameTable {
 
     /// The path of the file with handle `object` from what the FID group reported (the name it had
     /// first in this drain), or a path remembered for it; nil when nothing is known.
-    func path(of object: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer, directories: DirectoryPathCache) -> [UInt8]? {
+    /// `hash`: `DirectoryPathCache.hash` of the record's key bytes, when the caller has it already.
+    func path(of object: FanotifyFIDRecord, hash known: UInt64? = nil, in buffer: UnsafeRawBufferPointer,
+              directories: DirectoryPathCache) -> [UInt8]? {
         let keyBytes = UnsafeRawBufferPointer(rebasing: buffer[object.keyOffset ..< object.keyOffset + object.keyLength])
-        let hash = DirectoryPathCache.hash(keyBytes)
+        let hash = known ?? DirectoryPathCache.hash(keyBytes)
         guard let slot = firstInDrain[hash] ?? names[hash] ?? goneLastDrain[hash],
               slot.key.withUnsafeBytes({ $0.elementsEqual(keyBytes) }) else {
             return nil

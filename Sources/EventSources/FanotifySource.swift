@@ -327,10 +327,7 @@ public final class FanotifySource: EventSource {
             markMounts(LinuxMount.parse(mountinfo: String(decoding: text, as: UTF8.self)),
                        root: "/proc/\(name)/root", group: group, own: false)
         }
-        mountNamespaceCount = namespaces.count
     }
-    /// Mount namespaces found by the last `markMounts` (this one included).
-    private(set) var mountNamespaceCount = 0
 
     private func markMounts(_ mounts: [LinuxMount], root: String, group: FanotifyGroup, own: Bool) {
         for mount in mounts where mount.holdsUserFiles && watchedDevices.contains(mount.device)
@@ -471,7 +468,7 @@ public final class FanotifySource: EventSource {
                 lastRescan = monotonicSeconds()
             }
             if n == 0 {
-                processes.feed?.drain()  // keep the socket from overflowing while no file events come
+                drainProcessEvents(receiver)  // keep the socket from overflowing while no file events come
                 processes.feed?.endDrain()
                 receiver.sourceIdle()  // idle: pending output reaches its file
                 continue
@@ -486,7 +483,7 @@ public final class FanotifySource: EventSource {
                 }
             }
             // Births first: a process gone before its events are read is known from its fork.
-            processes.feed?.drain()
+            drainProcessEvents(receiver)
             // Drain every group (also on a pidfd wake-up: the exited process's last events come first).
             var total = 0
             for (index, group) in groups.enumerated() {
@@ -503,6 +500,18 @@ public final class FanotifySource: EventSource {
             }
         }
     }
+
+    /// Reads the kernel's process events; says so when the kernel dropped some (its socket overflowed):
+    /// processes gone before their first event may then lack uid and user.
+    private func drainProcessEvents(_ receiver: EventReceiver) {
+        guard let feed = processes.feed else { return }
+        feed.drain()
+        if feed.overflows > reportedFeedOverflows {
+            reportedFeedOverflows = feed.overflows
+            receiver.notice(.info("process events lost (the kernel's proc-connector socket overflowed, \(feed.overflows) time(s)): some processes that exited before their first event was read get no uid or user"))
+        }
+    }
+    private var reportedFeedOverflows = 0
 
     /// Reads and handles a group's queued events until it is empty; returns the bytes read.
     private func drain(_ group: FanotifyGroup, _ buffer: UnsafeMutableRawBufferPointer, receiver: EventReceiver,
@@ -730,15 +739,16 @@ public final class FanotifySource: EventSource {
     /// `hybrid`: the path of a content event's file: the name the FID group reported for its handle,
     /// else the path read from the handle (remembered for the file's next events).
     private func objectPath(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer, isDirectory: Bool) -> [UInt8]? {
-        objectKey = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[record.keyOffset ..< record.keyOffset + record.keyLength]))
-        if let path = objectNames.path(of: record, in: buffer, directories: directories) { return path }
+        let hash = DirectoryPathCache.hash(UnsafeRawBufferPointer(rebasing: buffer[record.keyOffset ..< record.keyOffset + record.keyLength]))
+        objectKey = hash
+        if let path = objectNames.path(of: record, hash: hash, in: buffer, directories: directories) { return path }
         // A directory the FID group has not named in this drain: the directory-handle cache.
         if isDirectory, let path = directories.directoryPath(record, in: buffer) { return path }
         if !namesDrainedDuringRead, let drainNames {
             // Not named yet: its create may be queued in the FID group since that was read.
             namesDrainedDuringRead = true
             drainNames()
-            if let path = objectNames.path(of: record, in: buffer, directories: directories) { return path }
+            if let path = objectNames.path(of: record, hash: hash, in: buffer, directories: directories) { return path }
         }
         guard let path = directories.resolveHandle(record, in: buffer) else { return nil }
         objectNames.remember(path, for: record, in: buffer)

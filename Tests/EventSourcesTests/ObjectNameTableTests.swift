@@ -106,7 +106,7 @@ import Testing
         #expect(path(table, b, cache) == "b")  // follows its directory's handle, which stays valid
     }
 
-    @Test func aDifferentHandleWithTheSameHashSlotIsNotConfused() {
+    @Test func anUnknownHandleIsNotNamed() {
         let table = ObjectNameTable()
         let cache = DirectoryPathCache()
         let a = Fixture(object: 5, name: "a")

@@ -85,7 +85,7 @@ import Testing
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let trail = dir.appendingPathComponent("current").path
-        FileManager.default.createFile(atPath: trail, contents: Data(Self.macRecords(2)))
+        #expect(FileManager.default.createFile(atPath: trail, contents: Data(Self.macRecords(2))))
         let r = try run(["--read", trail, "--follow", "--format", "json", "--count", "6"], whileRunning: { p in
             usleep(500_000)
             let h = FileHandle(forWritingAtPath: trail)!
