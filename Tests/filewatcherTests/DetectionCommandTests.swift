@@ -1,12 +1,11 @@
 import BSM
 import Foundation
 import Testing
+import TestSupport
 
-private func subj(_ pid: UInt32) -> Token {
-    .subject32(Subject(auid: 0, euid: 0, egid: 0, ruid: 0, rgid: 0, pid: pid, sid: 1, port: 0, address: .v4(0)))
-}
-private func pathTok(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
-private let ok: Token = .return32(ReturnToken(status: 0, value: 0))
+private func subj(_ pid: UInt32) -> Token { TrailFixture.subject(pid: pid, uid: 0, gid: 0, session: 1) }
+private func pathTok(_ s: String) -> Token { TrailFixture.path(s) }
+private let ok: Token = TrailFixture.ret()
 
 /// cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) renames 6 documents to .locked.
 private let detectionTrail: [UInt8] = {
@@ -27,7 +26,7 @@ private let detectionTrail: [UInt8] = {
     return out
 }()
 
-@Suite struct DetectionCommandTests {
+@Suite(.timeLimit(.minutes(3))) struct DetectionCommandTests {
     func setup() throws -> (dir: URL, trail: String, rules: String) {
         let d = try tempDir()
         let trail = d.appendingPathComponent("t.bsm").path

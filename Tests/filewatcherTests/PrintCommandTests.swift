@@ -1,9 +1,10 @@
 import BSM
 import Foundation
 import Testing
+import TestSupport
 
 /// `filewatcher print` end to end (the built binary).
-@Suite struct PrintCommandTests {
+@Suite(.timeLimit(.minutes(3))) struct PrintCommandTests {
     static func record(_ i: Int, _ extra: [Token] = []) -> [UInt8] {
         RecordBuilder(event: 72, seconds: 1_700_000_000 + UInt64(i), milliseconds: 7, tokens: [
             .arg32(Arg(number: 2, value: 0, text: "flags\0")),
@@ -96,12 +97,9 @@ import Testing
     }
 
     /// Byte-identical to OpenBSM's praudit on our encoder's records, for every token type without
-    /// a documented difference, in every mode (when praudit is built beside the repo).
-    @Test func matchesPrauditOnEncoderRecords() throws {
-        guard let praudit else {
-            print("SKIP: print vs praudit: no OpenBSM praudit built at ../ref/openbsm-build (or FILEWATCHER_PRAUDIT)")
-            return
-        }
+    /// a documented difference, in every mode (when FILEWATCHER_PRAUDIT names OpenBSM's praudit).
+    @Test(.needsPraudit) func matchesPrauditOnEncoderRecords() throws {
+        let praudit = URL(fileURLWithPath: try #require(TestEnvironment.praudit))
         let s = Subject(auid: 501, euid: 0, egid: 20, ruid: 0xffff_ffff, rgid: 0, pid: 42, sid: 7, port: 0x1_0000_0002, address: .v4(0x0a00_0001))
         var s6 = s
         s6.address = .v6(0xfe80_0000_0000_0000, 0x1)

@@ -1,6 +1,7 @@
 import BSM
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `filewatcher` binary (next to the test bundle).
 let binary: URL = {
@@ -58,30 +59,8 @@ func tempDir() throws -> URL {
     return u
 }
 
-private func subject(_ pid: UInt32, uid: UInt32 = 0) -> Token {
-    .subject32(Subject(auid: uid, euid: uid, egid: 0, ruid: uid, rgid: 0, pid: pid, sid: 1, port: 0, address: .v4(0)))
-}
-private func path(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
-private func ret(_ s: UInt8 = 0) -> Token { .return32(ReturnToken(status: s, value: s == 0 ? 0 : 0xffff_ffff)) }
-
 /// 2023-11-14 22:13:20 UTC onwards: exec (vim), open, write-open, rename, failed unlink, stat, a stranger's open.
-let fixture: [UInt8] = {
-    let t: UInt64 = 1_700_000_000
-    var out: [UInt8] = []
-    Token.file(FileToken(seconds: UInt32(t), milliseconds: 0, name: BSMBytes(Array("fixture".utf8) + [0]))).encode(into: &out)
-    let records = [
-        RecordBuilder(event: 23, seconds: t, tokens: [.execArgs(ExecStrings([Array("vim".utf8), Array("notes".utf8)])),
-                                                     path("/usr/bin/vim"), subject(10), ret()]),
-        RecordBuilder(event: 72, seconds: t + 1, tokens: [subject(10), path("/home/a/notes"), ret()]),
-        RecordBuilder(event: 77, seconds: t + 2, tokens: [subject(10), path("/home/a/.notes.swp"), ret()]),
-        RecordBuilder(event: 42, seconds: t + 3, tokens: [subject(10), path("/home/a/.notes.swp"), path("/home/a/notes"), ret()]),
-        RecordBuilder(event: 6, seconds: t + 4, tokens: [subject(10), path("/home/a/gone"), ret(2)]),
-        RecordBuilder(event: 16, seconds: t + 5, tokens: [subject(10), path("/etc/hosts"), ret()]),
-        RecordBuilder(event: 72, seconds: t + 6, tokens: [subject(20, uid: 65534), path("/etc/passwd"), ret()]),
-    ]
-    for r in records { r.encode(into: &out) }
-    return out
-}()
+let fixture: [UInt8] = TrailFixture.fileToken() + TrailFixture.bytes(TrailFixture.editing)
 
 func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
     let f = dir.appendingPathComponent("fixture.bsm")
@@ -89,7 +68,7 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
     return f.path
 }
 
-@Suite(.serialized) struct WatchCommandTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct WatchCommandTests {
     @Test func textReplayWithSummary() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -313,24 +292,9 @@ func fixtureFile(_ dir: URL, _ bytes: [UInt8] = fixture) throws -> String {
     }
 }
 
-/// OpenBSM's praudit, when built beside the repository (../ref/openbsm-build, never committed) or
-/// named by FILEWATCHER_PRAUDIT.
-let praudit: URL? = {
-    if let p = ProcessInfo.processInfo.environment["FILEWATCHER_PRAUDIT"] { return URL(fileURLWithPath: p) }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    for rel in ["../ref/openbsm-build/bin/praudit/praudit", "../../ref/openbsm-build/bin/praudit/praudit"] {
-        let u = root.appendingPathComponent(rel).standardizedFileURL
-        if FileManager.default.isExecutableFile(atPath: u.path) { return u }
-    }
-    return nil
-}()
-
-@Suite struct PrauditCompatibilityTests {
-    @Test func prauditReadsOurTrailWithoutComplaint() throws {
-        guard let praudit else {
-            print("SKIP: praudit compatibility: no OpenBSM praudit built at ../ref/openbsm-build (or FILEWATCHER_PRAUDIT)")
-            return
-        }
+@Suite(.timeLimit(.minutes(2))) struct PrauditCompatibilityTests {
+    @Test(.needsPraudit) func prauditReadsOurTrailWithoutComplaint() throws {
+        let praudit = URL(fileURLWithPath: try #require(TestEnvironment.praudit))
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let trail = dir.appendingPathComponent("out.bsm").path
