@@ -99,10 +99,12 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
         var wrong = alert(pid: pid, name: "other")
         stopper.respond(to: &wrong)
         #expect(wrong.responses.first?.hasPrefix("not stopped") == true)
+        #expect(wrong.stopped == nil)
 
         var a = alert(pid: pid, name: "sleep")
         stopper.respond(to: &a)
         #expect(a.responses.first?.hasPrefix("stopped pid \(pid) with SIGSTOP") == true)
+        #expect(a.stopped == StoppedProcess(pid: pid, name: "sleep"))
         #expect(a.responses.first?.contains("kill -CONT \(pid)") == true)
         #expect(lines.withLock { $0.last?.contains("kill -KILL \(pid)") } == true)
         var state: String?

@@ -14,8 +14,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public let path: String
     private var removed = false
 
-    public init(_ prefix: String = "fw-test") throws {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+    /// - Parameter base: the directory to make it in (default /tmp).
+    public init(_ prefix: String = "fw-test", in base: String = "/tmp") throws {
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }

@@ -3,8 +3,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The built `filewatcher` binary (next to the test bundle).
+/// The built `filewatcher` binary (next to the test bundle), or FILEWATCHER_BINARY (e.g. to run the
+/// end-to-end tests against another build).
 let binary: URL = {
+    if let p = ProcessInfo.processInfo.environment["FILEWATCHER_BINARY"] { return URL(fileURLWithPath: p) }
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
         let candidate = dir.appendingPathComponent("filewatcher")
