@@ -125,3 +125,34 @@ private func fixtureRecords() -> [[UInt8]] {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct TrailSourceFIFOTests {
+    /// A FIFO nobody writes to: the source waits (opening it must not block) and a stop request ends it.
+    @Test func writerlessFIFOEndsOnStop() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let source = TrailSource(path: fifo.path)
+        source.pollMilliseconds = 20
+        let events = try withRunningSource(source, stopTimeout: .seconds(5)) { running in
+            usleep(200_000)
+            #expect(!running.finished, "waits for a writer")
+            return running.receiver.events
+        }
+        #expect(events.isEmpty)
+    }
+
+    /// A writer that comes later is read to its end.
+    @Test func lateWriterIsReadToItsEnd() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let source = TrailSource(path: fifo.path)
+        source.pollMilliseconds = 20
+        let r = try withRunningSource(source) { running in
+            usleep(100_000)
+            fifo.feed(TrailFixture.Mac.trail(sessions: 1))
+            try running.waitForEnd()
+            return running.receiver
+        }
+        #expect(r.events.count == 6 && r.damages.isEmpty)
+    }
+}

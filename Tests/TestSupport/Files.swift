@@ -58,6 +58,7 @@ public final class FIFOFeeder: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let path: String
     private var writers: [Thread] = []
+    private let release = DispatchSemaphore(value: 0)
 
     public init(name: String = "fifo") throws {
         directory = try TemporaryDirectory("fw-fifo")
@@ -67,10 +68,11 @@ public final class FIFOFeeder: @unchecked Sendable {
 
     /// Opens the FIFO for writing on a thread (blocks until a reader opens it), writes `bytes` in
     /// pieces of the given sizes (cycled) with a pause between pieces so reads see them separately,
-    /// keeps it open `holdOpen` seconds, then closes it. Returns at once.
+    /// keeps it open up to `holdOpen` seconds (or until `remove()`), then closes it. Returns at once.
     public func feed(_ bytes: [UInt8], chunks: [Int] = [Int.max], pauseMicroseconds: UInt32 = 200,
                      holdOpen: Double = 0) {
         let path = self.path
+        let release = self.release
         let thread = Thread {
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else { return }
@@ -86,12 +88,16 @@ public final class FIFOFeeder: @unchecked Sendable {
                 offset += n; i += 1
                 if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
             }
-            if holdOpen > 0 { usleep(UInt32(holdOpen * 1_000_000)) }
+            if holdOpen > 0 { _ = release.wait(timeout: .now() + holdOpen) }
             close(fd)
         }
         writers.append(thread)
         thread.start()
     }
 
-    public func remove() { directory.remove() }
+    /// Lets writers holding the FIFO open close it, and removes the directory.
+    public func remove() {
+        for _ in writers { release.signal() }
+        directory.remove()
+    }
 }

@@ -69,10 +69,11 @@ enum SessionSources {
 
     /// The format of the file at `path`, from its first bytes.
     static func recognize(_ path: String) throws -> InputFormat {
+        // A FIFO or device is never opened here: opening would meet (and lose) its writer.
+        if existsAsNonRegularFile(path) { return .bsm }
         let prefix = try firstBytes(of: path, count: 16)
         guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
         if let format = InputFormat.recognize(prefix) { return format }
-        if !isRegularFile(path) { return .bsm }       // a FIFO or device: its bytes were not read
         let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
         throw SessionError("\(path): not a recognized recording (first bytes \(shown)); known formats: "
             + InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")
@@ -143,6 +144,12 @@ func firstBytes(of path: String, count: Int) throws(SystemCallError) -> [UInt8] 
 func isDirectory(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// Whether `path` exists and is not a regular file (a FIFO, a device, a directory).
+func existsAsNonRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
 }
 
 func isRegularFile(_ path: String) -> Bool {

@@ -97,13 +97,22 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case bsm
 
     /// The format `prefix` (the first bytes of a file) starts like, or nil when none matches.
-    /// BSM: a `file` token (0x11) or a record header (0x14 header32, 0x15 header32_ex,
-    /// 0x74 header64, 0x79 header64_ex).
+    /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
+    /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
+    /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
+    /// starts so: `type=…` (0x74 't') has '=' where the version is.
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
-        guard let first = prefix.first else { return nil }
+        let p = Array(prefix.prefix(16))
+        guard let first = p.first else { return nil }
         switch first {
-        case 0x11, 0x14, 0x15, 0x74, 0x79: return .bsm
-        default: return nil
+        case 0x11:
+            guard p.count >= 11 else { return nil }
+            return (UInt16(p[9]) << 8 | UInt16(p[10])) >= 1 ? .bsm : nil
+        case 0x14, 0x15, 0x74, 0x79:
+            guard p.count >= 6 else { return nil }
+            return [1, 2, 10, 11].contains(p[5]) ? .bsm : nil
+        default:
+            return nil
         }
     }
 }
