@@ -14,6 +14,8 @@
 // scalar and have no UTF-8 form: each is decoded as U+FFFD and flagged `.loneSurrogate`
 // (the caller decides whether that is acceptable; for a file name it means the name is not exact).
 
+import BSM
+
 /// A string located in the scanner's input: its content between the quotes, still escaped.
 public struct JSONString: Sendable, Equatable {
     /// The content's byte range in the scanner's `input` (quotes excluded).
@@ -232,7 +234,7 @@ extension JSONScanner {
             let p = UnsafeBufferPointer(rebasing: all[first...])
             var i = 0
             while i < p.count {
-                let len = utf8ScalarLength(p, i)
+                let len = utf8ScalarLength(p.baseAddress!, i, p.count)
                 if len == 0 { return false }
                 i += len
             }
