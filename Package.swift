@@ -40,9 +40,13 @@ let package = Package(
         .executableTarget(name: "bsm-gen", dependencies: [
             "BSM", .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .testTarget(name: "BSMTests", dependencies: ["BSM"]),
-        .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
-        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),
-        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM"]),
+        // Shared by the test targets only: the trail builder, a collecting receiver with bounded
+        // waits, temporary directories and FIFOs, a source harness that always stops its source,
+        // and what the machine offers (samples, praudit, root) for `.enabled(if:)`.
+        .target(name: "TestSupport", dependencies: ["BSM", "FileWatchCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "BSMTests", dependencies: ["BSM", "TestSupport"]),
+        .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM", "TestSupport"]),
+        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims", "TestSupport"]),
+        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "TestSupport"]),
     ]
 )

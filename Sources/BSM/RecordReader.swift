@@ -28,8 +28,12 @@ public struct Damage: Error, Hashable, Sendable, CustomStringConvertible {
         self.skipped = skipped
     }
 
-    public var description: String {
-        var s = "offset \(offset): \(error.reasonText)"
+    public var description: String { "offset \(offset): " + reasonText }
+
+    /// What was wrong and how much was skipped, without the region's own offset (which callers
+    /// show in their own way): `bad token id 0xde (at offset 12); skipped 6 bytes`.
+    public var reasonText: String {
+        var s = error.reasonText
         if error.offset != offset { s += " (at offset \(error.offset))" }
         return s + "; skipped \(skipped) byte\(skipped == 1 ? "" : "s")"
     }

@@ -57,7 +57,7 @@ public struct BSMStreamDecoder {
                     receiver.receive(event)
                 }
             case .damage(let damage):
-                receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.description))
+                receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.reasonText))
             }
             if let stop, stop.isStopped { return }
         }

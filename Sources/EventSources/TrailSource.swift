@@ -36,11 +36,13 @@ public final class TrailSource: EventSource {
         BSMEventMapper(source: source, hostErrno: bsmErrnoToHost, eventName: bsmEventName)
     }
 
-    /// Opens the trail (read-only, close-on-exec); errors name the path.
+    /// Opens the trail (read-only, close-on-exec, non-blocking: opening a FIFO that has no writer
+    /// yet must not block past a stop request); errors name the path.
     func openInput() throws -> (FileDescriptor, owned: Bool) {
         guard let path else { return (.standardInput, false) }
         do {
-            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
+            let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking],
+                                             retryOnInterrupt: true)
             return (fd, true)
         } catch let e as Errno {
             throw SystemCallError("open", e, object: path)
@@ -62,10 +64,14 @@ public final class TrailSource: EventSource {
             let n: Int
             do {
                 n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }
+            } catch Errno.wouldBlock {
+                continue  // a FIFO without data (poll said readable for a writer that came and went)
             } catch let e as Errno {
                 throw SystemCallError("read", e, object: name)
             }
             if n == 0 {
+                // End of input (for a FIFO: its last writer closed; poll does not report a FIFO
+                // that never had a writer, so that one is waited for).
                 decoder.finish(into: receiver)
                 return
             }

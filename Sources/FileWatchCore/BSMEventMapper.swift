@@ -160,7 +160,7 @@ public final class BSMEventMapper {
         var childPID: UInt32?
         var directory = false
         var closeWrite: Bool?
-        var factExe: ByteString?, factName: ByteString?, factPPID: Int32?
+        var facts = ProcessFacts()
 
         for token in tokens {
             switch token {
@@ -173,14 +173,8 @@ public final class BSMEventMapper {
                 if paths.0 == nil { paths.0 = b } else if paths.1 == nil { paths.1 = b }
             case .text(let t):
                 let b = t.trimmingTrailingNULs
-                if b.starts(with: Self.factPrefix) {
-                    // Process facts written by BSMSink: "filewatcher exe=…", "name=…", "ppid=…".
-                    let rest = b.dropFirst(Self.factPrefix.count)
-                    if rest.starts(with: "exe=".utf8) { factExe = ByteString(Array(rest.dropFirst(4))) }
-                    else if rest.starts(with: "name=".utf8) { factName = ByteString(Array(rest.dropFirst(5))) }
-                    else if rest.starts(with: "ppid=".utf8) {
-                        factPPID = Int32(String(decoding: rest.dropFirst(5), as: UTF8.self))
-                    }
+                if ProcessFacts.isFact(b) {
+                    facts.read(b)  // written by BSMSink
                 } else if text == nil {
                     text = ByteString(b.array)
                 }
@@ -255,12 +249,7 @@ public final class BSMEventMapper {
             // or the one BSMSink writes on every record of a process whose command line it knew.
             process.arguments = args
         }
-        if let factExe {
-            process.executable = factExe
-            process.name = ByteString(basename(factExe.bytes))
-        }
-        if let factName { process.name = factName }
-        if let factPPID { process.ppid = factPPID }
+        facts.apply(to: &process)
         if cls.kind == .exit, let pid { forget(pid: pid) }
 
         return Event(time: time, kind: cls.kind, result: result, process: process, path: path,
@@ -269,8 +258,6 @@ public final class BSMEventMapper {
                      detail: .bsm(event: header.eventType, name: eventName(header.eventType),
                                   modifier: header.eventModifier))
     }
-
-    static let factPrefix = Array("filewatcher ".utf8)
 
     /// A string token's bytes without the trailing NUL.
     private func bytes(_ b: BSMBytes) -> ByteString {

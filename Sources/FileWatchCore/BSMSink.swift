@@ -10,7 +10,8 @@ import BSM
 //   [exec_args]            the command line when known
 //   [arg32 "close_write"]  for close events whose write state is known (1 / 0)
 //   [text "filewatcher exe=…"], [text "filewatcher name=…"], [text "filewatcher ppid=…"]
-//                          process facts BSM has no token for (so names survive filtering)
+//                          process facts BSM has no token for (so names survive filtering; the
+//                          format is `ProcessFacts`'s, which also reads them back)
 //   [identity]             Apple code-signing identity, when known
 //   return32 (BSM errno, 0)
 //   trailer
@@ -99,31 +100,10 @@ public final class BSMSink: EventSink {
         output.append(contentsOf: scratch)
     }
 
-    /// `prefix` + `value` without NUL bytes + the terminating NUL, in one allocation.
-    private static func terminated(_ value: [UInt8], prefix: [UInt8] = []) -> BSMBytes {
-        var a: [UInt8] = []
-        a.reserveCapacity(prefix.count + value.count + 1)
-        a.append(contentsOf: prefix)
-        for b in value where b != 0 { a.append(b) }
-        a.append(0)
-        return BSMBytes(a)
-    }
+    /// `value` without NUL bytes + the terminating NUL.
+    private static func string(_ b: ByteString) -> BSMBytes { ProcessFacts.terminated(b.bytes, prefix: []) }
 
-    private static func string(_ b: ByteString) -> BSMBytes { terminated(b.bytes) }
-
-    private static let exePrefix = Array("filewatcher exe=".utf8)
-    private static let namePrefix = Array("filewatcher name=".utf8)
-    private static let ppidPrefix = Array("filewatcher ppid=".utf8)
     private static let closeWriteText = BSMBytes(Array("close_write".utf8) + [0])
-
-    /// Whether `name` is the last path component of `path` (without allocating).
-    private static func isBasename(_ name: [UInt8], of path: [UInt8]) -> Bool {
-        guard name.count <= path.count else { return false }
-        let start = path.count - name.count
-        if start > 0 && path[start - 1] != UInt8(ascii: "/") { return false }
-        if path[start...].contains(UInt8(ascii: "/")) { return false }
-        return path[start...].elementsEqual(name)
-    }
 
     public func write(_ event: Event) throws {
         if !started {
@@ -158,11 +138,7 @@ public final class BSMSink: EventSink {
         if event.kind == .close, let cw = event.closeAfterWrite {
             tokens.append(.arg32(Arg(number: 1, value: cw ? 1 : 0, text: Self.closeWriteText)))
         }
-        if let exe = p.executable { tokens.append(.text(Self.terminated(exe.bytes, prefix: Self.exePrefix))) }
-        if !p.name.isEmpty && (p.executable.map { !Self.isBasename(p.name.bytes, of: $0.bytes) } ?? true) {
-            tokens.append(.text(Self.terminated(p.name.bytes, prefix: Self.namePrefix)))
-        }
-        if let ppid = p.ppid { tokens.append(.text(Self.terminated(Array(String(ppid).utf8), prefix: Self.ppidPrefix))) }
+        for text in ProcessFacts(of: p).texts { tokens.append(.text(text)) }
         if p.signingID != nil || p.teamID != nil || p.cdhash != nil {
             func z(_ s: String?) -> BSMBytes { BSMBytes(Array((s ?? "").utf8) + [0]) }
             tokens.append(.identity(Identity(signerType: 0, signingID: z(p.signingID), signingIDTruncated: 0,

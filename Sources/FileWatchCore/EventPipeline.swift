@@ -1,4 +1,5 @@
 // source → (user names) → stages (detection) → filters → sink, with statistics for the summary.
+// (Several sources and sinks are composed around it: EventSources.MergedSource, FanOutSink.)
 
 /// Counts per key, bounded: after `capacity` distinct keys the rarest half is forgotten, so the
 /// top entries stay right for anything frequent while memory stays flat on long runs.
@@ -124,6 +125,8 @@ public final class EventPipeline: EventReceiver {
     public let limit: UInt64?
     public let stopToken: StopToken
     private let report: (SourceNotice) -> Void
+    /// Other parts of the session with summary lines and loss counts (sources, sinks).
+    public var reporters: [SessionReporting] = []
     @exclusivity(unchecked) public private(set) var statistics = EventStatistics()
     /// The first output error (the pipeline stops at it; `finish` rethrows it).
     public private(set) var sinkError: (any Error)?
@@ -201,8 +204,14 @@ public final class EventPipeline: EventReceiver {
         try sink.finish()
     }
 
-    /// The summary, including the stages' lines.
+    /// The summary, including the stages' lines and what every reporting part (sources, sinks:
+    /// `reporters`) says and lost.
     public func summary(top n: Int = 5) -> String {
-        statistics.summary(top: n, extraLines: stages.flatMap(\.summaryLines))
+        var stats = statistics
+        for r in reporters where r.lostEvents > 0 {
+            stats.lost += r.lostEvents
+            stats.lossReports += 1
+        }
+        return stats.summary(top: n, extraLines: stages.flatMap(\.summaryLines) + reporters.flatMap(\.summaryLines))
     }
 }

@@ -12,10 +12,21 @@ public final class StopToken: Sendable {
 public enum SourceNotice: Sendable, Equatable {
     /// Events were lost (kernel queue overflow, auditpipe drops). `count` when the source knows it.
     case lost(count: UInt64?, reason: String)
-    /// Input that could not be decoded was skipped (damaged trail). `offset` is the byte offset.
+    /// Input that could not be decoded was skipped (damaged trail). `offset` is the byte offset
+    /// where the damage starts; `reason` says what was wrong (without that offset).
     case damaged(file: String, offset: UInt64, reason: String)
     /// A one-line remark for the user (fallbacks, missing features).
     case info(String)
+
+    /// The notice as one line for the user (without the program name):
+    /// `events lost: 5 (queue full)`, `trail.bsm: damaged input at byte offset 100: bad token …`.
+    public var message: String {
+        switch self {
+        case .lost(let n, let reason): "events lost" + (n.map { ": \($0)" } ?? "") + " (\(reason))"
+        case .damaged(let file, let offset, let reason): "\(file): damaged input at byte offset \(offset): \(reason)"
+        case .info(let text): text
+        }
+    }
 }
 
 /// Receives what a source produces. Called on the source's thread, one call at a time.

@@ -1,9 +1,8 @@
 import ArgumentParser
-import EventSources
 import FileWatchCore
 
 /// The detection options of `watch`: watch rules, the ransomware heuristic and what to do about alerts.
-struct DetectionOptions: ParsableArguments {
+struct DetectionOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp(
         "Raise alerts from the watch rules in the YAML file FILE (see README, Detection). Checked before anything starts.",
         valueName: "FILE"))
@@ -59,48 +58,14 @@ struct DetectionOptions: ParsableArguments {
         }
     }
 
-    /// Loads and checks the rules file (call before anything starts: a bad file stops here, naming the line).
-    func loadRules() throws -> RuleSet? {
-        guard let rules else { return nil }
-        do {
-            return try RulesFile.load(path: rules)
-        } catch {
-            throw RuntimeError("invalid rules file: \(error.description)")
-        }
-    }
-
-    /// The detection stage for `source`, or nil when detection is off.
-    /// - Parameter filters: the user's filters; their path, process and user parts scope detection (the kind and
-    ///   result parts only affect what is shown: detection needs every kind).
-    /// - Parameter alertsToStandardError: the output cannot show alerts (BSM): print them on stderr too.
-    func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions,
-                   alertsToStandardError: Bool = false) throws -> DetectionStage? {
-        guard isActive else { return nil }
-        var detector: RansomwareDetector?
-        if ransomwareEnabled {
-            var options = RansomwareOptions()
-            if let n = ransomwareThreshold { options.threshold = n }
-            if let w = ransomwareWindow { options.windowMicros = Int64(w * 1_000_000) }
-            let reader: ContentReader = (source as? ContentProvidingSource)?.contentReader ?? PathContentReader()
-            detector = RansomwareDetector(options: options, reader: reader)
-        }
-        var responders: [AlertResponder] = []
-        if stopOffenders {
-            responders.append(OffenderStopper(report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
-        }
-        if let onAlert {
-            let argv = try splitCommandLine(onAlert)
-            responders.append(AlertCommandRunner(
-                argv: argv, encode: { $0.jsonLine },
-                report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
-        }
-        if alertsToStandardError {
-            responders.append(AlertTextPrinter(write: { writeToStandardError($0) }))
-        }
-        var scope = filters
-        scope.all = true
-        scope.kinds = nil
-        scope.result = .any
-        return DetectionStage(rules: ruleSet, ransomware: detector, responders: responders, scope: EventFilter(scope))
+    func apply(to c: inout WatchConfiguration) throws {
+        var d = DetectionConfiguration()
+        d.rulesPath = rules
+        d.ransomware = ransomwareEnabled
+        d.ransomwareThreshold = ransomwareThreshold
+        d.ransomwareWindow = ransomwareWindow
+        d.stopOffenders = stopOffenders
+        d.onAlert = try onAlert.map { try splitCommandLine($0) }
+        c.detection = d
     }
 }

@@ -14,7 +14,7 @@ struct FileWatcher: ParsableCommand {
 
     /// Exit status: 0 ok, 1 runtime error, 2 usage error (ArgumentParser's own default is 64).
     static func main() {
-        let arguments = WatchCommand.normalizeArguments(Array(CommandLine.arguments.dropFirst()))
+        let arguments = OutputOptions.normalizeDebugArgument(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

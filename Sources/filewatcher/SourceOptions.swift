@@ -1,57 +1,100 @@
 import ArgumentParser
-import BSM
 import EventSources
 import FileWatchCore
 
-enum LiveSourceChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, fanotify, auditpipe
-}
+/// Where events come from (live, recordings, a followed trail, an auditpipe) and how long to run.
+struct SourceOptions: WatchOptionGroup {
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
+        "Replay recorded input instead of watching live: files or directories (a directory: its files in name order), read one after the other; - is standard input.",
+        valueName: "FILE|DIR"))
+    var read: [String] = []
 
-/// Where events come from besides the platform default: a followed trail, or the auditpipe.
-struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Format of the --read input: auto (recognized from its first bytes) or \(InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")).",
+        valueName: "FORMAT"))
+    var input: InputFormat = .auto
+
     @Flag(name: .long, help: "With --read FILE: keep reading as the trail grows and follow auditd's trail rotation (e.g. --read /var/audit/current --follow).")
     var follow = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: auto (fanotify on Linux, /dev/auditpipe on macOS and FreeBSD), fanotify or auditpipe.",
+        "Live source: auto (fanotify on Linux, /dev/auditpipe on macOS and FreeBSD), fanotify or auditpipe; several, comma separated, run side by side.",
         valueName: "SOURCE"))
-    var source: LiveSourceChoice = .auto
+    var source = LiveSourceList([.auto])
 
     @Option(name: .long, help: ArgumentHelp(
         "Read live audit records from PATH instead of /dev/auditpipe (macOS/FreeBSD). A FIFO or a file is read as records come, without the auditpipe ioctls.",
         valueName: "PATH"))
     var auditpipe: String?
 
-    func validate(read: String?) throws {
+    @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
+    var seconds: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Stop after N shown events.", valueName: "N"))
+    var count: UInt64?
+
+    func validate() throws {
         if follow {
-            guard let read else { throw ValidationError("--follow needs --read FILE (e.g. --read /var/audit/current --follow).") }
-            if read == "-" { throw ValidationError("--follow needs a file, not standard input.") }
+            guard let first = read.first else { throw ValidationError("--follow needs --read FILE (e.g. --read /var/audit/current --follow).") }
+            if first == "-" { throw ValidationError("--follow needs a file, not standard input.") }
+            if read.count > 1 { throw ValidationError("--follow follows one trail; give one --read FILE.") }
         }
-        if read != nil && (auditpipe != nil || source != .auto) {
+        if !read.isEmpty && (auditpipe != nil || source != LiveSourceList([.auto])) {
             throw ValidationError("--read replays a trail; it cannot be combined with --source or --auditpipe.")
         }
-        if auditpipe != nil && source == .fanotify {
-            throw ValidationError("--auditpipe reads audit records; it cannot be combined with --source fanotify.")
-        }
+        if input != .auto && read.isEmpty { throw ValidationError("--input names the format of --read input; give --read FILE.") }
+        if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
+        if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
     }
 
-    /// The BSM source these options ask for (a trail, a followed trail, the auditpipe), or nil
-    /// when the platform's own live source (fanotify on Linux) is wanted.
-    func makeBSMSource(read: String?, kinds: Set<EventKind>, catalog: Catalog,
-                       report: (String) -> Void) throws -> EventSource? {
-        if let read {
-            return follow ? TrailFollowSource(path: read) : TrailSource(path: read)
+    func apply(to c: inout WatchConfiguration) throws {
+        if read.isEmpty {
+            c.input = .live(source.kinds)
+        } else if follow {
+            c.input = .follow(read[0])
+        } else {
+            c.input = .replay(read, format: input)
         }
-        let wantsAuditPipe = auditpipe != nil || source == .auditpipe || (source == .auto && HostPlatform.hasAuditPipe)
-        if source == .fanotify && !HostPlatform.hasFanotify {
-            throw RuntimeError("fanotify is Linux's; macOS and FreeBSD are watched through /dev/auditpipe (--source auditpipe).")
+        c.auditPipePath = auditpipe
+        c.seconds = seconds
+        c.count = count
+    }
+}
+
+/// Tuning of the live source (Linux fanotify).
+struct LiveTuningOptions: WatchOptionGroup {
+    @Option(name: .long, help: ArgumentHelp(
+        "Live queue: unlimited (default, the kernel never drops events) or bounded (the kernel's fs.fanotify.max_queued_events; overflows are reported).",
+        valueName: "unlimited|bounded"))
+    var queue: LiveQueue = .unlimited
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Linux fanotify layout: hybrid (default, Linux 5.17: open/read/write/close/exec as file handles through mount marks, named from the create/rename/delete events of a directory handle + name group; costs the watched programs least), fid (one group reporting directory handle + name for every event: exact names and order, about 12 points more added time on write-heavy loads), split (handles for create/delete/rename, descriptors for open/read/write/close) or fd (descriptors only; no create/delete/rename).",
+        valueName: "hybrid|fid|split|fd"))
+    var fanotifyLayout: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Live source: after a busy wake-up wait MS milliseconds before reading the kernel queue again (default 5: larger batches, far less CPU; the kernel merges a process's repeated events on one file meanwhile; 0 = read at once).",
+        valueName: "MS"))
+    var batchDelay: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
+    var readBuffer: Int?
+
+    static let layouts = ["fid", "hybrid", "split", "fd"]
+
+    func validate() throws {
+        if let fanotifyLayout, !Self.layouts.contains(fanotifyLayout) {
+            throw ValidationError("--fanotify-layout must be fid, hybrid, split or fd.")
         }
-        guard wantsAuditPipe else { return nil }
-        if auditpipe == nil && !HostPlatform.hasAuditPipe {
-            throw RuntimeError("Linux has no /dev/auditpipe: filewatcher watches Linux live through fanotify (run it as root without --source auditpipe), or give --auditpipe PATH to read BSM records from a FIFO or file.")
-        }
-        let mask = AuditPreselection.classMask(for: kinds, catalog: catalog)
-        report("auditpipe classes: \(AuditPreselection.classNames(in: mask, catalog: catalog).joined(separator: ","))")
-        return AuditPipeSource(path: auditpipe ?? AuditPipeSource.defaultPath, classMask: mask)
+        if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
+        if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
+    }
+
+    func apply(to c: inout WatchConfiguration) throws {
+        c.live.queue = queue
+        c.live.layout = fanotifyLayout
+        c.live.batchDelayMicroseconds = batchDelay.map { Int($0 * 1000) }
+        c.live.readBufferSize = readBuffer
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BSM
+import TestSupport
 
 @Suite struct CatalogTests {
     @Test func embeddedCatalogHasOpenBSMEvents() throws {
@@ -21,8 +22,8 @@ import Testing
         #expect(c.classMask(forFlags: Array("nope".utf8)) == nil)
     }
 
-    @Test func embeddedDataMatchesSharedTables() throws {
-        guard let dir = sharedDir?.appendingPathComponent("openbsm") else { return skipNote("openbsm tables") }
+    @Test(.needsOpenBSMTables) func embeddedDataMatchesSharedTables() throws {
+        let dir = URL(fileURLWithPath: try #require(TestEnvironment.openBSMTables))
         let ev = try readBytes(dir.appendingPathComponent("audit_event"))
         let cl = try readBytes(dir.appendingPathComponent("audit_class"))
         let sameEvents = ev == Array(CatalogData.auditEvent.utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BSM
+import TestSupport
 
 /// A trail of records made by our encoder: a file token, `n` file records, a closing file token.
 struct Trail {
@@ -267,8 +268,8 @@ struct SplitMix {
 
 @Suite struct ReferenceTokenTests {
     /// Every OpenBSM reference token and record (test/reference, generate.c) decodes without error.
-    @Test func openBSMReferenceFilesDecode() throws {
-        guard let dir = samplesDir?.appendingPathComponent("openbsm-reference") else { return skipNote("openbsm-reference") }
+    @Test(.needsSamples) func openBSMReferenceFilesDecode() throws {
+        let dir = try #require(samplesDir).appendingPathComponent("openbsm-reference")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(names.count > 50)
         for name in names {

@@ -1,5 +1,6 @@
 import Testing
 @testable import BSM
+import TestSupport
 
 /// Damaged input: every damaged region is reported with its offset and what was wrong, and every
 /// valid record around it is printed exactly as it would be alone.
@@ -117,8 +118,8 @@ import Testing
         }
     }
 
-    @Test func damagedSampleTrailIsRecovered() throws {
-        guard let dir = samplesDir else { return skipNote("damaged sample") }
+    @Test(.needsSamples) func damagedSampleTrailIsRecovered() throws {
+        let dir = try #require(samplesDir)
         let bytes = try readBytes(dir.appendingPathComponent("freebsd-13-damaged-size.bsm"))
         let (text, problems) = Self.run(bytes)
         // praudit prints nothing at all for this file.

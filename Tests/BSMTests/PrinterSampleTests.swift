@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import BSM
+import TestSupport
 
 /// The glibc strerror texts the praudit outputs in ../shared/samples were made with.
 let glibcErrorTexts = FixedErrorText([
@@ -20,7 +21,7 @@ let glibcErrorTexts = FixedErrorText([
 
 /// OpenBSM's event table from ../shared/openbsm/audit_event (the table the samples were made with).
 func openBSMEvents() -> [PrinterEvent]? {
-    guard let dir = sharedDir, let data = FileManager.default.contents(atPath: dir.appendingPathComponent("openbsm/audit_event").path) else { return nil }
+    guard let dir = TestEnvironment.openBSMTables, let data = FileManager.default.contents(atPath: dir + "/audit_event") else { return nil }
     var out: [PrinterEvent] = []
     for line in [UInt8](data).split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: "#") {
         let f = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
@@ -69,8 +70,8 @@ func printTrail(_ input: [UInt8], flags: String, events: [PrinterEvent], termina
         return names.filter { $0.hasSuffix(".txt") }.sorted()
     }()
 
-    @Test func everySampleOutputIsByteIdentical() throws {
-        guard let dir = samplesDir, let events = openBSMEvents() else { return skipNote("printer samples") }
+    @Test(.needsSamples, .needsOpenBSMTables) func everySampleOutputIsByteIdentical() throws {
+        let dir = try #require(samplesDir), events = try #require(openBSMEvents())
         var compared = 0
         var failures: [String] = []
         for name in Self.cases {

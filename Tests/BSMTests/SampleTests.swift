@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 @testable import BSM
+import TestSupport
 
 @Suite struct SampleTrailTests {
     static let trails = ["macos-10.9-plaso.bsm", "openbsm-generated-plaso.bsm", "freebsd-start-stop.bsm",
                          "freebsd-13-logins-execs.bsm", "freebsd-13-session.bsm", "freebsd-13-short.bsm",
                          "openbsm-execve-long-args.bsm"]
 
-    @Test(arguments: trails) func decodesPublicTrailWithoutDamage(_ name: String) throws {
-        guard let dir = samplesDir else { return skipNote(name) }
+    @Test(.needsSamples, arguments: trails) func decodesPublicTrailWithoutDamage(_ name: String) throws {
+        let dir = try #require(samplesDir)
         let bytes = try readBytes(dir.appendingPathComponent(name))
         let items = RecordReader.items(in: bytes)
         var records = 0
@@ -30,8 +31,8 @@ import Testing
         print("\(name): \(records) records")
     }
 
-    @Test func damagedSizeTrailReportsDamageAndKeepsTheRest() throws {
-        guard let dir = samplesDir else { return skipNote("damaged") }
+    @Test(.needsSamples) func damagedSizeTrailReportsDamageAndKeepsTheRest() throws {
+        let dir = try #require(samplesDir)
         let good = RecordReader.items(in: try readBytes(dir.appendingPathComponent("freebsd-13-short.bsm")))
         let items = RecordReader.items(in: try readBytes(dir.appendingPathComponent("freebsd-13-damaged-size.bsm")))
         let damages = items.compactMap { if case .damage(let d) = $0 { return d } else { return nil } }

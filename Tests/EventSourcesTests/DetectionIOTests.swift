@@ -1,14 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import EventSources
 import FileWatchCore
-
-private func tempDir() throws -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("fw-detect-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
 
 private func closeEvent(_ path: String, pid: Int32 = 1234, name: String = "x") -> Event {
     Event(time: 1, kind: .close, process: ProcessSubject(pid: pid, name: ByteString(name)), path: ByteString(path),
@@ -23,7 +18,9 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
 
 @Suite struct ContentReaderTests {
     @Test func pathReaderReadsPrefixOfRegularFiles() throws {
-        let d = try tempDir()
+        let dir = try TemporaryDirectory("fw-detect")
+        defer { dir.remove() }
+        let d = dir.path
         let p = d + "/f.bin"
         let data = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try Data(data).write(to: URL(fileURLWithPath: p))
@@ -33,7 +30,9 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
     }
 
     @Test func pathReaderRefusesSymlinksFifosDirectoriesAndMissingFiles() throws {
-        let d = try tempDir()
+        let dir = try TemporaryDirectory("fw-detect")
+        defer { dir.remove() }
+        let d = dir.path
         try Data("secret".utf8).write(to: URL(fileURLWithPath: d + "/target"))
         try FileManager.default.createSymbolicLink(atPath: d + "/link", withDestinationPath: d + "/target")
         #expect(mkfifo(d + "/fifo", 0o600) == 0)
@@ -46,7 +45,9 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
     }
 
     @Test func lentDescriptorBeatsARaceWithDelete() throws {
-        let d = try tempDir()
+        let dir = try TemporaryDirectory("fw-detect")
+        defer { dir.remove() }
+        let d = dir.path
         let p = d + "/victim"
         try Data([UInt8](repeating: 7, count: 5000)).write(to: URL(fileURLWithPath: p))
         let fd = open(p, O_RDONLY)
@@ -69,7 +70,7 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
     }
 }
 
-@Suite(.serialized) struct ResponderTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ResponderTests {
     func alert(pid: Int32, name: String, origin: AlertOrigin = .ransomware) -> Alert {
         Alert(time: 0, origin: origin, severity: .critical, process: ProcessSubject(pid: pid, name: ByteString(name)),
               eventKind: .close, path: "/x", reason: "test")
@@ -98,10 +99,12 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
         var wrong = alert(pid: pid, name: "other")
         stopper.respond(to: &wrong)
         #expect(wrong.responses.first?.hasPrefix("not stopped") == true)
+        #expect(wrong.stopped == nil)
 
         var a = alert(pid: pid, name: "sleep")
         stopper.respond(to: &a)
         #expect(a.responses.first?.hasPrefix("stopped pid \(pid) with SIGSTOP") == true)
+        #expect(a.stopped == StoppedProcess(pid: pid, name: "sleep"))
         #expect(a.responses.first?.contains("kill -CONT \(pid)") == true)
         #expect(lines.withLock { $0.last?.contains("kill -KILL \(pid)") } == true)
         var state: String?
@@ -120,7 +123,9 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
     }
 
     @Test func runsTheCommandWithTheAlertOnStdin() throws {
-        let d = try tempDir()
+        let dir = try TemporaryDirectory("fw-detect")
+        defer { dir.remove() }
+        let d = dir.path
         let out = d + "/alerts.jsonl"
         let reports = Mutex<[String]>([])
         let runner = AlertCommandRunner(argv: ["tee", "-a", out], maxConcurrent: 2, maxQueued: 100,
@@ -184,7 +189,9 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
 
 @Suite struct RulesFileTests {
     @Test func loadsAndReportsLines() throws {
-        let d = try tempDir()
+        let dir = try TemporaryDirectory("fw-detect")
+        defer { dir.remove() }
+        let d = dir.path
         try Data("rules:\n  - name: a\n    paths: /x/\n".utf8).write(to: URL(fileURLWithPath: d + "/ok.yaml"))
         #expect(try RulesFile.load(path: d + "/ok.yaml").rules.count == 1)
         try Data("rules:\n  - name: a\n    paths: /x/\n    severity: huge\n".utf8).write(to: URL(fileURLWithPath: d + "/bad.yaml"))

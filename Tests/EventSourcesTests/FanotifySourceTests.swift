@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+import TestSupport
 import FileWatchCore
 @testable import EventSources
 
@@ -67,13 +68,11 @@ final class SourceRunner: @unchecked Sendable {
 }
 
 enum FanotifyTestSupport {
-    static var isRoot: Bool { geteuid() == 0 }
-
-    static func skipUnlessRoot(_ test: String) -> Bool {
-        if isRoot { return false }
-        print("skipping \(test): fanotify needs root (CAP_SYS_ADMIN); CI runs these as root")
-        return true
-    }
+    /// fs.fanotify.max_queued_events (the bounded queue's length).
+    static let queueLimit: Int = {
+        let text = (try? String(contentsOfFile: "/proc/sys/fs/fanotify/max_queued_events", encoding: .utf8)) ?? "16384"
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
+    }()
 
     /// A fresh directory under /tmp, resolved (no symlinks), removed by the caller.
     static func makeTempDirectory() -> String {
@@ -138,12 +137,11 @@ enum FanotifyTestSupport {
     }
 }
 
-@Suite(.serialized) struct FanotifySourceTests {
+@Suite(.serialized, .needsRoot, .timeLimit(.minutes(5))) struct FanotifySourceTests {
     /// A child creates, writes, reads, renames, chmods, deletes, makes and removes a directory and
     /// execs a program in a temporary directory: every event, with names, pid and executable.
     @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
     func reportsEveryKindWithNamesAndProcesses(layout: FanotifyOptions.Layout) throws {
-        if FanotifyTestSupport.skipUnlessRoot("reportsEveryKindWithNamesAndProcesses") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         let runner = try FanotifyTestSupport.startSource(in: dir, layout: layout)
@@ -246,7 +244,6 @@ enum FanotifyTestSupport {
     /// source reads anything: the content events carry the names the files had when written or read
     /// (not "(deleted)", not the later name), and come out before the rename and the deletes.
     @Test func hybridNamesContentOfFilesGoneBeforeTheRead() throws {
-        if FanotifyTestSupport.skipUnlessRoot("hybridNamesContentOfFilesGoneBeforeTheRead") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         #expect(FileManager.default.createFile(atPath: dir + "/old.txt", contents: Data("before".utf8)))
@@ -272,7 +269,6 @@ enum FanotifyTestSupport {
     /// events: a fork inherits them.
     @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
     func identifiesProcessesGoneBeforeTheirFirstEvent(layout: FanotifyOptions.Layout) throws {
-        if FanotifyTestSupport.skipUnlessRoot("identifiesProcessesGoneBeforeTheirFirstEvent") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         let (events, shPID) = try FanotifyTestSupport.runBeforeFirstRead(
@@ -296,13 +292,9 @@ enum FanotifyTestSupport {
 
     /// A process in a mount namespace of its own (as systemd gives many services) is seen too: under
     /// `hybrid` its mounts get their own marks when the namespace appears.
-    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    @Test(.enabled(if: TestEnvironment.hasExecutable("/usr/bin/unshare"), "no /usr/bin/unshare (util-linux)"),
+          arguments: [FanotifyOptions.Layout.fid, .hybrid])
     func seesProcessesInOtherMountNamespaces(layout: FanotifyOptions.Layout) throws {
-        if FanotifyTestSupport.skipUnlessRoot("seesProcessesInOtherMountNamespaces") { return }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
-            print("skipping seesProcessesInOtherMountNamespaces: no /usr/bin/unshare (util-linux)")
-            return
-        }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         #expect(FileManager.default.createFile(atPath: dir + "/secret", contents: Data("s".utf8)))
@@ -323,14 +315,10 @@ enum FanotifyTestSupport {
     }
 
     /// With the kernel's bounded queue and nobody reading, the queue overflows: reported at once, counted.
-    @Test func reportsQueueOverflow() throws {
-        if FanotifyTestSupport.skipUnlessRoot("reportsQueueOverflow") { return }
-        let limitText = (try? String(contentsOfFile: "/proc/sys/fs/fanotify/max_queued_events", encoding: .utf8)) ?? "16384"
-        let limit = Int(limitText.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 16384
-        guard limit <= 200_000 else {
-            print("skipping reportsQueueOverflow: fs.fanotify.max_queued_events is \(limit), too many events to overflow quickly")
-            return
-        }
+    @Test(.enabled(if: FanotifyTestSupport.queueLimit <= 200_000,
+                   "fs.fanotify.max_queued_events is above 200000: too many events to overflow quickly"))
+    func reportsQueueOverflow() throws {
+        let limit = FanotifyTestSupport.queueLimit
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         var options = FanotifyOptions()
@@ -361,7 +349,6 @@ enum FanotifyTestSupport {
     /// The content of a written-and-closed file is readable through the event's own descriptor even
     /// when the file is deleted right after the close (what the ransomware check needs).
     @Test func lendsContentOfClosedFileDespiteDelete() throws {
-        if FanotifyTestSupport.skipUnlessRoot("lendsContentOfClosedFileDespiteDelete") { return }
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         var options = FanotifyOptions()

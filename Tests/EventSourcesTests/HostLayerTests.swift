@@ -7,8 +7,10 @@ import BSM
 import Dispatch
 import FileWatchCore
 @testable import EventSources
+import Foundation
 import SystemPackage
 import Testing
+import TestSupport
 
 /// The host layer: system-call errors and the EINTR retry, names, local time, errno texts, signals.
 @Suite struct HostLayerTests {
@@ -106,5 +108,52 @@ import Testing
         // The disposition is the default again (it stayed SIG_IGN before).
         let after = signal(SIGHUP, SIG_DFL)
         #expect(unsafeBitCast(after, to: Int.self) == unsafeBitCast(SIG_DFL, to: Int.self))
+    }
+
+    @Test func outputFilesRefuseSymlinksAndArePrivate() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let target = dir.file("target")
+        let link = dir.file("link")
+        try "keep".write(toFile: target, atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect { try FileDescriptorWriter.open(path: link, append: false) } throws: { e in
+            "\(e)".contains("symbolic link")
+        }
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+
+        let out = dir.file("out")
+        do {
+            let w = try FileDescriptorWriter.open(path: out, append: false)
+            try Array("abc".utf8).withUnsafeBytes { try w.write($0) }
+        }
+        let attrs = try FileManager.default.attributesOfItem(atPath: out)
+        #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        do {
+            let w = try FileDescriptorWriter.open(path: out, append: true)
+            try Array("d".utf8).withUnsafeBytes { try w.write($0) }
+        }
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "abcd")
+
+        // An existing world-readable file is tightened to 0600.
+        let loose = dir.file("loose")
+        _ = FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        _ = try FileDescriptorWriter.open(path: loose, append: true)
+        #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
+        // Devices are left alone.
+        _ = try FileDescriptorWriter.open(path: "/dev/null", append: false)
+        #expect((try FileManager.default.attributesOfItem(atPath: "/dev/null")[.posixPermissions] as? Int) == 0o666)
+    }
+
+    @Test func errnoTablesAndNames() {
+        #expect(bsmErrnoToHost(2) == ENOENT)
+        #expect(bsmErrnoToHost(93) == ENOTEMPTY)   // BSM 93 is ENOTEMPTY (Linux 39)
+        #expect(bsmErrnoToHost(190) == nil)        // EPROCLIM: no Linux errno
+        #expect(hostErrnoToBSM(ENOTEMPTY) == 93)
+        #expect(hostErrnoToBSM(EACCES) == 13)
+        #expect(bsmEventName(72) == "AUE_OPEN_R")
+        #expect(bsmEventName(FileWatcherBSMEvent.read) == "AUE_FW_READ")
+        #expect(bsmEventName(12345) == nil)
+        #expect(errnoDescription(ENOENT) == "No such file or directory")
     }
 }

@@ -2,60 +2,27 @@ import BSM
 import FileWatchCore
 import Foundation
 import Testing
+import TestSupport
 @testable import EventSources
-
-private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-private let samples: URL? = {
-    for rel in ["../shared/samples", "../../shared/samples"] {
-        let u = repoRoot.appendingPathComponent(rel).standardizedFileURL
-        if FileManager.default.fileExists(atPath: u.path) { return u }
-    }
-    return nil
-}()
-
-final class Collector: EventReceiver {
-    var events: [Event] = []
-    var notices: [SourceNotice] = []
-    var idles = 0
-    func receive(_ event: Event) { events.append(event) }
-    func notice(_ notice: SourceNotice) { notices.append(notice) }
-    func sourceIdle() { idles += 1 }
-}
-
-private func tempDir() throws -> URL {
-    let u = FileManager.default.temporaryDirectory.appendingPathComponent("fw-core-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-    return u
-}
-
-private func subject(_ pid: UInt32) -> Token {
-    .subject32(Subject(auid: 501, euid: 501, egid: 20, ruid: 501, rgid: 20, pid: pid, sid: 1, port: 0, address: .v4(0)))
-}
-private func path(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
-private func ok() -> Token { .return32(ReturnToken(status: 0, value: 0)) }
 
 /// exec, open, rename, unlink (ENOENT) by one pid.
 private func fixtureRecords() -> [[UInt8]] {
-    [
-        RecordBuilder(event: 23, seconds: 1_700_000_000, tokens: [
-            .execArgs(ExecStrings([Array("mv".utf8), Array("a".utf8), Array("b".utf8)])), path("/bin/mv"), subject(77), ok(),
-        ]).bytes,
-        RecordBuilder(event: 72, seconds: 1_700_000_001, milliseconds: 5, tokens: [subject(77), path("/tmp/a"), ok()]).bytes,
-        RecordBuilder(event: 42, seconds: 1_700_000_002, tokens: [subject(77), path("/tmp/a"), path("/tmp/b"), ok()]).bytes,
-        RecordBuilder(event: 6, seconds: 1_700_000_003, tokens: [subject(77), path("/tmp/c"),
-                                                                  .return32(ReturnToken(status: 2, value: 0xffff_ffff))]).bytes,
+    let t = TrailFixture.self
+    let s = t.subject(pid: 77, session: 1)
+    return [
+        t.record(23, seconds: t.t0, [t.arguments(["mv", "a", "b"]), t.path("/bin/mv"), s, t.ret()]).bytes,
+        t.record(72, seconds: t.t0 + 1, ms: 5, [s, t.path("/tmp/a"), t.ret()]).bytes,
+        t.record(42, seconds: t.t0 + 2, [s, t.path("/tmp/a"), t.path("/tmp/b"), t.ret()]).bytes,
+        t.record(6, seconds: t.t0 + 3, [s, t.path("/tmp/c"), t.failure(2)]).bytes,
     ]
 }
 
 @Suite struct TrailSourceTests {
     @Test func replaysOurFixture() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("t.bsm")
-        try Data(fixtureRecords().flatMap { $0 }).write(to: file)
-        let c = Collector()
-        try TrailSource(path: file.path).run(until: StopToken(), into: c)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write(fixtureRecords().flatMap { $0 }, to: "t.bsm")
+        let c = try runToEnd(TrailSource(path: file))
         #expect(c.notices.isEmpty)
         try #require(c.events.count == 4)
         #expect(c.events.map(\.kind) == [.exec, .open, .rename, .delete])
@@ -73,16 +40,14 @@ private func fixtureRecords() -> [[UInt8]] {
         let garbageAt = bytes.count
         bytes += [0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]
         bytes += r[2] + r[3]
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("d.bsm")
-        try Data(bytes).write(to: file)
-        let c = Collector()
-        try TrailSource(path: file.path).run(until: StopToken(), into: c)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write(bytes, to: "d.bsm")
+        let c = try runToEnd(TrailSource(path: file))
         #expect(c.events.map(\.kind) == [.exec, .open, .rename, .delete])
         try #require(c.notices.count == 1)
         guard case .damaged(let name, let offset, let reason) = c.notices[0] else { Issue.record("not damage"); return }
-        #expect(name == file.path)
+        #expect(name == file)
         #expect(offset == UInt64(garbageAt))
         #expect(reason.contains("skipped 6 bytes"))
     }
@@ -90,57 +55,37 @@ private func fixtureRecords() -> [[UInt8]] {
     @Test func truncatedTailIsDamage() throws {
         let r = fixtureRecords()
         let bytes = r[0] + r[1].dropLast(3)
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("t.bsm")
-        try Data(bytes).write(to: file)
-        let c = Collector()
-        try TrailSource(path: file.path).run(until: StopToken(), into: c)
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let c = try runToEnd(TrailSource(path: try dir.write(bytes, to: "t.bsm")))
         #expect(c.events.count == 1)
         #expect(c.notices.count == 1)
     }
 
-    @Test func readsAPipeInSmallPiecesAndStopsOnRequest() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let fifo = dir.appendingPathComponent("fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let all = fixtureRecords().flatMap { $0 }
-        let stop = StopToken()
-        let c = Collector()
-        let source = TrailSource(path: fifo)
+    @Test(.timeLimit(.minutes(1))) func readsAPipeInSmallPiecesAndStopsOnRequest() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        // The writer keeps the pipe open: the source must stop on the token, not on EOF.
+        fifo.feed(fixtureRecords().flatMap { $0 }, holdOpen: 30)
+        let source = TrailSource(path: fifo.path)
         source.chunkSize = 7  // records split across reads
         source.pollMilliseconds = 20
-        let writer = Thread {
-            let fd = open(fifo, O_WRONLY)
-            all.withUnsafeBytes { _ = write(fd, $0.baseAddress, $0.count) }
-            // Keep the pipe open: the source must stop on the token, not on EOF.
-            usleep(300_000)
-            stop.stop()
-            usleep(200_000)
-            close(fd)
+        try withRunningSource(source) { running in
+            try running.wait(for: { $0.events.count == 4 && $0.idles >= 1 })
         }
-        writer.start()
-        try source.run(until: stop, into: c)
-        #expect(c.events.count == 4)
-        #expect(c.idles >= 1)
     }
 
     @Test func missingFileIsAClearError() {
         #expect {
-            try TrailSource(path: "/nonexistent/trail.bsm").run(until: StopToken(), into: Collector())
+            try TrailSource(path: "/nonexistent/trail.bsm").run(until: StopToken(), into: CollectingReceiver())
         } throws: { error in
             "\(error)".contains("/nonexistent/trail.bsm") && "\(error)".contains("open")
         }
     }
 
-    @Test func sampleTrails() throws {
-        guard let samples else {
-            print("SKIP: sample trails: ../shared/samples is not present")
-            return
-        }
-        let c = Collector()
-        try TrailSource(path: samples.appendingPathComponent("freebsd-13-logins-execs.bsm").path).run(until: StopToken(), into: c)
+    @Test(.needsSamples) func sampleTrails() throws {
+        let samples = URL(fileURLWithPath: try #require(TestEnvironment.samples))
+        let c = try runToEnd(TrailSource(path: samples.appendingPathComponent("freebsd-13-logins-execs.bsm").path))
         #expect(c.notices.isEmpty)
         let execs = c.events.filter { $0.kind == .exec }
         #expect(execs.count == 24)
@@ -150,13 +95,11 @@ private func fixtureRecords() -> [[UInt8]] {
         #expect(git.process.uid == 1001)
 
         // The damaged-size sample: praudit prints nothing; we report the damage and keep what is valid.
-        let d = Collector()
-        try TrailSource(path: samples.appendingPathComponent("freebsd-13-damaged-size.bsm").path).run(until: StopToken(), into: d)
+        let d = try runToEnd(TrailSource(path: samples.appendingPathComponent("freebsd-13-damaged-size.bsm").path))
         #expect(d.notices.contains { if case .damaged = $0 { return true } else { return false } })
 
         // A version-10 header with a 50-argument execve.
-        let long = Collector()
-        try TrailSource(path: samples.appendingPathComponent("openbsm-execve-long-args.bsm").path).run(until: StopToken(), into: long)
+        let long = try runToEnd(TrailSource(path: samples.appendingPathComponent("openbsm-execve-long-args.bsm").path))
         #expect(long.events.count == 1)
         #expect(long.events.first?.kind == .exec && long.events.first?.path == "/usr/bin/grep")
         #expect(long.events.first?.process.arguments?.count == 50)
@@ -169,8 +112,7 @@ private func fixtureRecords() -> [[UInt8]] {
         for name in try FileManager.default.contentsOfDirectory(atPath: reference.path)
         where name.hasPrefix("E") && name.hasSuffix("_record") {
             let symbol = String(name.dropLast("_record".count))
-            let r = Collector()
-            try TrailSource(path: reference.appendingPathComponent(name).path).run(until: StopToken(), into: r)
+            let r = try runToEnd(TrailSource(path: reference.appendingPathComponent(name).path))
             #expect(r.events.count == 1, "\(name)")
             #expect(r.events.first?.result == .failure(errno: HostErrno.byName[symbol]), "\(name)")
             checked += 1
@@ -179,59 +121,38 @@ private func fixtureRecords() -> [[UInt8]] {
 
         // Every sample replays without throwing.
         for name in try FileManager.default.contentsOfDirectory(atPath: samples.path) where name.hasSuffix(".bsm") {
-            try TrailSource(path: samples.appendingPathComponent(name).path).run(until: StopToken(), into: Collector())
+            try runToEnd(TrailSource(path: samples.appendingPathComponent(name).path))
         }
     }
 }
 
-@Suite struct HostTests {
-    @Test func outputFilesRefuseSymlinksAndArePrivate() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let target = dir.appendingPathComponent("target").path
-        let link = dir.appendingPathComponent("link").path
-        try "keep".write(toFile: target, atomically: false, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        #expect { try FileDescriptorWriter.open(path: link, append: false) } throws: { e in
-            "\(e)".contains("symbolic link")
+@Suite(.timeLimit(.minutes(1))) struct TrailSourceFIFOTests {
+    /// A FIFO nobody writes to: the source waits (opening it must not block) and a stop request ends it.
+    @Test func writerlessFIFOEndsOnStop() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let source = TrailSource(path: fifo.path)
+        source.pollMilliseconds = 20
+        let events = try withRunningSource(source, stopTimeout: .seconds(5)) { running in
+            usleep(200_000)
+            #expect(!running.finished, "waits for a writer")
+            return running.receiver.events
         }
-        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
-
-        let out = dir.appendingPathComponent("out").path
-        do {
-            let w = try FileDescriptorWriter.open(path: out, append: false)
-            try Array("abc".utf8).withUnsafeBytes { try w.write($0) }
-        }
-        let attrs = try FileManager.default.attributesOfItem(atPath: out)
-        #expect((attrs[.posixPermissions] as? Int) == 0o600)
-        do {
-            let w = try FileDescriptorWriter.open(path: out, append: true)
-            try Array("d".utf8).withUnsafeBytes { try w.write($0) }
-        }
-        #expect(try String(contentsOfFile: out, encoding: .utf8) == "abcd")
-
-        // An existing world-readable file is tightened to 0600.
-        let loose = dir.appendingPathComponent("loose").path
-        _ = FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
-        _ = try FileDescriptorWriter.open(path: loose, append: true)
-        #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
-        // Devices are left alone.
-        _ = try FileDescriptorWriter.open(path: "/dev/null", append: false)
-        #expect((try FileManager.default.attributesOfItem(atPath: "/dev/null")[.posixPermissions] as? Int) == 0o666)
+        #expect(events.isEmpty)
     }
 
-    @Test func errnoTablesAndNames() {
-        #expect(bsmErrnoToHost(2) == ENOENT)
-        #expect(bsmErrnoToHost(93) == ENOTEMPTY)   // BSM 93 is ENOTEMPTY (Linux 39)
-        #expect(bsmErrnoToHost(190) == nil)        // EPROCLIM: no Linux errno
-        #expect(hostErrnoToBSM(ENOTEMPTY) == 93)
-        #expect(hostErrnoToBSM(EACCES) == 13)
-        #expect(bsmEventName(72) == "AUE_OPEN_R")
-        #expect(bsmEventName(FileWatcherBSMEvent.read) == "AUE_FW_READ")
-        #expect(bsmEventName(12345) == nil)
-        #expect(errnoDescription(ENOENT) == "No such file or directory")
-        #expect(SystemIdentityNames().userName(for: 0) == "root")
-        #expect(SystemIdentityNames.uid(ofUser: "root") == 0)
-        #expect(SystemIdentityNames.uid(ofUser: "no-such-user-xyz") == nil)
+    /// A writer that comes later is read to its end.
+    @Test func lateWriterIsReadToItsEnd() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let source = TrailSource(path: fifo.path)
+        source.pollMilliseconds = 20
+        let r = try withRunningSource(source) { running in
+            usleep(100_000)
+            fifo.feed(TrailFixture.Mac.trail(sessions: 1))
+            try running.waitForEnd()
+            return running.receiver
+        }
+        #expect(r.events.count == 6 && r.damages.isEmpty)
     }
 }

@@ -79,7 +79,10 @@ import Testing
     @Test func detectionStageCountsAndForcesDisplay() throws {
         let rules = try RuleSet.parse(yaml: "rules:\n  - {name: keys, paths: /k/, severity: low}\n", file: "r")
         final class Tagger: AlertResponder {
-            func respond(to alert: inout Alert) { alert.responses.append("stopped pid \(alert.process.pid) (test)") }
+            func respond(to alert: inout Alert) {
+                alert.responses.append("stopped pid \(alert.process.pid) (test)")
+                alert.stopped = StoppedProcess(pid: alert.process.pid, name: alert.process.name)
+            }
         }
         let stage = DetectionStage(rules: rules, ransomware: nil, responders: [Tagger()])
         var hit = Event(time: 1, kind: .open, process: process, path: "/k/x", source: .trail)

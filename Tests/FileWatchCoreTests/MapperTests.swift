@@ -1,13 +1,14 @@
 import BSM
 import Testing
 @testable import FileWatchCore
+import TestSupport
 
 @Suite struct MapperTests {
     @Test func sessionMapsFieldByField() throws {
-        let (events, damage) = Fixture.events(Fixture.trail(Fixture.session))
+        let (events, damage) = TrailFixture.events(TrailFixture.trail(TrailFixture.session))
         #expect(damage.isEmpty)
         try #require(events.count == 13)
-        let t0 = Int64(Fixture.t0) * 1_000_000
+        let t0 = Int64(TrailFixture.t0) * 1_000_000
 
         // exec: the pid's executable and arguments are learned.
         let exec = events[0]
@@ -62,9 +63,9 @@ import Testing
 
     @Test func exitForgetsThePid() {
         let mapper = BSMEventMapper()
-        _ = Fixture.events(Fixture.trail(Fixture.session), mapper: mapper)
+        _ = TrailFixture.events(TrailFixture.trail(TrailFixture.session), mapper: mapper)
         #expect(mapper.image(of: 4242) == nil)
-        let (after, _) = Fixture.events(Fixture.trail([Fixture.record(72, [Fixture.subject(pid: 4242), Fixture.path("/x"), Fixture.ret()])]), mapper: mapper)
+        let (after, _) = TrailFixture.events(TrailFixture.trail([TrailFixture.record(72, [TrailFixture.subject(pid: 4242), TrailFixture.path("/x"), TrailFixture.ret()])]), mapper: mapper)
         #expect(after.first?.process.name == "")
         #expect(after.first?.process.executable == nil)
     }
@@ -96,25 +97,25 @@ import Testing
     @Test func subjectFormsAndHeaders() {
         let s = Subject(auid: 0xffff_ffff, euid: 0, egid: 0, ruid: 501, rgid: 20, pid: 77, sid: 1, port: 0, address: .v6(1, 2))
         for (kind, subj) in [(HeaderKind.header64, Token.subject64(s)), (.header32Ex, .subject32Ex(s)), (.header64Ex, .subject64Ex(s))] {
-            let (ev, _) = Fixture.events(Fixture.trail([Fixture.record(76, ms: 250, kind: kind, [subj, Fixture.path("/tmp/f"), Fixture.ret()])]))
+            let (ev, _) = TrailFixture.events(TrailFixture.trail([TrailFixture.record(76, ms: 250, kind: kind, [subj, TrailFixture.path("/tmp/f"), TrailFixture.ret()])]))
             #expect(ev.count == 1)
             #expect(ev.first?.process.pid == 77)
             #expect(ev.first?.process.uid == 501)
             #expect(ev.first?.process.euid == 0)
             #expect(ev.first?.process.auid == nil, "auid -1 is unset")
-            #expect(ev.first?.time == Int64(Fixture.t0) * 1_000_000 + 250_000)
+            #expect(ev.first?.time == Int64(TrailFixture.t0) * 1_000_000 + 250_000)
             #expect(ev.first?.openFlags == [.write])
         }
     }
 
     @Test func posixSpawnTeachesTheChild() {
-        let spawn = Fixture.record(43190, [
+        let spawn = TrailFixture.record(43190, [
             .arg32(Arg(number: 0, value: 999, text: BSMBytes(Array("child PID".utf8) + [0]))),
             .execArgs(ExecStrings([Array("ls".utf8), Array("-l".utf8)])),
-            Fixture.path("/bin/ls"), Fixture.subject(pid: 100), Fixture.ret(),
+            TrailFixture.path("/bin/ls"), TrailFixture.subject(pid: 100), TrailFixture.ret(),
         ])
-        let child = Fixture.record(72, [Fixture.subject(pid: 999), Fixture.path("/etc/passwd"), Fixture.ret()])
-        let (ev, _) = Fixture.events(Fixture.trail([spawn, child]))
+        let child = TrailFixture.record(72, [TrailFixture.subject(pid: 999), TrailFixture.path("/etc/passwd"), TrailFixture.ret()])
+        let (ev, _) = TrailFixture.events(TrailFixture.trail([spawn, child]))
         #expect(ev.count == 2)
         #expect(ev[0].kind == .exec && ev[0].process.pid == 100 && ev[0].process.arguments == ["ls", "-l"])
         #expect(ev[0].process.executable == nil, "the parent is not /bin/ls")
@@ -122,20 +123,20 @@ import Testing
     }
 
     @Test func forkInheritsTheParentsExecutable() {
-        let exec = Fixture.record(23, [Fixture.path("/usr/bin/make"), Fixture.subject(pid: 10), Fixture.ret()])
-        let fork = Fixture.record(2, [.arg32(Arg(number: 0, value: 11, text: BSMBytes(Array("child PID".utf8) + [0]))),
-                                      Fixture.subject(pid: 10), Fixture.ret(0, 11)])
-        let child = Fixture.record(112, [Fixture.subject(pid: 11), Fixture.path("/tmp/o"), Fixture.ret()])
-        let (ev, _) = Fixture.events(Fixture.trail([exec, fork, child]))
+        let exec = TrailFixture.record(23, [TrailFixture.path("/usr/bin/make"), TrailFixture.subject(pid: 10), TrailFixture.ret()])
+        let fork = TrailFixture.record(2, [.arg32(Arg(number: 0, value: 11, text: BSMBytes(Array("child PID".utf8) + [0]))),
+                                      TrailFixture.subject(pid: 10), TrailFixture.ret(0, 11)])
+        let child = TrailFixture.record(112, [TrailFixture.subject(pid: 11), TrailFixture.path("/tmp/o"), TrailFixture.ret()])
+        let (ev, _) = TrailFixture.events(TrailFixture.trail([exec, fork, child]))
         #expect(ev.map(\.kind) == [.exec, .other, .close])
         #expect(ev[2].process.name == "make")
     }
 
     @Test func failedExecTeachesNothing() {
-        let exec = Fixture.record(23, [.execArgs(ExecStrings([Array("nope".utf8), Array("-x".utf8)])),
-                                       Fixture.path("/usr/bin/nope"), Fixture.subject(pid: 5), Fixture.ret(13, 0xffff_ffff)])
-        let later = Fixture.record(72, [Fixture.subject(pid: 5), Fixture.path("/a"), Fixture.ret()])
-        let (ev, _) = Fixture.events(Fixture.trail([exec, later]))
+        let exec = TrailFixture.record(23, [.execArgs(ExecStrings([Array("nope".utf8), Array("-x".utf8)])),
+                                       TrailFixture.path("/usr/bin/nope"), TrailFixture.subject(pid: 5), TrailFixture.ret(13, 0xffff_ffff)])
+        let later = TrailFixture.record(72, [TrailFixture.subject(pid: 5), TrailFixture.path("/a"), TrailFixture.ret()])
+        let (ev, _) = TrailFixture.events(TrailFixture.trail([exec, later]))
         #expect(ev[0].result == .failure(errno: 13))
         #expect(ev[0].process.arguments == ["nope", "-x"], "the failed exec still shows its command line")
         #expect(ev[0].process.executable == nil)
@@ -147,8 +148,8 @@ import Testing
         let id = Identity(signerType: 1, signingID: BSMBytes(Array("com.apple.vim".utf8) + [0]), signingIDTruncated: 0,
                           teamID: BSMBytes(Array("ABCDE12345".utf8) + [0]), teamIDTruncated: 0,
                           cdHash: BSMBytes([0xde, 0xad, 0xbe, 0xef]))
-        let r = Fixture.record(72, [Fixture.subject(pid: 1), Fixture.path("/x"), .identity(id), Fixture.ret()])
-        let (ev, _) = Fixture.events(Fixture.trail([r]))
+        let r = TrailFixture.record(72, [TrailFixture.subject(pid: 1), TrailFixture.path("/x"), .identity(id), TrailFixture.ret()])
+        let (ev, _) = TrailFixture.events(TrailFixture.trail([r]))
         #expect(ev.first?.process.signingID == "com.apple.vim")
         #expect(ev.first?.process.teamID == "ABCDE12345")
         #expect(ev.first?.process.cdhash == [0xde, 0xad, 0xbe, 0xef])
@@ -157,9 +158,9 @@ import Testing
     @Test func errnoGoesThroughTheHostTable() {
         // BSM 93 is ENOTEMPTY on every BSM system; Linux says 39.
         let mapper = BSMEventMapper(hostErrno: { $0 == 93 ? 39 : nil })
-        let r = Fixture.record(48, [Fixture.subject(pid: 1), Fixture.path("/d"), Fixture.ret(93, 0xffff_ffff)])
-        let r2 = Fixture.record(48, [Fixture.subject(pid: 1), Fixture.path("/d"), Fixture.ret(250, 0xffff_ffff)])
-        let (ev, _) = Fixture.events(Fixture.trail([r, r2]), mapper: mapper)
+        let r = TrailFixture.record(48, [TrailFixture.subject(pid: 1), TrailFixture.path("/d"), TrailFixture.ret(93, 0xffff_ffff)])
+        let r2 = TrailFixture.record(48, [TrailFixture.subject(pid: 1), TrailFixture.path("/d"), TrailFixture.ret(250, 0xffff_ffff)])
+        let (ev, _) = TrailFixture.events(TrailFixture.trail([r, r2]), mapper: mapper)
         #expect(ev[0].result == .failure(errno: 39))
         #expect(ev[1].result == .failure(errno: nil))
     }
@@ -168,15 +169,15 @@ import Testing
         let mapper = BSMEventMapper(capacity: 4)
         var records: [RecordBuilder] = []
         for pid: UInt32 in 1...10 {
-            records.append(Fixture.record(23, [Fixture.path("/bin/p\(pid)"), Fixture.subject(pid: pid), Fixture.ret()]))
+            records.append(TrailFixture.record(23, [TrailFixture.path("/bin/p\(pid)"), TrailFixture.subject(pid: pid), TrailFixture.ret()]))
         }
-        _ = Fixture.events(Fixture.trail(records), mapper: mapper)
+        _ = TrailFixture.events(TrailFixture.trail(records), mapper: mapper)
         #expect(mapper.rememberedPIDs == 4)
         #expect(mapper.image(of: 10)?.executable == "/bin/p10")
         #expect(mapper.image(of: 1) == nil)
     }
 
     @Test func recordWithoutHeaderGivesNothing() {
-        #expect(BSMEventMapper().map([Fixture.path("/x")]) == nil)
+        #expect(BSMEventMapper().map([TrailFixture.path("/x")]) == nil)
     }
 }

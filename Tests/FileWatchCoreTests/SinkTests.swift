@@ -2,6 +2,7 @@ import BSM
 import Foundation
 import Testing
 @testable import FileWatchCore
+import TestSupport
 
 struct FixedZone: LocalTimeProvider {
     let offset: Int64
@@ -193,7 +194,7 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
                            bsmErrno: { UInt8($0) })
         for e in events { try sink.write(e) }
         try sink.finish()
-        let (back, damage) = Fixture.events(mem.bytes, mapper: BSMEventMapper(hostErrno: { Int32($0) }))
+        let (back, damage) = TrailFixture.events(mem.bytes, mapper: BSMEventMapper(hostErrno: { Int32($0) }))
         #expect(damage.isEmpty)
         return (mem.bytes, back)
     }
@@ -256,7 +257,7 @@ func jsonLines(_ events: [Event]) throws -> [[String: Any]] {
     }
 
     @Test func trailRecordsKeepTheirEventNumbers() throws {
-        let (orig, _) = Fixture.events(Fixture.trail(Fixture.session))
+        let (orig, _) = TrailFixture.events(TrailFixture.trail(TrailFixture.session))
         let (bytes, back) = try roundTrip(orig)
         #expect(back == orig)
         // Framing: starts and ends with a file token.

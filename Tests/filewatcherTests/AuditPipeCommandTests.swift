@@ -6,9 +6,10 @@ import Darwin
 import BSM
 import Foundation
 import Testing
+import TestSupport
 
-/// `filewatcher --auditpipe PATH` / `--source auditpipe` / `--follow` end to end.
-@Suite(.serialized) struct AuditPipeCommandTests {
+/// `filewatcher --auditpipe PATH` / `--source auditpipe` / `--follow` (in-process).
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AuditPipeCommandTests {
     static func macRecords(_ n: Int) -> [UInt8] {
         let subject = Token.subject32(Subject(auid: 501, euid: 501, egid: 20, ruid: 501, rgid: 20, pid: 777, sid: 1,
                                               port: 0, address: .v4(0)))
@@ -26,25 +27,10 @@ import Testing
     }
 
     @Test func readsRecordsFromAFIFOAsJSON() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let fifo = dir.appendingPathComponent("pipe").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let bytes = Self.macRecords(50)
-        let writer = Thread {
-            let fd = open(fifo, O_WRONLY)
-            guard fd >= 0 else { return }
-            var off = 0
-            while off < bytes.count {   // odd-sized writes: records split across writes
-                let n = min(333, bytes.count - off)
-                let w = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, n) }
-                if w <= 0 { break }
-                off += w
-            }
-            close(fd)
-        }
-        writer.start()
-        let r = try run(["--auditpipe", fifo, "--format", "json", "-f", "file1"])
+        let fifo = try FIFOFeeder(name: "pipe")
+        defer { fifo.remove() }
+        fifo.feed(Self.macRecords(50), chunks: [333], pauseMicroseconds: 0)  // odd-sized writes: records split across writes
+        let r = try watch(["--auditpipe", fifo.path, "--format", "json", "-f", "file1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("is not a character device: auditpipe configuration skipped"))
         let lines = r.out.split(separator: "\n")
@@ -61,40 +47,38 @@ import Testing
         #expect(lines.last?.contains("\"event\":\"delete\"") == true)
     }
 
-    @Test func auditpipeSourceOnLinuxSaysFanotify() throws {
-        #if os(Linux)
-        let r = try run(["--source", "auditpipe"])
+    @Test(.enabled(if: TestEnvironment.isLinux, "the message is Linux's"))
+    func auditpipeSourceOnLinuxSaysFanotify() throws {
+        let r = try watch(["--source", "auditpipe"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("Linux has no /dev/auditpipe: filewatcher watches Linux live through fanotify"))
         #expect(r.stderr.split(separator: "\n").count <= 2)
-        #else
-        print("skipped: Linux-only message")
-        #endif
     }
 
     @Test func followNeedsATrailFile() throws {
-        let r = try run(["--follow"])
+        let r = try watch(["--follow"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("--follow needs --read FILE"))
-        let r2 = try run(["--read", "/dev/null", "--auditpipe", "/tmp/x"])
+        let r2 = try watch(["--read", "/dev/null", "--auditpipe", "/tmp/x"])
         #expect(r2.status != 0)
         #expect(r2.stderr.contains("cannot be combined"))
     }
 
     @Test func followReplaysAGrowingTrail() throws {
-        let dir = try tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let trail = dir.appendingPathComponent("current").path
-        #expect(FileManager.default.createFile(atPath: trail, contents: Data(Self.macRecords(2))))
-        let r = try run(["--read", trail, "--follow", "--format", "json", "--count", "6"], whileRunning: { p in
-            usleep(500_000)
-            let h = FileHandle(forWritingAtPath: trail)!
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let trail = try dir.write(Self.macRecords(2), to: "current")
+        let out = dir.file("out.jsonl")
+        let r = try watch(["--read", trail, "--follow", "--format", "json", "--count", "6", "-o", out]) { _ in
+            // The first 4 events are out: the trail grows by 2 more records; --count 6 ends the run.
+            try waitForLines(4, in: out)
+            let h = try #require(FileHandle(forWritingAtPath: trail))
             h.seekToEndOfFile()
             h.write(Data(Self.macRecords(1)))
-            try? h.close()
-            p.waitUntilExit()
-        })
+            try h.close()
+            try waitForLines(6, in: out)
+        }
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.out.split(separator: "\n").count == 6)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count == 6)
     }
 }

@@ -1,14 +1,13 @@
 import BSM
 import Foundation
 import Testing
+import TestSupport
 
-private func subj(_ pid: UInt32) -> Token {
-    .subject32(Subject(auid: 0, euid: 0, egid: 0, ruid: 0, rgid: 0, pid: pid, sid: 1, port: 0, address: .v4(0)))
-}
-private func pathTok(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
-private let ok: Token = .return32(ReturnToken(status: 0, value: 0))
+private func subj(_ pid: UInt32) -> Token { TrailFixture.subject(pid: pid, uid: 0, gid: 0, session: 1) }
+private func pathTok(_ s: String) -> Token { TrailFixture.path(s) }
+private let ok: Token = TrailFixture.ret()
 
-/// cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) renames 6 documents to .locked.
+/// (In-process: `watch`.) cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) renames 6 documents to .locked.
 private let detectionTrail: [UInt8] = {
     let t: UInt64 = 1_700_000_000
     var out: [UInt8] = []
@@ -27,12 +26,12 @@ private let detectionTrail: [UInt8] = {
     return out
 }()
 
-@Suite struct DetectionCommandTests {
-    func setup() throws -> (dir: URL, trail: String, rules: String) {
-        let d = try tempDir()
-        let trail = d.appendingPathComponent("t.bsm").path
-        try Data(detectionTrail).write(to: URL(fileURLWithPath: trail))
-        let rules = d.appendingPathComponent("rules.yaml").path
+@Suite(.timeLimit(.minutes(3))) struct DetectionCommandTests {
+    /// The trail and the rules in a fresh directory (removed when the test's `dir` goes).
+    func setup() throws -> (dir: TemporaryDirectory, trail: String, rules: String) {
+        let d = try TemporaryDirectory("fw-detect-cli")
+        let trail = try d.write(detectionTrail, to: "t.bsm")
+        let rules = d.file("rules.yaml")
         try Data("""
         rules:
           - name: ssh-keys
@@ -45,8 +44,9 @@ private let detectionTrail: [UInt8] = {
     }
 
     @Test func rulesAndRansomwareOnATrail() throws {
-        let (_, trail, rules) = try setup()
-        let r = try run(["--read", trail, "--rules", rules, "--format", "json"])
+        let (dir, trail, rules) = try setup()
+        defer { dir.remove() }
+        let r = try watch(["--read", trail, "--rules", rules, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let objs = try r.out.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -65,9 +65,10 @@ private let detectionTrail: [UInt8] = {
     }
 
     @Test func textMarksAlertsAndKindFiltersDoNotHideThem() throws {
-        let (_, trail, rules) = try setup()
+        let (dir, trail, rules) = try setup()
+        defer { dir.remove() }
         // --event stat hides every event of the trail, but not the alerting ones (kinds only affect display).
-        let r = try run(["--read", trail, "--rules", rules, "--color", "never", "--event", "stat"])
+        let r = try watch(["--read", trail, "--rules", rules, "--color", "never", "--event", "stat"])
         #expect(r.status == 0)
         let lines = r.out.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
@@ -76,20 +77,22 @@ private let detectionTrail: [UInt8] = {
     }
 
     @Test func pathAndProcessFiltersScopeDetection() throws {
-        let (_, trail, rules) = try setup()
-        let p = try run(["--read", trail, "--rules", rules, "--format", "json", "-p", "locker"])
+        let (dir, trail, rules) = try setup()
+        defer { dir.remove() }
+        let p = try watch(["--read", trail, "--rules", rules, "--format", "json", "-p", "locker"])
         #expect(p.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1, "only the ransomware alert")
-        let u = try run(["--read", trail, "--rules", rules, "--format", "json", "--under", "/root"])
+        let u = try watch(["--read", trail, "--rules", rules, "--format", "json", "--under", "/root"])
         let alerts = u.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
         #expect(alerts.count == 1 && alerts[0].contains("\"rule\":\"ssh-keys\""))
-        let x = try run(["--read", trail, "--rules", rules, "--format", "json", "--exclude-process", "locker", "--exclude-process", "cat"])
+        let x = try watch(["--read", trail, "--rules", rules, "--format", "json", "--exclude-process", "locker", "--exclude-process", "cat"])
         #expect(!x.out.contains("\"alert\":"))
     }
 
     @Test func onAlertGetsJSONOnStdin() throws {
         let (d, trail, rules) = try setup()
-        let out = d.appendingPathComponent("alerts.jsonl").path
-        let r = try run(["--read", trail, "--rules", rules, "--no-ransomware", "--on-alert", "tee -a '\(out)'", "--format", "json"])
+        defer { d.remove() }
+        let out = d.file("alerts.jsonl")
+        let r = try watch(["--read", trail, "--rules", rules, "--no-ransomware", "--on-alert", "tee -a '\(out)'", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         let lines = text.split(separator: "\n")
@@ -102,33 +105,35 @@ private let detectionTrail: [UInt8] = {
 
     @Test func thresholdOptionAndBadRulesFile() throws {
         let (d, trail, _) = try setup()
+        defer { d.remove() }
         // 6 renames 1 s apart. Threshold 2: the first alert at the 2nd; then at most one per window.
-        let r = try run(["--read", trail, "--ransomware", "--ransomware-threshold", "2", "--format", "json"])
+        let r = try watch(["--read", trail, "--ransomware", "--ransomware-threshold", "2", "--format", "json"])
         #expect(r.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1)
-        let w = try run(["--read", trail, "--ransomware-threshold", "2", "--ransomware-window", "1.5", "--format", "json"])
+        let w = try watch(["--read", trail, "--ransomware-threshold", "2", "--ransomware-window", "1.5", "--format", "json"])
         let alerts = w.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
         #expect(alerts.count == 3, "window 1.5 s: alerts at the 2nd, 4th and 6th rename")
 
-        let bad = d.appendingPathComponent("bad.yaml").path
+        let bad = d.file("bad.yaml")
         try Data("rules:\n  - name: x\n    paths: [/a\n".utf8).write(to: URL(fileURLWithPath: bad))
-        let out = d.appendingPathComponent("never-created").path
-        let b = try run(["--read", trail, "--rules", bad, "-o", out])
+        let out = d.file("never-created")
+        let b = try watch(["--read", trail, "--rules", bad, "-o", out])
         #expect(b.status == 1)
         #expect(b.stderr.hasPrefix("filewatcher: invalid rules file: \(bad):"), "\(b.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out), "nothing starts with a bad rules file")
 
-        let v = try run(["--read", trail, "--no-ransomware", "--stop-offenders"])
+        let v = try watch(["--read", trail, "--no-ransomware", "--stop-offenders"])
         #expect(v.status == 2)
-        let replayStop = try run(["--read", trail, "--ransomware", "--stop-offenders"])
+        let replayStop = try watch(["--read", trail, "--ransomware", "--stop-offenders"])
         #expect(replayStop.status == 2 && replayStop.stderr.contains("acts on live processes"), "\(replayStop.stderr)")
-        let n = try run(["--read", trail, "--on-alert", "x"])
+        let n = try watch(["--read", trail, "--on-alert", "x"])
         #expect(n.status == 2 && n.stderr.contains("--on-alert needs"))
     }
 
     @Test func bsmOutputGetsAlertsOnStandardError() throws {
         let (d, trail, rules) = try setup()
-        let out = d.appendingPathComponent("copy.bsm").path
-        let r = try run(["--read", trail, "--rules", rules, "--format", "bsm", "-o", out])
+        defer { d.remove() }
+        let out = d.file("copy.bsm")
+        let r = try watch(["--read", trail, "--rules", rules, "--format", "bsm", "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("  !! ALERT [high] rule ssh-keys: "))
         #expect(r.stderr.contains("  !! ALERT [critical] ransomware: "))

@@ -1,6 +1,6 @@
 // Live detection with the real fanotify source (root): a simulated ransomware is flagged before its 6th file and
 // stopped with --stop-offenders; benign bulk work (cp -r, tar czf/xzf, gzip -r, a C build, git commit/clone/rm/checkout/gc) raises
-// nothing. Skips with a printed reason when not root, without a C compiler, or when fanotify is unavailable.
+// nothing. Reported as skipped (with the reason) when not root, without a C compiler, or off Linux.
 //
 // Every run is scoped with --under to its own temporary directory, so the monitor never judges (or stops!) other
 // processes on the machine.
@@ -83,14 +83,6 @@ private let liveSkipReason: String? = {
     return "no C compiler (cc) to build the simulated ransomware and the benign build"
     #endif
 }()
-
-private func skipNote(_ test: String) -> Bool {
-    if let liveSkipReason {
-        print("LiveDetectionTests.\(test): skipped: \(liveSkipReason)")
-        return true
-    }
-    return false
-}
 
 @discardableResult
 private func sh(_ argv: [String], cwd: String? = nil) throws -> Int32 {
@@ -181,7 +173,8 @@ private func procState(_ pid: Int32) -> String? {
 
 private func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMap { $0["alert"] as? [String: Any] } }
 
-@Suite(.serialized) struct LiveDetectionTests {
+@Suite(.serialized, .enabled(if: liveSkipReason == nil, Comment(rawValue: liveSkipReason ?? "")), .timeLimit(.minutes(5)))
+struct LiveDetectionTests {
     /// Builds the simulator in a fresh directory; returns (base, watched dir, simulator path).
     func prepare() throws -> (base: String, dir: String, sim: String) {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("fw-live-\(UUID().uuidString)").path
@@ -239,19 +232,16 @@ private func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMa
     }
 
     @Test func inPlaceEncryptorIsFlaggedAtItsFifthFileAndStopped() throws {
-        if skipNote("inPlace") { return }
         // One count per victim (encrypted content, then the rename keeps the same file): alert at the 5th.
         try runRansomware(mode: "inplace", expectAlertByVictim: 5...5)
     }
 
     @Test func overwritingEncryptorIsFlaggedByContentAlone() throws {
-        if skipNote("overwrite") { return }
         // No rename, no delete: the content read through the close event's own descriptor is the only signal.
         try runRansomware(mode: "overwrite", expectAlertByVictim: 5...5, onlyCheck: "encrypted-content")
     }
 
     @Test func copyAndDeleteEncryptorIsFlaggedEarlyAndStopped() throws {
-        if skipNote("copy") { return }
         // Up to two per victim (NAME.locked written encrypted + the original deleted after reading): the 5th piece
         // of evidence comes with the 3rd victim when events arrive in order; the fanotify groups (close-write vs
         // names) may deliver a little out of order, so: with the 3rd to 5th victim, before the 6th.
@@ -259,7 +249,6 @@ private func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMa
     }
 
     @Test func benignBulkWorkRaisesNoAlert() throws {
-        if skipNote("benign") { return }
         let (base, dir, sim) = try prepare()
         defer { try? FileManager.default.removeItem(atPath: base) }
         // A tree of 400 documents (16 KiB each).

@@ -49,7 +49,8 @@ public final class OffenderStopper: AlertResponder {
         switch Self.sendSignal(pid, SIGSTOP) {
         case .success:
             stopped.insert(pid)
-            let line = "\(AlertResponseTag.stopped) pid \(pid) with SIGSTOP; resume it: kill -CONT \(pid); end it: kill -KILL \(pid)"
+            alert.stopped = StoppedProcess(pid: pid, name: alert.process.name)
+            let line = "stopped pid \(pid) with SIGSTOP; resume it: kill -CONT \(pid); end it: kill -KILL \(pid)"
             alert.responses.append(line)
             report("filewatcher: \(line)")
         case .failure(let e):

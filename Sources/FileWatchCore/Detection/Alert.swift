@@ -58,6 +58,13 @@ public struct SuspiciousFile: Hashable, Sendable {
     }
 }
 
+/// A process stopped with SIGSTOP because of an alert.
+public struct StoppedProcess: Hashable, Sendable {
+    public var pid: Int32
+    public var name: ByteString
+    public init(pid: Int32, name: ByteString) { self.pid = pid; self.name = name }
+}
+
 /// An alert: who did what to which file, and why it matters.
 public struct Alert: Hashable, Sendable {
     /// Microseconds since the Unix epoch (the triggering event's time).
@@ -77,6 +84,8 @@ public struct Alert: Hashable, Sendable {
     public var responses: [String]
     /// `--stop-offenders` stops the process behind this alert (ransomware alerts, and rules with `stop: true`).
     public var stopsOffender: Bool
+    /// The process `--stop-offenders` stopped (SIGSTOP) for this alert, if it did.
+    public var stopped: StoppedProcess?
 
     public init(time: Int64, origin: AlertOrigin, severity: AlertSeverity, process: ProcessSubject,
                 eventKind: EventKind, path: ByteString?, destinationPath: ByteString? = nil, reason: String,

@@ -83,7 +83,7 @@ public final class DetectionStage: EventStage {
         for i in alerts.indices {
             for r in responders { r.respond(to: &alerts[i]) }
             counts.count(alerts[i])
-            if alerts[i].responses.contains(where: { $0.hasPrefix(AlertResponseTag.stopped) }) { counts.stopped += 1 }
+            if alerts[i].stopped != nil { counts.stopped += 1 }
         }
         return alerts
     }
@@ -114,9 +114,4 @@ public final class DetectionStage: EventStage {
         lines.append(contentsOf: responders.compactMap(\.summaryLine))
         return lines
     }
-}
-
-/// Prefixes of `Alert.responses` entries that the summary counts.
-public enum AlertResponseTag {
-    public static let stopped = "stopped"
 }

@@ -1,0 +1,172 @@
+// The sources a configuration asks for: recordings (by format, recognized from their first bytes),
+// a followed trail, the live sources of this platform.
+//
+// To add a replay format: a case in FileWatchCore's `InputFormat` (with its signature in
+// `InputFormat.recognize`) and its branch in `replaySource(_:format:)` below. To add a live
+// source: a case in `LiveSourceKind` and its branch in `liveSource(_:)`.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import BSM
+import FileWatchCore
+
+/// A configuration that cannot start on this host (no such file, no fanotify, not root, …).
+public struct SessionError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+enum SessionSources {
+    /// The one source for `configuration` (several are composed: `SequenceSource` for
+    /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
+    /// for the debug log.
+    static func make(_ configuration: WatchConfiguration, report: (String) -> Void) throws -> EventSource {
+        switch configuration.input {
+        case .replay(let inputs, let format):
+            let files = try expand(inputs)
+            let sources = try files.map { try replaySource($0, format: format) }
+            report("source: replay of \(files.joined(separator: ", "))")
+            return sources.count == 1 ? sources[0] : SequenceSource(sources)
+        case .follow(let path):
+            report("source: followed trail \(path)")
+            return TrailFollowSource(path: path)
+        case .live(let kinds):
+            var chosen: [LiveSourceKind] = []
+            for kind in kinds {
+                let k = resolve(kind, configuration)
+                if !chosen.contains(k) { chosen.append(k) }
+            }
+            let sources = try chosen.map { try liveSource($0, configuration, report: report) }
+            return sources.count == 1 ? sources[0] : MergedSource(sources)
+        }
+    }
+
+    /// `auto`: the auditpipe when one is given or the platform has it, else fanotify.
+    static func resolve(_ kind: LiveSourceKind, _ configuration: WatchConfiguration) -> LiveSourceKind {
+        guard kind == .auto else { return kind }
+        return configuration.auditPipePath != nil || HostPlatform.hasAuditPipe ? .auditpipe : .fanotify
+    }
+
+    // MARK: Recordings
+
+    /// A recording in `format` (`auto`: recognized from its first bytes; standard input and other
+    /// streams that cannot be looked at without reading them are taken as BSM).
+    static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
+        var format = format
+        if format == .auto {
+            format = path == "-" ? .bsm : try recognize(path)
+        }
+        switch format {
+        case .bsm, .auto:
+            return TrailSource(path: path)
+        }
+    }
+
+    /// The format of the file at `path`, from its first bytes.
+    static func recognize(_ path: String) throws -> InputFormat {
+        // A FIFO or device is never opened here: opening would meet (and lose) its writer.
+        if existsAsNonRegularFile(path) { return .bsm }
+        let prefix = try firstBytes(of: path, count: 16)
+        guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
+        if let format = InputFormat.recognize(prefix) { return format }
+        let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
+        throw SessionError("\(path): not a recognized recording (first bytes \(shown)); known formats: "
+            + InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")
+            + " (choose one with --input)")
+    }
+
+    /// Files and directories → files: a directory stands for its regular files (not hidden ones)
+    /// in name order, which for audit trails (named by their start time) is time order.
+    static func expand(_ inputs: [String]) throws -> [String] {
+        var files: [String] = []
+        for input in inputs {
+            guard input != "-", isDirectory(input) else { files.append(input); continue }
+            let names = try directoryEntries(input).filter { !$0.hasPrefix(".") }.sorted()
+            let inside = names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }.filter(isRegularFile)
+            if inside.isEmpty { throw SessionError("\(input): no files to read in this directory") }
+            files += inside
+        }
+        return files
+    }
+
+    // MARK: Live
+
+    static func liveSource(_ kind: LiveSourceKind, _ configuration: WatchConfiguration,
+                           report: (String) -> Void) throws -> EventSource {
+        switch kind {
+        case .auto, .fanotify:
+            if !HostPlatform.hasFanotify {
+                throw SessionError("fanotify is Linux's; macOS and FreeBSD are watched through /dev/auditpipe (--source auditpipe).")
+            }
+            var live = LiveSourceOptions()
+            live.layout = configuration.live.layout
+            live.unlimitedQueue = configuration.live.queue == .unlimited
+            live.readBufferSize = configuration.live.readBufferSize
+            live.batchDelayMicroseconds = configuration.live.batchDelayMicroseconds
+            live.kinds = configuration.requestedKinds
+            live.ignoredPaths = configuration.ignoredPaths
+            // The same resolved directories the filters use: the filesystems holding them are marked.
+            live.paths = configuration.watchedDirectories
+            report("source: live (layout \(configuration.live.layout ?? "default"), queue \(configuration.live.queue.rawValue))")
+            do { return try LiveSource.make(live) } catch { throw SessionError("\(error)") }
+        case .auditpipe:
+            if configuration.auditPipePath == nil && !HostPlatform.hasAuditPipe {
+                throw SessionError("Linux has no /dev/auditpipe: filewatcher watches Linux live through fanotify (run it as root without --source auditpipe), or give --auditpipe PATH to read BSM records from a FIFO or file.")
+            }
+            let catalog = SystemCatalog.load()
+            let mask = AuditPreselection.classMask(for: configuration.preselectedKinds, catalog: catalog)
+            report("auditpipe classes: \(AuditPreselection.classNames(in: mask, catalog: catalog).joined(separator: ","))")
+            let path = configuration.auditPipePath ?? AuditPipeSource.defaultPath
+            report("source: auditpipe \(path)")
+            return AuditPipeSource(path: path, classMask: mask)
+        }
+    }
+}
+
+// MARK: - Files
+
+/// The first `count` bytes of a file (fewer when it is shorter), read with pread: nothing is
+/// consumed. Throws a `SystemCallError` naming the file when it cannot be opened.
+func firstBytes(of path: String, count: Int) throws(SystemCallError) -> [UInt8] {
+    let fd = try path.withCString { Sys.open($0, O_RDONLY | O_NONBLOCK) }.get("open", object: path)
+    defer { _ = Sys.close(fd) }
+    guard case .success(true) = Sys.isRegularFile(fd) else { return [] }
+    var buffer = [UInt8](repeating: 0, count: count)
+    let n = try buffer.withUnsafeMutableBytes { Sys.pread(fd, into: $0, at: 0) }.get("read", object: path)
+    return Array(buffer.prefix(n))
+}
+
+func isDirectory(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// Whether `path` exists and is not a regular file (a FIFO, a device, a directory).
+func existsAsNonRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
+}
+
+func isRegularFile(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+}
+
+/// The names in a directory (without `.` and `..`).
+func directoryEntries(_ path: String) throws(SystemCallError) -> [String] {
+    guard let dir = opendir(path) else { throw SystemCallError("opendir", currentErrno(), object: path) }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

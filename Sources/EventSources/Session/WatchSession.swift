@@ -1,0 +1,139 @@
+// One `watch` run: configuration → source(s) → pipeline (user names, detection, filters) →
+// sink(s) → summary. The CLI parses options into a WatchConfiguration and makes one call; tests
+// drive the same session in-process.
+//
+// Extension points for other parts of filewatcher:
+// - several live sources at once: `WatchConfiguration.input = .live([...])` (each kind made by
+//   SessionSources) or `extensions.sources`; they run on threads of their own and are merged into
+//   one stream (`MergedSource`), stopped and drained together;
+// - several outputs: `extensions.sinks` (shipping, a report written at the end) beside the
+//   configured output (`FanOutSink`);
+// - summary lines and loss counts: any source, sink or stage conforming to `SessionReporting`;
+// - recorded input formats: `InputFormat` + SessionSources.replaySource.
+
+import BSM
+import FileWatchCore
+import Logging
+
+/// How a run ended.
+public struct WatchOutcome: Sendable {
+    public var statistics: EventStatistics
+    /// The summary text (written to the diagnostics unless `summary` is off).
+    public var summary: String
+    /// 0: fine; 1: the run failed, or input was damaged (its valid parts were still processed).
+    public var exitStatus: Int32
+    /// What ended the run early (already reported), if anything.
+    public var failure: String?
+    /// The output was a closed pipe (`| head`): the run ended quietly, as SIGPIPE would end it.
+    public var outputClosed: Bool
+}
+
+public final class WatchSession: @unchecked Sendable {
+    /// The configuration as it runs: `--under` resolved, `--user` names looked up.
+    public let configuration: WatchConfiguration
+    /// Set to end the run (signals, `--seconds`, tests); the run then drains and summarizes.
+    public let stopToken = StopToken()
+    /// Parts other targets add (set before `run`).
+    public var extensions = SessionExtensions()
+    private let io: SessionIO
+
+    public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
+        self.configuration = Self.resolved(configuration)
+        self.io = io
+    }
+
+    /// Ends the run from any thread.
+    public func stop() { stopToken.stop() }
+
+    /// The host facts a configuration needs, filled in once: live `--under` directories made
+    /// absolute with symbolic links resolved (as the kernel reports paths, and as the live source
+    /// must mark them; recordings from elsewhere are matched as given), `--user` names → uids.
+    public static func resolved(_ configuration: WatchConfiguration) -> WatchConfiguration {
+        var c = configuration
+        if c.isLive { c.filters.under = c.filters.under.map(canonicalDirectory) }
+        c.filters.users = c.filters.users.map { selector in
+            var s = selector
+            if let uid = s.uid, s.name == nil { s.name = SystemIdentityNames.name(ofUID: uid) }
+            if s.uid == nil, let name = s.name { s.uid = SystemIdentityNames.uid(ofUser: name) }
+            return s
+        }
+        return c
+    }
+
+    /// Runs until the input ends, `--count` or `--seconds` is reached, or `stop()`. Throws when the
+    /// session cannot start (bad rules file, missing input, no live source here, an output that
+    /// cannot be opened); everything after that is in the outcome (and already reported).
+    public func run() throws(SessionError) -> WatchOutcome {
+        do {
+            return try runThrowing()
+        } catch let e as SessionError {
+            throw e
+        } catch {
+            throw SessionError("\(error)")
+        }
+    }
+
+    private func runThrowing() throws -> WatchOutcome {
+        let c = configuration
+        // A bad rules file stops here, naming the line, before any output is opened.
+        let rules: RuleSet?
+        do { rules = try c.detection.rulesPath.map { try RulesFile.load(path: $0) } } catch {
+            throw SessionError("invalid rules file: \(error)")
+        }
+        let logger = try SessionOutputs.logger(c.debugLog)
+        logger.debug("filters", metadata: ["options": "\(c.filters)"])
+        for selector in c.filters.users where selector.uid == nil {
+            io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
+                + "only events already carrying that user name can match.\n")
+        }
+
+        var sources = [try SessionSources.make(c, report: { logger.debug("\($0)") })]
+        sources += try extensions.sources.map { try $0(c) }
+        let source = sources.count == 1 ? sources[0] : MergedSource(sources)
+        logger.debug("source: \(source.kind)", metadata: ["input": "\(c.input)"])
+
+        let diagnostics = io.diagnostics
+        let reportLine: @Sendable (String) -> Void = { diagnostics(escapedForTerminal(Array($0.utf8)) + "\n") }
+        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
+        let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
+        var sinks = [SessionOutputs.sink(c.output, writer: writer)]
+        sinks += try extensions.sinks.map { try $0(context) }
+        let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
+
+        var stages: [EventStage] = []
+        if let detection = SessionOutputs.detectionStage(c, rules: rules, source: source, reportLine: reportLine,
+                                                         alertText: c.output.format == .bsm ? diagnostics : nil) {
+            stages.append(detection)
+        }
+        stages += try extensions.stages.map { try $0(context) }
+
+        let pipeline = EventPipeline(
+            filter: EventFilter(c.filters), sink: sink, stages: stages, users: SystemIdentityNames(),
+            limit: c.count, stop: stopToken,
+            report: { notice in
+                let line = "filewatcher: " + notice.message
+                logger.debug("notice", metadata: ["text": "\(line)"])
+                reportLine(line)
+            })
+        pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
+        if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
+
+        var failure: (any Error)?
+        do { try source.run(until: stopToken, into: pipeline) } catch { failure = error }
+        do { try pipeline.finish() } catch { if failure == nil { failure = error } }
+        logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)", "shown": "\(pipeline.statistics.shown)"])
+
+        let summary = pipeline.summary()
+        var outcome = WatchOutcome(statistics: pipeline.statistics, summary: summary, exitStatus: 0,
+                                   failure: failure.map { "\($0)" }, outputClosed: false)
+        if let e = failure as? SystemCallError, e.errno == .brokenPipe {
+            outcome.outputClosed = true  // `| head`: quietly, as SIGPIPE would
+            outcome.failure = nil
+            return outcome
+        }
+        if c.summary { diagnostics(summary) }
+        if let message = outcome.failure { diagnostics("filewatcher: \(message)\n") }
+        if outcome.failure != nil || pipeline.statistics.damaged > 0 { outcome.exitStatus = 1 }
+        return outcome
+    }
+}
