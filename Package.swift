@@ -41,6 +41,9 @@ let package = Package(
         .executableTarget(name: "bsm-gen", dependencies: [
             "BSM", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // The live source's ground truth (C): random real file work by several processes, logging every
+        // event with the path each object had at that moment and the process that did it (tests, bench/).
+        .executableTarget(name: "fw-oracle", path: "Sources/fw-oracle"),
         .testTarget(name: "BSMTests", dependencies: ["BSM"]),
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
         .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),
