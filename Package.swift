@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "BSMTests", dependencies: ["BSM"]),
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
         .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),
-        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM"]),
+        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "EventSources"]),
     ]
 )

@@ -46,14 +46,5 @@ final class FanotifyGroup {
         try path.withCString { Sys.fanotifyMark(fd, flags: flags.rawValue, mask: mask.rawValue, path: $0) }
             .get("fanotify_mark", object: path)
     }
-
-    /// Reads as many queued events as fit into `buffer`; 0 when none are queued (non-blocking group).
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxSyscallError) -> Int {
-        switch Sys.read(fd, into: buffer) {
-        case .success(let n): return n
-        case .failure(.wouldBlock): return 0
-        case .failure(let errno): throw LinuxSyscallError("read", errno, object: "fanotify group")
-        }
-    }
 }
 #endif

@@ -119,8 +119,8 @@ struct WatchCommand: ParsableCommand {
     var queue: String = "unlimited"
 
     @Option(name: .long, help: ArgumentHelp(
-        "Linux fanotify layout: hybrid (default, Linux 5.17: open/read/write/close/exec as file handles through mount marks, named from the create/rename/delete events of a directory handle + name group; costs the watched programs least), fid (one group reporting directory handle + name for every event: exact names and order, about 12 points more added time on write-heavy loads), split (handles for create/delete/rename, descriptors for open/read/write/close) or fd (descriptors only; no create/delete/rename).",
-        valueName: "hybrid|fid|split|fd"))
+        "Linux fanotify layout: fid (the default and only one: one kernel queue reporting every event with its directory handle and name as they were then, so every path is the one the file had when it happened).",
+        valueName: "fid"))
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -144,9 +144,7 @@ struct WatchCommand: ParsableCommand {
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be a positive number.") }
         if let count, count == 0 { throw ValidationError("--count must be at least 1.") }
         if queue != "unlimited" && queue != "bounded" { throw ValidationError("--queue must be unlimited or bounded.") }
-        if let fanotifyLayout, !["fid", "hybrid", "split", "fd"].contains(fanotifyLayout) {
-            throw ValidationError("--fanotify-layout must be fid, hybrid, split or fd.")
-        }
+        if let fanotifyLayout, let problem = LiveSource.layoutProblem(fanotifyLayout) { throw ValidationError(problem) }
         if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
         if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
         _ = try parseKinds()
@@ -226,6 +224,8 @@ struct WatchCommand: ParsableCommand {
         // Ask the kernel only for what can be shown.
         // (Detection needs every kind, whatever is shown.)
         if let kinds = try parseKinds(), !detection.isActive { live.kinds = kinds }
+        live.askedKinds = try parseKinds() ?? (all ? Set(EventKind.allCases) : nil)
+        live.failuresOnly = failed
         live.ignoredPaths = [output, debug].compactMap { $0 }.filter { $0 != "-" }
         // --under: only the filesystems holding those directories need a mark.
         if !under.isEmpty && under.allSatisfy({ $0.hasPrefix("/") }) { live.paths = under }

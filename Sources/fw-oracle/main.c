@@ -16,6 +16,11 @@
  *     dir   1 when the object is a directory
  *     need  1 required; 0 allowed (the kernel's own reads and close of a binary it execs)
  *     op    the operation's number (from 1)
+ *     ident what the kernel compares when it merges a process's queued events into one: the parent
+ *           directory (which keeps its identity when renamed), the entry's name and the file's inode
+ *           ("F<dir>/<name>#<inode>"; "D<dir>" for a directory's own events; "R..." for a rename).
+ *           Two events of one process with the same ident may be reported as one, at the first one's
+ *           path, when the second happens while the first still waits in the kernel's queue.
  * Nothing is printed for events outside ROOT (libraries, the programs /bin/echo and /bin/true).
  * Exit status 0 when every operation succeeded; 1 with a message on standard error otherwise
  * (the model and the tree disagree: a bug in this program); 2 for a usage error.
@@ -48,12 +53,14 @@ struct entry {
     int parent;         /* entry index; the root is 0 */
     char name[NAME_MAX_LEN];
     int holder;         /* worker * SLOTS + slot holding it open, or -1 */
+    int inode;          /* which file this is (a replace by rename gives the name a new one) */
 };
 
 static struct entry entries[MAX_ENTRIES];
 static char root_path[PATH_LEN];
 static unsigned long long rng_state;
 static unsigned name_counter;
+static int inode_counter;
 
 static unsigned rnd(unsigned n) {
     /* xorshift64*: deterministic for a seed */
@@ -70,7 +77,7 @@ static void path_of(int e, char *out) {
 
 static int alloc_entry(int type, int parent, const char *name) {
     for (int i = 1; i < MAX_ENTRIES; i++) if (entries[i].type == FREE) {
-        entries[i].type = type; entries[i].parent = parent; entries[i].holder = -1;
+        entries[i].type = type; entries[i].parent = parent; entries[i].holder = -1; entries[i].inode = ++inode_counter;
         snprintf(entries[i].name, NAME_MAX_LEN, "%s", name);
         return i;
     }
@@ -239,8 +246,23 @@ static int workers = 3;
 static unsigned long op_number;
 static const char *worker_name = "fw-oracle";
 
+static char ident[PATH_LEN];
+
+/* The identity the kernel merges by (see the header), of entry `e` (`self`: a directory's own events). */
+static const char *ident_of(int e, int self) {
+    if (self) snprintf(ident, sizeof ident, "D%d", e);
+    else snprintf(ident, sizeof ident, "F%d/%s#%d", entries[e].parent, entries[e].name, entries[e].inode);
+    return ident;
+}
+
+static void emit_as(const char *kind, const char *path, const char *dest, pid_t pid, const char *name, int dir, int need,
+                    const char *id) {
+    printf("%s\t%s\t%s\t%d\t%s\t%d\t%d\t%lu\t%s\n", kind, path, dest ? dest : "-", (int)pid, name, dir, need, op_number, id);
+}
+
+/* The current ident (set by ident_of) applies. */
 static void emit(const char *kind, const char *path, const char *dest, pid_t pid, const char *name, int dir, int need) {
-    printf("%s\t%s\t%s\t%d\t%s\t%d\t%d\t%lu\n", kind, path, dest ? dest : "-", (int)pid, name, dir, need, op_number);
+    emit_as(kind, path, dest, pid, name, dir, need, ident);
 }
 
 static struct reply run(int w, struct request *q) {
@@ -285,6 +307,7 @@ static void one_operation(void) {
             int e = alloc_entry(FILE_E, d, name);
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_CREATE; run(w, &q);
+            ident_of(e, 0);
             emit("create", q.path, NULL, wp, wn, 0, 1);
             content(q.path, wp, wn, 1);
             return;
@@ -293,6 +316,7 @@ static void one_operation(void) {
             int e = pick_entry(FILE_E, 0);
             if (e < 0) continue;
             path_of(e, q.path); q.op = roll < 26 ? OP_READ : OP_APPEND; run(w, &q);
+            ident_of(e, 0);
             content(q.path, wp, wn, q.op == OP_APPEND);
             return;
         }
@@ -304,6 +328,7 @@ static void one_operation(void) {
             if (taken) continue;
             path_of(e, q.path); q.op = OP_HOLD; q.slot = slot; run(w, &q);
             entries[e].holder = w * SLOTS + slot;
+            ident_of(e, 0);
             emit("open", q.path, NULL, wp, wn, 0, 1);
             return;
         }
@@ -317,6 +342,7 @@ static void one_operation(void) {
             path_of(e, q.path);
             q.op = roll < 42 ? OP_HELD_WRITE : OP_HELD_CLOSE;
             run(hw, &q);
+            ident_of(e, 0);
             emit(q.op == OP_HELD_WRITE ? "write" : "close", q.path, NULL, worker_pid[hw], wn, 0, 1);
             if (q.op == OP_HELD_CLOSE) entries[e].holder = -1;
             return;
@@ -327,6 +353,8 @@ static void one_operation(void) {
             int over = entries[e].type == FILE_E && rnd(3) == 0 ? pick_entry(FILE_E, 0) : -1;
             if (over == e || (over >= 0 && entries[over].holder >= 0)) continue;
             path_of(e, q.path);
+            char from[PATH_LEN];
+            snprintf(from, sizeof from, "R%d/%s", entries[e].parent, entries[e].name);
             if (over >= 0) {
                 path_of(over, q.dest);
                 entries[e].parent = entries[over].parent;
@@ -339,6 +367,7 @@ static void one_operation(void) {
                 path_of(e, q.dest);
             }
             q.op = OP_RENAME; run(w, &q);
+            snprintf(ident, sizeof ident, "%s>%d/%s#%d", from, entries[e].parent, entries[e].name, entries[e].inode);
             emit("rename", q.path, q.dest, wp, wn, 0, 1);
             return;
         }
@@ -350,21 +379,28 @@ static void one_operation(void) {
             new_name(name, ".sed");
             snprintf(q.dest, PATH_LEN, "%s/%s", dir, name);
             q.op = OP_SED; run(w, &q);
-            emit("open", q.path, NULL, wp, wn, 0, 1);
-            emit("read", q.path, NULL, wp, wn, 0, 1);
-            emit("create", q.dest, NULL, wp, wn, 0, 1);
-            emit("open", q.dest, NULL, wp, wn, 0, 1);
-            emit("attrib", q.dest, NULL, wp, wn, 0, 1);
-            emit("write", q.dest, NULL, wp, wn, 0, 1);
-            emit("close", q.dest, NULL, wp, wn, 0, 1);
-            emit("close", q.path, NULL, wp, wn, 0, 1);
+            char old_id[PATH_LEN], tmp_id[PATH_LEN];
+            snprintf(old_id, sizeof old_id, "%s", ident_of(e, 0));
+            int tmp_inode = ++inode_counter;
+            snprintf(tmp_id, sizeof tmp_id, "F%d/%s#%d", entries[e].parent, name, tmp_inode);
+            emit_as("open", q.path, NULL, wp, wn, 0, 1, old_id);
+            emit_as("read", q.path, NULL, wp, wn, 0, 1, old_id);
+            emit_as("create", q.dest, NULL, wp, wn, 0, 1, tmp_id);
+            emit_as("open", q.dest, NULL, wp, wn, 0, 1, tmp_id);
+            emit_as("attrib", q.dest, NULL, wp, wn, 0, 1, tmp_id);
+            emit_as("write", q.dest, NULL, wp, wn, 0, 1, tmp_id);
+            emit_as("close", q.dest, NULL, wp, wn, 0, 1, tmp_id);
+            emit_as("close", q.path, NULL, wp, wn, 0, 1, old_id);
+            snprintf(ident, sizeof ident, "R%d/%s>%d/%s#%d", entries[e].parent, name, entries[e].parent, entries[e].name, tmp_inode);
             emit("rename", q.dest, q.path, wp, wn, 0, 1);
+            entries[e].inode = tmp_inode;
             return;
         }
         if (roll < 71) {  /* unlink */
             int e = pick_entry(FILE_E, 0);
             if (e < 0 || entries[e].holder >= 0 || files < 8) continue;
             path_of(e, q.path); q.op = OP_UNLINK; run(w, &q);
+            ident_of(e, 0);
             entries[e].type = FREE;
             emit("delete", q.path, NULL, wp, wn, 0, 1);
             return;
@@ -376,6 +412,7 @@ static void one_operation(void) {
             int e = alloc_entry(DIR_E, d, name);
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_MKDIR; run(w, &q);
+            ident_of(e, 0);
             emit("create", q.path, NULL, wp, wn, 1, 1);
             return;
         }
@@ -383,6 +420,7 @@ static void one_operation(void) {
             int e = pick_entry(DIR_E, 0);
             if (e < 0 || has_children(e)) continue;
             path_of(e, q.path); q.op = OP_RMDIR; run(w, &q);
+            ident_of(e, 0);
             entries[e].type = FREE;
             emit("delete", q.path, NULL, wp, wn, 1, 1);
             return;
@@ -393,10 +431,13 @@ static void one_operation(void) {
             int d = rnd(2) ? entries[e].parent : pick_entry(DIR_E, 1);
             if (is_inside(d, e)) continue;
             path_of(e, q.path);
+            char from_dir[PATH_LEN];
+            snprintf(from_dir, sizeof from_dir, "R%d/%s", entries[e].parent, entries[e].name);
             new_name(name, "m");
             entries[e].parent = d; snprintf(entries[e].name, NAME_MAX_LEN, "%s", name);
             path_of(e, q.dest);
             q.op = OP_RENAME; run(w, &q);
+            snprintf(ident, sizeof ident, "%s>%d/%s#%d", from_dir, entries[e].parent, entries[e].name, entries[e].inode);
             emit("rename", q.path, q.dest, wp, wn, 1, 1);
             (void)holds_inside;
             return;
@@ -406,6 +447,7 @@ static void one_operation(void) {
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_CHMOD; q.mode = entries[e].type == DIR_E ? (rnd(2) ? 0755 : 0700) : (rnd(2) ? 0644 : 0600);
             run(w, &q);
+            ident_of(e, entries[e].type == DIR_E);
             emit("attrib", q.path, NULL, wp, wn, entries[e].type == DIR_E, 1);
             return;
         }
@@ -413,6 +455,7 @@ static void one_operation(void) {
             int e = pick_entry(DIR_E, 0);
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_LIST; run(w, &q);
+            ident_of(e, 1);
             emit("open", q.path, NULL, wp, wn, 1, 1);
             emit("read", q.path, NULL, wp, wn, 1, 1);
             emit("close", q.path, NULL, wp, wn, 1, 1);
@@ -427,6 +470,7 @@ static void one_operation(void) {
                 e = alloc_entry(EXE_E, d, name);
                 if (e < 0) continue;
                 path_of(e, q.path); q.op = OP_INSTALL; run(w, &q);
+                ident_of(e, 0);
                 emit("create", q.path, NULL, wp, wn, 0, 1);
                 content(q.path, wp, wn, 1);
                 emit("attrib", q.path, NULL, wp, wn, 0, 1);
@@ -435,6 +479,7 @@ static void one_operation(void) {
             path_of(e, q.path); q.op = OP_EXEC;
             struct reply r = run(w, &q);
             comm_of(q.path, child_name);
+            ident_of(e, 0);
             emit("exec", q.path, NULL, r.child, child_name, 0, 1);
             emit("open", q.path, NULL, r.child, child_name, 0, 0);
             emit("read", q.path, NULL, r.child, child_name, 0, 0);
@@ -446,6 +491,7 @@ static void one_operation(void) {
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_CHILD_APPEND;
             struct reply r = run(w, &q);
+            ident_of(e, 0);
             content(q.path, r.child, wn, 1);
             return;
         }
@@ -454,6 +500,7 @@ static void one_operation(void) {
             if (e < 0) continue;
             path_of(e, q.path); q.op = OP_CHILD_REDIRECT;
             struct reply r = run(w, &q);
+            ident_of(e, 0);
             emit("open", q.path, NULL, r.child, wn, 0, 1);
             emit("write", q.path, NULL, r.child, "echo", 0, 1);
             emit("close", q.path, NULL, r.child, "echo", 0, 1);
@@ -464,6 +511,7 @@ static void one_operation(void) {
     new_name(name, "f");
     int e = alloc_entry(FILE_E, 0, name);
     path_of(e, q.path); q.op = OP_CREATE; run(w, &q);
+    ident_of(e, 0);
     emit("create", q.path, NULL, wp, wn, 0, 1);
     content(q.path, wp, wn, 1);
 }
@@ -504,6 +552,7 @@ int main(int argc, char **argv) {
         int hw = entries[i].holder / SLOTS;
         q.op = OP_HELD_CLOSE; q.slot = entries[i].holder % SLOTS; path_of(i, q.path);
         run(hw, &q);
+        ident_of(i, 0);
         emit("close", q.path, NULL, worker_pid[hw], worker_name, 0, 1);
         entries[i].holder = -1;
     }

@@ -11,6 +11,7 @@
 import Foundation
 import Glibc
 import Testing
+import EventSources
 
 enum Oracle {
     static var isRoot: Bool { geteuid() == 0 }
@@ -36,14 +37,15 @@ enum Oracle {
     }
     /// Every layout `--fanotify-layout` accepts.
     static var layouts: [String] {
-        (environment["FW_ORACLE_LAYOUTS"] ?? "hybrid,fid").split(separator: ",").map(String.init)
+        environment["FW_ORACLE_LAYOUTS"].map { $0.split(separator: ",").map(String.init) }
+            ?? FanotifyOptions.Layout.allCases.map(\.rawValue)
     }
 
     static func makeRoot() -> String {
         var template = Array("/tmp/fw-oracle-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return realpathString(path) ?? path
     }
 
@@ -77,7 +79,8 @@ enum Oracle {
         let root = makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let scratch = makeRoot()
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var keep = environment["FW_ORACLE_KEEP"] != nil  // keep the output and the truth of a failed run
+        defer { if !keep { try? FileManager.default.removeItem(atPath: scratch) } }
         let output = scratch + "/events.jsonl", truthPath = scratch + "/truth.tsv"
 
         let monitor = Process()
@@ -95,7 +98,7 @@ enum Oracle {
         let generator = Process()
         generator.executableURL = self.generator
         generator.arguments = [root, String(operations), String(seed), "3", String(pace)]
-        FileManager.default.createFile(atPath: truthPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: truthPath, contents: nil)
         generator.standardOutput = FileHandle(forWritingAtPath: truthPath)
         try generator.run()
         generator.waitUntilExit()
@@ -112,8 +115,9 @@ enum Oracle {
         let truth = OracleChecker.parseTruth(try String(contentsOfFile: truthPath, encoding: .utf8))
         let seen = try OracleChecker.parseOutput(try Data(contentsOf: URL(fileURLWithPath: output)))
         let report = OracleChecker.check(truth: truth, seen: seen, root: root, ignoredNames: [".ready", ".end"])
+        if report.isExact { keep = false } else if keep { print("oracle: kept \(scratch) (root was \(root))") }
         if let file = environment["FW_ORACLE_REPORT"], let handle = FileHandle(forWritingAtPath: file) ?? {
-            FileManager.default.createFile(atPath: file, contents: nil); return FileHandle(forWritingAtPath: file) }() {
+            _ = FileManager.default.createFile(atPath: file, contents: nil); return FileHandle(forWritingAtPath: file) }() {
             handle.seekToEndOfFile()
             handle.write(Data("layout \(layout), seed \(seed): \(report)\n".utf8))
             try? handle.close()
