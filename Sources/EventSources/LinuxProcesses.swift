@@ -1,6 +1,7 @@
 #if os(Linux)
 import Glibc
 import CShims
+import Dispatch
 import FileWatchCore
 
 /// What `/proc/PID` says about a process at one moment.
@@ -61,6 +62,16 @@ struct ProcSnapshot {
         }
     }
 
+    /// comm and executable only (after an exec): /proc/PID/comm and /proc/PID/exe.
+    static func readImage(pid: Int32) -> (name: [UInt8], executable: [UInt8]?)? {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { buffer -> (name: [UInt8], executable: [UInt8]?)? in
+            guard let n = withProcPIDPath(pid, "comm", { readSmallFile($0, into: buffer) }), n > 0 else { return nil }
+            var name = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if name.last == 0x0A { name.removeLast() }
+            return (name, withProcPIDPath(pid, "exe", { readLinkBytes($0) }))
+        }
+    }
+
     private static func parseDecimal(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> UInt64 {
         var v: UInt64 = 0
         var k = from
@@ -82,41 +93,95 @@ struct ProcSnapshot {
     }
 }
 
+/// One process event, with the name and executable of the new image for an exec (read from /proc the
+/// moment the exec was announced, while the process most likely still runs it; nil when it was gone).
+struct ProcessAnnouncement {
+    var event: fw_proc_event
+    /// comm after an exec: the base name of the path given to execve (`sh` for /bin/sh → dash).
+    var name: [UInt8]?
+    var executable: [UInt8]?
+}
+
 /// Process births, execs, uid changes and deaths as the kernel announces them (the proc connector; root),
 /// in the order they happened: `ProcessModel` follows every process from its fork, so that one gone
-/// before its first file event is read still has its parent, its image and its ids.
-final class ProcessEventFeed {
-    let fd: Int32
-    private var events = [fw_proc_event](repeating: fw_proc_event(), count: 512)
-    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
-    /// recv(2) said ENOBUFS: process events were lost (the socket's buffer overflowed).
-    private(set) var overflows = 0
+/// before its first file event is read still has its parent, its image and its ids. A dispatch source
+/// reads the socket as messages come (an exec's image is read from /proc at once, before a short-lived
+/// program is gone); `drain` reads what is still queued and hands over everything since the last call.
+final class ProcessEventFeed: @unchecked Sendable {
+    /// The socket and its buffers; used only on `queue`.
+    private final class Reader: @unchecked Sendable {
+        let fd: Int32
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        var events = [fw_proc_event](repeating: fw_proc_event(), count: 512)
+        var items: [ProcessAnnouncement] = []
+        var overflows = 0
+        var dropped = 0
+
+        init(fd: Int32) { self.fd = fd }
+
+        deinit {
+            buffer.deallocate()
+            _ = Sys.close(fd)
+        }
+
+        /// Reads every message queued on the socket.
+        func receive() {
+            while true {
+                let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == ENOBUFS { overflows += 1; continue }
+                    return  // EAGAIN: nothing more
+                }
+                if n == 0 { return }
+                let count = events.withUnsafeMutableBufferPointer {
+                    Int(fw_proc_connector_parse(buffer.baseAddress, n, $0.baseAddress, Int32($0.count)))
+                }
+                for event in events.prefix(count) {
+                    if items.count >= ProcessEventFeed.limit { dropped += 1; continue }
+                    var item = ProcessAnnouncement(event: event)
+                    if event.what == UInt32(FW_PROC_EXEC), let image = ProcSnapshot.readImage(pid: event.pid) {
+                        item.name = image.name
+                        item.executable = image.executable
+                    }
+                    items.append(item)
+                }
+            }
+        }
+    }
+
+    private let reader: Reader
+    private let source: DispatchSourceRead
+    private let queue = DispatchQueue(label: "filewatcher.process-events")
+    /// Announcements kept while the source loop does not take them (a stalled consumer).
+    static let limit = 200_000
+
+    /// recv(2) said ENOBUFS (the socket's buffer overflowed), or the queue above was full: events lost.
+    var overflows: Int { queue.sync { reader.overflows + reader.dropped } }
 
     /// Fails when the kernel has no proc connector (CONFIG_PROC_EVENTS) or refuses it (not root).
     init() throws(LinuxSyscallError) {
-        fd = try valueOrErrno { fw_proc_connector_open() }.get("socket(NETLINK_CONNECTOR)")
+        let fd = try valueOrErrno { fw_proc_connector_open() }.get("socket(NETLINK_CONNECTOR)")
+        let reader = Reader(fd: fd)
+        self.reader = reader
+        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { reader.receive() }
+        source.resume()
     }
 
     deinit {
-        _ = Sys.close(fd)
-        buffer.deallocate()
+        source.cancel()
+        queue.sync {}  // the handler is done with the reader
     }
 
-    /// Hands every announcement queued on the socket to `body`, in order.
-    func drain(_ body: (fw_proc_event) -> Void) {
-        while true {
-            let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == ENOBUFS { overflows += 1; continue }
-                return  // EAGAIN: nothing more
-            }
-            if n == 0 { return }
-            let count = events.withUnsafeMutableBufferPointer {
-                Int(fw_proc_connector_parse(buffer.baseAddress, n, $0.baseAddress, Int32($0.count)))
-            }
-            for event in events.prefix(count) { body(event) }
+    /// Hands every announcement received so far (reading what is still queued) to `body`, in order.
+    func drain(_ body: (ProcessAnnouncement) -> Void) {
+        let items = queue.sync { () -> [ProcessAnnouncement] in
+            reader.receive()
+            defer { reader.items.removeAll(keepingCapacity: true) }
+            return reader.items
         }
+        for item in items { body(item) }
     }
 }
 #endif

@@ -67,6 +67,8 @@ final class ProcessModel {
         var exited = false
         /// The process that had this pid before, when it ended and this one began since the last window.
         var predecessor: ProcessSubject?
+        /// Images of announced execs not yet seen in the queue (comm and executable read at the exec).
+        var announced: [(name: [UInt8], executable: [UInt8])] = []
         /// Execs the kernel announced / exec events seen in the queue: a difference that lasts means an
         /// exec of a program on no watched filesystem (a memfd): /proc then gives the new image.
         var announcedExecs = 0
@@ -103,10 +105,10 @@ final class ProcessModel {
 
     /// Applies the kernel's process events queued since the last call.
     func drainFeed() {
-        feed?.drain { apply($0) }
+        feed?.drain { apply($0.event, name: $0.name, executable: $0.executable) }
     }
 
-    func apply(_ event: fw_proc_event) {
+    func apply(_ event: fw_proc_event, name: [UInt8]? = nil, executable: [UInt8]? = nil) {
         switch event.what {
         case UInt32(FW_PROC_FORK):
             var entry = Entry(subject: ProcessSubject(pid: event.pid, ppid: event.parent), inheritFrom: event.parent)
@@ -117,7 +119,12 @@ final class ProcessModel {
             }
             entries[event.pid] = entry
         case UInt32(FW_PROC_EXEC):
-            entries[event.pid]?.announcedExecs += 1
+            guard entries[event.pid] != nil else { return }
+            entries[event.pid]!.announcedExecs += 1
+            if let name, let executable {
+                if entries[event.pid]!.announced.count >= 8 { entries[event.pid]!.announced.removeFirst() }
+                entries[event.pid]!.announced.append((name, executable))
+            }
         case UInt32(FW_PROC_UID):
             guard entries[event.pid] != nil else { return }
             entries[event.pid]!.ownIDs = (event.ruid, event.euid)
@@ -213,6 +220,11 @@ final class ProcessModel {
         entries[pid]!.subject.name = ByteString(Self.commName(name))
         entries[pid]!.subject.executable = path.map(ByteString.init)
         entries[pid]!.subject.arguments = nil
+        // The name it was exec'd by (a symbolic link's: `sh` for /bin/sh → dash), when /proc showed it.
+        if let path, let at = entries[pid]!.announced.firstIndex(where: { $0.executable == path }) {
+            entries[pid]!.subject.name = ByteString(entries[pid]!.announced[at].name)
+            entries[pid]!.announced.removeSubrange(0...at)
+        }
     }
 
     /// An event of `pid` that only its new image can cause: the exec under way is over.
@@ -226,6 +238,9 @@ final class ProcessModel {
     func imageAfterExec(of subject: ProcessSubject, path: [UInt8]?, name: [UInt8]) -> ProcessSubject {
         var after = subject
         after.name = ByteString(Self.commName(name))
+        if let path, let announced = entries[subject.pid]?.announced.first(where: { $0.executable == path }) {
+            after.name = ByteString(announced.name)
+        }
         after.executable = path.map(ByteString.init)
         return after
     }

@@ -5,7 +5,8 @@
 //
 // Environment (bench/oracle.sh uses these): FW_ORACLE_OPS (default 2000), FW_ORACLE_SEEDS (comma list,
 // default 1,2,3), FW_ORACLE_LAYOUTS (comma list, default: every selectable layout), FW_ORACLE_PACE (µs,
-// default 3000), FW_ORACLE_REPORT (append each report to this file), FW_BINARY (the filewatcher to run).
+// default 3000), FW_ORACLE_WORKERS (default 3), FW_ORACLE_ARGS (more filewatcher arguments), FW_ORACLE_REPORT
+// (append each report to this file), FW_ORACLE_KEEP (keep a failed run's files), FW_BINARY (the filewatcher to run).
 
 #if os(Linux)
 import Foundation
@@ -32,6 +33,9 @@ enum Oracle {
 
     static var operations: Int { environment["FW_ORACLE_OPS"].flatMap { Int($0) } ?? 2000 }
     static var pace: Int { environment["FW_ORACLE_PACE"].flatMap { Int($0) } ?? 3000 }
+    static var workers: Int { environment["FW_ORACLE_WORKERS"].flatMap { Int($0) } ?? 3 }
+    /// Extra arguments for filewatcher (e.g. "--batch-delay 0").
+    static var extraArguments: [String] { (environment["FW_ORACLE_ARGS"] ?? "").split(separator: " ").map(String.init) }
     static var seeds: [UInt64] {
         (environment["FW_ORACLE_SEEDS"] ?? "1,2,3").split(separator: ",").compactMap { UInt64($0) }
     }
@@ -57,12 +61,26 @@ enum Oracle {
 
     /// Waits until `output` holds a line containing `needle` (the monitor's output is flushed at
     /// least once per second of event time), making `marker` again every so often.
-    static func waitFor(_ needle: String, in output: String, seconds: Double, remake marker: String? = nil) -> Bool {
+    /// `execute`: the marker is a program run again and again (when only execs are shown).
+    static func waitFor(_ needle: String, in output: String, seconds: Double, remake marker: String? = nil,
+                        execute: Bool = false) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         var lastMade = Date.distantPast
+        if execute, let marker {
+            try? FileManager.default.removeItem(atPath: marker)
+            try? FileManager.default.copyItem(atPath: "/bin/true", toPath: marker)
+        }
         while Date() < deadline {
-            if let marker, Date().timeIntervalSince(lastMade) > 0.5 {
-                // Plain open and close (Foundation's createFile writes a temporary file and renames it).
+            if let marker, execute, Date().timeIntervalSince(lastMade) > 0.5 {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: marker)
+                try? p.run()
+                p.waitUntilExit()
+                lastMade = Date()
+            } else if let marker, Date().timeIntervalSince(lastMade) > 0.5 {
+                // Made anew each time (a create, whatever kinds are shown); plain open and close
+                // (Foundation's createFile writes a temporary file and renames it).
+                unlink(marker)
                 let fd = open(marker, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
                 if fd >= 0 { close(fd) }
                 lastMade = Date()
@@ -85,7 +103,7 @@ enum Oracle {
 
         let monitor = Process()
         monitor.executableURL = filewatcher
-        monitor.arguments = ["--format", "json", "-o", output, "--under", root, "--no-summary", "--fanotify-layout", layout]
+        monitor.arguments = ["--format", "json", "-o", output, "--under", root, "--no-summary", "--fanotify-layout", layout] + extraArguments
         monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try monitor.run()
         defer { if monitor.isRunning { monitor.terminate(); monitor.waitUntilExit() } }
@@ -97,7 +115,7 @@ enum Oracle {
 
         let generator = Process()
         generator.executableURL = self.generator
-        generator.arguments = [root, String(operations), String(seed), "3", String(pace)]
+        generator.arguments = [root, String(operations), String(seed), String(workers), String(pace)]
         _ = FileManager.default.createFile(atPath: truthPath, contents: nil)
         generator.standardOutput = FileHandle(forWritingAtPath: truthPath)
         try generator.run()
