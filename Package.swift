@@ -46,7 +46,8 @@ let package = Package(
         .executableTarget(name: "fw-oracle", path: "Sources/fw-oracle"),
         .testTarget(name: "BSMTests", dependencies: ["BSM"]),
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM"]),
-        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"]),
+        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "EventSources"]),
     ]
 )

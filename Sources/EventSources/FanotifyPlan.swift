@@ -88,6 +88,7 @@ struct FanotifyPlan: Equatable, Sendable {
                 mask.insert(.rename)
             } else {
                 flags = base.union(.reportDFIDName)
+                mask.remove(.rename)
                 mask.formUnion([.movedFrom, .movedTo])
                 pairsMoves = true
                 remarks.append("fanotify: this kernel cannot report an entry's own handle or one rename event (Linux 5.17): renames are rebuilt from MOVED_FROM/MOVED_TO pairs, and events queued before a directory is renamed or removed may get its later path or only their name")
