@@ -100,7 +100,7 @@ enum FanotifyDescriptorEvents {
                 case .failure(let errno) where errno == .tooManyOpenFiles || errno == .tooManyOpenFilesInSystem:
                     receiver.notice(.lost(count: nil, reason: "fanotify: out of file descriptors for event descriptors (\(errno))"))
                     n = 0
-                case .failure(let errno): throw LinuxSyscallError("read", errno, object: "fanotify group")
+                case .failure(let errno): throw SystemCallError("read", errno, object: "fanotify group")
                 }
                 if n == 0 { return any }
                 any = true

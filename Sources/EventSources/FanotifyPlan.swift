@@ -18,7 +18,7 @@ struct FanotifyCapabilities: Equatable, Sendable {
             case .failure(.invalidArgument): return false
             case .failure(.notPermitted): throw .notPermitted
             case .failure(.noFunction): throw .unsupported
-            case .failure(let errno): throw .syscall(LinuxSyscallError("fanotify_init", errno))
+            case .failure(let errno): throw .syscall(SystemCallError("fanotify_init", errno))
             }
         }
         let targets = try accepts(.reportDFIDNameTarget)

@@ -30,7 +30,7 @@ final class FanotifyWindow {
     }
 
     /// Reads once from `fd` (non-blocking) into the window; returns the bytes read (0: nothing queued).
-    func read(from fd: Int32, size: Int) throws(LinuxSyscallError) -> Int {
+    func read(from fd: Int32, size: Int) throws(SystemCallError) -> Int {
         reserve(count + size)
         let target = UnsafeMutableRawBufferPointer(start: storage + count, count: size)
         switch Sys.read(fd, into: target) {
@@ -40,7 +40,7 @@ final class FanotifyWindow {
         case .failure(.wouldBlock):
             return 0
         case .failure(let errno):
-            throw LinuxSyscallError("read", errno, object: "fanotify group")
+            throw SystemCallError("read", errno, object: "fanotify group")
         }
     }
 

@@ -127,11 +127,11 @@ final class ProcessEventFeed: @unchecked Sendable {
         /// Reads every message queued on the socket.
         func receive() {
             while true {
-                let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == ENOBUFS { overflows += 1; continue }
-                    return  // EAGAIN: nothing more
+                let n: Int
+                switch valueOrErrno({ recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)) }) {
+                case .success(let got): n = got
+                case .failure(.noBufferSpace): overflows += 1; continue  // the socket overflowed: events lost
+                case .failure: return                                     // EAGAIN: nothing more
                 }
                 if n == 0 { return }
                 let count = events.withUnsafeMutableBufferPointer {
@@ -160,7 +160,7 @@ final class ProcessEventFeed: @unchecked Sendable {
     var overflows: Int { queue.sync { reader.overflows + reader.dropped } }
 
     /// Fails when the kernel has no proc connector (CONFIG_PROC_EVENTS) or refuses it (not root).
-    init() throws(LinuxSyscallError) {
+    init() throws(SystemCallError) {
         let fd = try valueOrErrno { fw_proc_connector_open() }.get("socket(NETLINK_CONNECTOR)")
         let reader = Reader(fd: fd)
         self.reader = reader

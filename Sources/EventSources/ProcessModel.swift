@@ -80,7 +80,7 @@ final class ProcessModel {
     private var exitedNow: [Int32] = []
     private var exitedBefore: [Int32] = []
     private let reader: ProcessReading
-    private let users = PasswdUserNames()
+    private let users = SystemIdentityNames()
     var feed: ProcessEventFeed?
     let capacity: Int
     /// Boot-time ticks at the current window's read: a process started later did not cause its events.
