@@ -40,13 +40,17 @@ let package = Package(
         .executableTarget(name: "bsm-gen", dependencies: [
             "BSM", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // The live source's ground truth (C): random real file work by several processes, logging every
+        // event with the path each object had at that moment and the process that did it (tests, bench/).
+        .executableTarget(name: "fw-oracle", path: "Sources/fw-oracle"),
         // Shared by the test targets only: the trail builder, a collecting receiver with bounded
         // waits, temporary directories and FIFOs, a source harness that always stops its source,
         // and what the machine offers (samples, praudit, root) for `.enabled(if:)`.
         .target(name: "TestSupport", dependencies: ["BSM", "FileWatchCore"], path: "Tests/TestSupport"),
         .testTarget(name: "BSMTests", dependencies: ["BSM", "TestSupport"]),
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM", "TestSupport"]),
-        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims", "TestSupport"]),
-        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "TestSupport"]),
+        .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "EventSources", "TestSupport"]),
     ]
 )

@@ -45,6 +45,21 @@ int fw_open_by_handle_at(int mount_fd, int32_t handle_type, const void *handle_b
     return open_by_handle_at(mount_fd, &u.fh, flags);
 }
 
+int fw_name_to_handle_at(int dirfd, const char *pathname, int flags, void *handle_bytes, uint32_t capacity,
+                         uint32_t *handle_length, int32_t *handle_type) {
+    union { struct file_handle fh; unsigned char raw[sizeof(struct file_handle) + 128]; } u;
+    int mount_id;
+    u.fh.handle_bytes = 128;
+    if (name_to_handle_at(dirfd, pathname, &u.fh, &mount_id, flags) != 0) return -1;
+    if (u.fh.handle_bytes > capacity) { errno = EOVERFLOW; return -1; }
+    memcpy(handle_bytes, u.fh.f_handle, u.fh.handle_bytes);
+    *handle_length = u.fh.handle_bytes;
+    *handle_type = u.fh.handle_type;
+    return 0;
+}
+int fw_at_empty_path(void) { return AT_EMPTY_PATH; }
+int fw_o_path_directory(void) { return O_PATH | O_DIRECTORY | O_CLOEXEC; }
+
 int fw_pidfd_open(int pid, unsigned int flags) {
 #ifdef SYS_pidfd_open
     return (int)syscall(SYS_pidfd_open, pid, flags);

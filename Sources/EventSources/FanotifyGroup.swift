@@ -7,7 +7,7 @@ public enum FanotifyError: Error, CustomStringConvertible, Sendable {
     case notPermitted
     case unsupported
     case noWatchableFilesystem
-    case syscall(LinuxSyscallError)
+    case syscall(SystemCallError)
 
     public var description: String {
         switch self {
@@ -32,7 +32,7 @@ final class FanotifyGroup {
     var mask: FanotifyMask = []
 
     /// fanotify_init(2). Event descriptors (fd mode) are opened read-only and close-on-exec.
-    init(reporting: FanotifyReporting, flags: FanotifyInitFlags) throws(LinuxSyscallError) {
+    init(reporting: FanotifyReporting, flags: FanotifyInitFlags) throws(SystemCallError) {
         self.reporting = reporting
         self.initFlags = flags
         let eventFlags = UInt32(O_RDONLY | O_CLOEXEC)  // O_LARGEFILE is implied on 64-bit kernels
@@ -42,18 +42,9 @@ final class FanotifyGroup {
     deinit { _ = Sys.close(fd) }
 
     /// fanotify_mark(2) on `path`.
-    func mark(_ flags: FanotifyMarkFlags, mask: FanotifyMask, path: String) throws(LinuxSyscallError) {
+    func mark(_ flags: FanotifyMarkFlags, mask: FanotifyMask, path: String) throws(SystemCallError) {
         try path.withCString { Sys.fanotifyMark(fd, flags: flags.rawValue, mask: mask.rawValue, path: $0) }
             .get("fanotify_mark", object: path)
-    }
-
-    /// Reads as many queued events as fit into `buffer`; 0 when none are queued (non-blocking group).
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(LinuxSyscallError) -> Int {
-        switch Sys.read(fd, into: buffer) {
-        case .success(let n): return n
-        case .failure(.wouldBlock): return 0
-        case .failure(let errno): throw LinuxSyscallError("read", errno, object: "fanotify group")
-        }
     }
 }
 #endif

@@ -2,97 +2,134 @@
 import Glibc
 import CShims
 
-/// Turns directory file handles (FID mode) into paths, with a cache: resolving a handle costs an
-/// `open_by_handle_at` and a `readlink` of `/proc/self/fd/N`; a cache hit costs one hash lookup.
-///
-/// A directory's handle is stable while the directory exists, but its path changes when it or a parent
-/// is renamed: `invalidateAll()` is called for every directory rename. Handles carry a generation
-/// number, so a handle is never reused for another directory.
-final class DirectoryPathCache {
-    private struct Entry {
-        var key: [UInt8]
+/// A directory as it is now, from its handle up to the nearest directory the caller already knows:
+/// `links[0]` is the directory itself, each link's parent is the next one's key, the last link's parent
+/// is `top`.
+struct ResolvedChain: Equatable {
+    var links: [(key: [UInt8], name: [UInt8])]
+    var top: [UInt8]
+
+    static func == (a: ResolvedChain, b: ResolvedChain) -> Bool {
+        a.top == b.top && a.links.count == b.links.count
+            && zip(a.links, b.links).allSatisfy { $0.key == $1.key && $0.name == $1.name }
+    }
+}
+
+/// Resolving a directory handle the queue has not explained: what the filesystem says now.
+protocol DirectoryResolving: AnyObject {
+    /// nil when the directory is gone, or its filesystem is not one of ours.
+    func resolve(_ key: [UInt8], isKnown: ([UInt8]) -> Bool) -> ResolvedChain?
+}
+
+/// Resolves directory handles through the mounts of the watched filesystems: `open_by_handle_at`
+/// (O_PATH) on the mount's descriptor, `readlink` of `/proc/self/fd/N` for the names, then `..` step by
+/// step, each parent's own handle from `name_to_handle_at`, until a directory already known. A rename
+/// racing the walk is noticed (the path read again differs) and the walk is retried.
+final class HandleResolver: DirectoryResolving {
+    private struct Mount {
+        var fd: Int32
         var path: [UInt8]
     }
 
-    private var entries: [UInt64: Entry] = [:]
-    /// fsid → an open descriptor on that filesystem's mount (for `open_by_handle_at`).
-    private var mountFDs: [UInt64: Int32] = [:]
-    private var anyMountFDs: [Int32] = []
-    let capacity: Int
-    private(set) var hits = 0
-    private(set) var misses = 0
-
-    init(capacity: Int = 65536) { self.capacity = capacity }
+    private var mounts: [UInt64: Mount] = [:]
+    private(set) var resolutions = 0
 
     deinit {
-        for fd in anyMountFDs { _ = Sys.close(fd) }
+        for mount in mounts.values { _ = Sys.close(mount.fd) }
     }
 
-    /// Remembers an open directory on a watched filesystem; takes ownership of `fd`.
-    func addMount(fd: Int32, fsid: UInt64) {
-        if mountFDs[fsid] == nil { mountFDs[fsid] = fd }
-        anyMountFDs.append(fd)
-    }
-
-    func invalidateAll() { entries.removeAll(keepingCapacity: true) }
-
-    /// The directory's path bytes (no trailing slash except for "/"), or nil if it cannot be resolved
-    /// (the directory is gone, or its filesystem is not one we opened).
-    func directoryPath(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer) -> [UInt8]? {
-        let key = UnsafeRawBufferPointer(rebasing: buffer[record.keyOffset ..< record.keyOffset + record.keyLength])
-        let hash = Self.hash(key)
-        if let entry = entries[hash], entry.key.withUnsafeBytes({ $0.elementsEqual(key) }) {
-            hits += 1
-            return entry.path
+    /// Opens the mount point of a watched filesystem; returns its key (fsid + handle), the top of that
+    /// filesystem's directories. nil when the filesystem cannot encode handles.
+    func addMount(_ path: String) -> [UInt8]? {
+        guard case .success(let fd) = path.withCString({ Sys.open($0, O_RDONLY | O_DIRECTORY) }) else { return nil }
+        guard case .success(let fsid) = Sys.fsid(fd), let key = Self.key(of: fd, fsid: fsid) else {
+            _ = Sys.close(fd)
+            return nil
         }
-        misses += 1
-        guard let path = resolve(record, in: buffer) else { return nil }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[hash] = Entry(key: Array(key), path: path)
-        return path
+        if mounts[fsid] == nil {
+            mounts[fsid] = Mount(fd: fd, path: Array(path.utf8))
+        } else {
+            _ = Sys.close(fd)
+        }
+        return key
     }
 
-    private func resolve(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer) -> [UInt8]? {
-        resolveHandle(record, in: buffer)
-    }
-
-    /// Any object's path from its handle, not cached: `open_by_handle_at` (O_PATH) on the mount of its
-    /// filesystem and a readlink of the descriptor. nil when the object is gone.
-    func resolveHandle(_ record: FanotifyFIDRecord, in buffer: UnsafeRawBufferPointer) -> [UInt8]? {
-        let handle = UnsafeRawBufferPointer(rebasing: buffer[record.handleOffset ..< record.handleOffset + record.handleLength])
-        let candidates: [Int32] = mountFDs[record.fsid].map { [$0] } ?? anyMountFDs
-        for mountFD in candidates {
-            guard case .success(let fd) = Sys.openByHandle(mountFD: mountFD, type: record.handleType, handle: handle,
-                                                           flags: fw_o_path()) else { continue }
-            defer { _ = Sys.close(fd) }
-            guard var path = withProcSelfFDPath(fd, { readLinkBytes($0) }) else { continue }
-            let deleted = Array(" (deleted)".utf8)
-            if path.count > deleted.count, path.suffix(deleted.count).elementsEqual(deleted) {
-                path.removeLast(deleted.count)
+    func resolve(_ key: [UInt8], isKnown: ([UInt8]) -> Bool) -> ResolvedChain? {
+        guard key.count >= 16 else { return nil }
+        let fsid = key.withUnsafeBytes { UInt64($0.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            | UInt64($0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) << 32 }
+        guard let mount = mounts[fsid] else { return nil }
+        resolutions += 1
+        let type = key.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12, as: Int32.self) }
+        let opened = key.withUnsafeBytes { raw in
+            Sys.openByHandle(mountFD: mount.fd, type: type, handle: UnsafeRawBufferPointer(rebasing: raw[16...]),
+                             flags: fw_o_path_directory())
+        }
+        guard case .success(let fd) = opened else { return nil }
+        defer { _ = Sys.close(fd) }
+        for _ in 0..<3 {
+            guard let path = withProcSelfFDPath(fd, { readLinkBytes($0) }), !Self.isDeleted(path),
+                  var names = Self.components(path, below: mount.path) else { return nil }
+            if let chain = walk(from: fd, key: key, fsid: fsid, names: &names, isKnown: isKnown),
+               withProcSelfFDPath(fd, { readLinkBytes($0) }) == path {
+                return chain
             }
-            return path
         }
         return nil
     }
 
-    /// FNV-1a, 64 bit.
-    @inline(__always)
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return h
+    /// Up from `fd` (the directory `key`, named by the last of `names`) until a known directory.
+    private func walk(from fd: Int32, key: [UInt8], fsid: UInt64, names: inout [[UInt8]],
+                      isKnown: ([UInt8]) -> Bool) -> ResolvedChain? {
+        var links: [(key: [UInt8], name: [UInt8])] = []
+        var current = fd
+        var currentKey = key
+        defer { if current != fd { _ = Sys.close(current) } }
+        while let name = names.popLast() {
+            guard case .success(let parent) = "..".withCString({ Sys.open($0, fw_o_path_directory(), dirfd: current) }) else {
+                return nil
+            }
+            if current != fd { _ = Sys.close(current) }
+            current = parent
+            guard let parentKey = Self.key(of: parent, fsid: fsid) else { return nil }
+            links.append((currentKey, name))
+            currentKey = parentKey
+            if isKnown(parentKey) { return ResolvedChain(links: links, top: parentKey) }
+        }
+        return nil  // reached the mount point without meeting a directory we know: not ours
     }
-}
 
-/// `directory + "/" + name` (name "." or empty: the directory itself).
-@inline(__always)
-func joinPath(_ directory: [UInt8], name: UnsafeRawBufferPointer) -> [UInt8] {
-    if name.isEmpty || (name.count == 1 && name[0] == 0x2E) { return directory }
-    var out: [UInt8] = []
-    out.reserveCapacity(directory.count + 1 + name.count)
-    out.append(contentsOf: directory)
-    if directory.last != 0x2F { out.append(0x2F) }
-    out.append(contentsOf: name)
-    return out
+    /// fsid + handle_bytes + handle_type + f_handle of an open descriptor (`FanotifyFIDRecord`'s key layout).
+    static func key(of fd: Int32, fsid: UInt64) -> [UInt8]? {
+        withUnsafeTemporaryAllocation(byteCount: 128, alignment: 8) { handle -> [UInt8]? in
+            var length: UInt32 = 0
+            var type: Int32 = 0
+            let result = valueOrErrno {
+                "".withCString { fw_name_to_handle_at(fd, $0, fw_at_empty_path(), handle.baseAddress, 128, &length, &type) }
+            }
+            guard case .success = result else { return nil }
+            var key: [UInt8] = []
+            key.reserveCapacity(16 + Int(length))
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: fsid).littleEndian) { key += $0 }
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: fsid >> 32).littleEndian) { key += $0 }
+            withUnsafeBytes(of: length.littleEndian) { key += $0 }
+            withUnsafeBytes(of: type.littleEndian) { key += $0 }
+            key += UnsafeRawBufferPointer(rebasing: handle[0..<Int(length)])
+            return key
+        }
+    }
+
+    static func isDeleted(_ path: [UInt8]) -> Bool {
+        let suffix = Array(" (deleted)".utf8)
+        return path.count > suffix.count && path.suffix(suffix.count).elementsEqual(suffix)
+    }
+
+    /// The names from `mountPath` down to `path` ("/m", "/m/a/b" → ["a", "b"]); nil when not below it.
+    static func components(_ path: [UInt8], below mountPath: [UInt8]) -> [[UInt8]]? {
+        if path == mountPath { return [] }
+        let prefix = mountPath == [0x2F] ? mountPath : mountPath + [0x2F]
+        guard path.count > prefix.count, path.starts(with: prefix) else { return nil }
+        return path[prefix.count...].split(separator: 0x2F, omittingEmptySubsequences: true).map(Array.init)
+    }
 }
 #endif

@@ -87,10 +87,8 @@ public struct FanotifyMarkFlags: OptionSet, Hashable, Sendable {
 public enum FanotifyReporting: String, Sendable, CaseIterable {
     /// An open file descriptor per event; paths through `/proc/self/fd`. No directory-entry events.
     case fd
-    /// Parent directory handle + entry name per event (FAN_REPORT_DFID_NAME); paths from a handle cache.
+    /// Parent directory handle + entry name per event (FAN_REPORT_DFID_NAME, with the entry's own handle
+    /// when the kernel has FAN_REPORT_TARGET_FID); paths from `DirectoryTree`.
     case fid
-    /// The object's own file handle per event (FAN_REPORT_FID); paths from the names the FID group
-    /// reported for that handle, else from the handle itself.
-    case object
 }
 #endif

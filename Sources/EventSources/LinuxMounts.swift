@@ -71,14 +71,14 @@ public struct LinuxMount: Hashable, Sendable {
     }
 
     /// The current mount table of this process's mount namespace.
-    public static func current() throws(LinuxSyscallError) -> [LinuxMount] {
+    public static func current() throws(SystemCallError) -> [LinuxMount] {
         let text = try readWholeFile("/proc/self/mountinfo")
         return parse(mountinfo: String(decoding: text, as: UTF8.self))
     }
 }
 
 /// Reads a whole (pseudo) file; throws naming the path.
-func readWholeFile(_ path: String) throws(LinuxSyscallError) -> [UInt8] {
+func readWholeFile(_ path: String) throws(SystemCallError) -> [UInt8] {
     let fd = try path.withCString { Sys.open($0, O_RDONLY) }.get("open", object: path)
     defer { _ = Sys.close(fd) }
     var out: [UInt8] = []

@@ -2,7 +2,7 @@ import FileWatchCore
 
 /// What the CLI may choose about the live source of this platform.
 public struct LiveSourceOptions {
-    /// Linux fanotify group layout: "hybrid" (default), "fid", "split" or "fd" (see `FanotifyOptions.Layout`).
+    /// Linux fanotify group layout: "fid" (the default and only one; see `FanotifyOptions.Layout`).
     public var layout: String?
     /// Use the kernel's unlimited event queue (default) instead of its bounded one.
     public var unlimitedQueue = true
@@ -16,6 +16,11 @@ public struct LiveSourceOptions {
     public var ignoredPaths: [String] = []
     /// Watch only the filesystems holding these absolute paths (nil: every real filesystem).
     public var paths: [String]?
+    /// The kinds the user asked to see (`--event`, or every kind with `-a`), to say which ones this
+    /// source cannot give; nil: the basic kinds.
+    public var askedKinds: Set<EventKind>?
+    /// Only failed operations were asked for (`--failed`).
+    public var failuresOnly = false
 
     public init() {}
 }
@@ -29,15 +34,34 @@ public enum LiveSourceError: Error, CustomStringConvertible {
 
 /// The live source of this platform.
 public enum LiveSource {
+    /// Why `--fanotify-layout NAME` cannot be used, in one sentence; nil when it can.
+    public static func layoutProblem(_ name: String) -> String? {
+        #if os(Linux)
+        if FanotifyOptions.Layout(rawValue: name) != nil { return nil }
+        let known = FanotifyOptions.Layout.allCases.map(\.rawValue).joined(separator: ", ")
+        if let reason = FanotifyOptions.removedLayouts[name] {
+            return "--fanotify-layout \(name) was removed: \(reason); use \(known) (the default)."
+        }
+        return "--fanotify-layout must be \(known)."
+        #else
+        return nil
+        #endif
+    }
+
     public static func make(_ options: LiveSourceOptions) throws -> EventSource {
         #if os(Linux)
         try FanotifySource.checkAvailable()
         var o = FanotifyOptions()
         if let name = options.layout {
-            guard let layout = FanotifyOptions.Layout(rawValue: name) else {
-                throw LiveSourceError.unavailable("unknown fanotify layout '\(name)' (known: \(FanotifyOptions.Layout.allCases.map(\.rawValue).joined(separator: ", ")))")
+            if let problem = layoutProblem(name) { throw LiveSourceError.unavailable(problem) }
+            o.layout = FanotifyOptions.Layout(rawValue: name)!
+        }
+        if let sentence = FanotifyPlan.unavailable(kinds: options.askedKinds ?? [], failures: options.failuresOnly) {
+            // Nothing could ever be shown: say so instead of watching in vain.
+            if options.failuresOnly || (options.askedKinds.map { $0.isDisjoint(with: FanotifyOptions.reportableKinds) } ?? false) {
+                throw LiveSourceError.unavailable(sentence + ".")
             }
-            o.layout = layout
+            o.notes.append(sentence)
         }
         o.unlimitedQueue = options.unlimitedQueue
         if let size = options.readBufferSize { o.readBufferSize = size }

@@ -69,8 +69,8 @@ struct LiveTuningOptions: WatchOptionGroup {
     var queue: LiveQueue = .unlimited
 
     @Option(name: .long, help: ArgumentHelp(
-        "Linux fanotify layout: hybrid (default, Linux 5.17: open/read/write/close/exec as file handles through mount marks, named from the create/rename/delete events of a directory handle + name group; costs the watched programs least), fid (one group reporting directory handle + name for every event: exact names and order, about 12 points more added time on write-heavy loads), split (handles for create/delete/rename, descriptors for open/read/write/close) or fd (descriptors only; no create/delete/rename).",
-        valueName: "hybrid|fid|split|fd"))
+        "Linux fanotify layout: fid (the default and only one: one kernel queue reporting every event with its directory handle and name as they were then, so every path is the one the file had when it happened).",
+        valueName: "fid"))
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -81,12 +81,8 @@ struct LiveTuningOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
     var readBuffer: Int?
 
-    static let layouts = ["fid", "hybrid", "split", "fd"]
-
     func validate() throws {
-        if let fanotifyLayout, !Self.layouts.contains(fanotifyLayout) {
-            throw ValidationError("--fanotify-layout must be fid, hybrid, split or fd.")
-        }
+        if let fanotifyLayout, let problem = LiveSource.layoutProblem(fanotifyLayout) { throw ValidationError(problem) }
         if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
         if let readBuffer, readBuffer < 8192 || readBuffer > 64 << 20 { throw ValidationError("--read-buffer must be 8192 to 67108864 bytes.") }
     }

@@ -140,7 +140,7 @@ enum FanotifyTestSupport {
 @Suite(.serialized, .needsRoot, .timeLimit(.minutes(5))) struct FanotifySourceTests {
     /// A child creates, writes, reads, renames, chmods, deletes, makes and removes a directory and
     /// execs a program in a temporary directory: every event, with names, pid and executable.
-    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    @Test(arguments: FanotifyOptions.Layout.allCases)
     func reportsEveryKindWithNamesAndProcesses(layout: FanotifyOptions.Layout) throws {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
@@ -215,12 +215,9 @@ enum FanotifyTestSupport {
         let mkdir = try #require(find(.create, "sub"))
         #expect(mkdir.isDirectory)
         #expect(mkdir.process.name == "mkdir")
-        // ls: open, read and close of a directory, removed right after. Only hybrid can still name it
-        // then (from its rmdir, which carries the directory's own handle); fid resolves the handle too late.
-        if layout == .hybrid {
-            #expect(find(.open, "sub") { $0.isDirectory && $0.process.name == "ls" } != nil)
-            #expect(find(.close, "sub") { $0.isDirectory && $0.process.name == "ls" } != nil)
-        }
+        // ls: open, read and close of a directory removed right after: named by where its rmdir says it was.
+        #expect(find(.open, "sub") { $0.isDirectory && $0.process.name == "ls" } != nil)
+        #expect(find(.close, "sub") { $0.isDirectory && $0.process.name == "ls" } != nil)
         let rmdir = try #require(find(.delete, "sub"))
         #expect(rmdir.isDirectory)
         #expect(rmdir.process.name == "rmdir")
@@ -239,16 +236,15 @@ enum FanotifyTestSupport {
         #expect(runner.source.overflowCount == 0)
     }
 
-    /// hybrid: content events come from another group than create/rename/delete. A file written,
-    /// renamed and deleted, and a file that existed before and is read and deleted, all before the
-    /// source reads anything: the content events carry the names the files had when written or read
-    /// (not "(deleted)", not the later name), and come out before the rename and the deletes.
-    @Test func hybridNamesContentOfFilesGoneBeforeTheRead() throws {
+    /// A file written, renamed and deleted, and a file that existed before and is read and deleted, all
+    /// before the source reads anything: the content events carry the names the files had when written
+    /// or read (not "(deleted)", not the later name), and come out before the rename and the deletes.
+    @Test func namesContentOfFilesGoneBeforeTheRead() throws {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
         #expect(FileManager.default.createFile(atPath: dir + "/old.txt", contents: Data("before".utf8)))
         let (events, _) = try FanotifyTestSupport.runBeforeFirstRead(
-            in: dir, layout: .hybrid,
+            in: dir, layout: .fid,
             script: "printf data > t.tmp && mv t.tmp t.done && rm t.done && cat old.txt > /dev/null && rm old.txt")
         let lines = events.map { "\($0.kind.rawValue) \($0.path.map { String($0.description.dropFirst(dir.count + 1)) } ?? "-")" }
         func index(_ line: String) -> Int? { lines.firstIndex(of: line) }
@@ -267,7 +263,7 @@ enum FanotifyTestSupport {
     /// Processes that have exited before the source reads their first event (all of them here: the
     /// script runs to its end first) still get their parent, uid and user, from the kernel's process
     /// events: a fork inherits them.
-    @Test(arguments: [FanotifyOptions.Layout.fid, .hybrid])
+    @Test(arguments: FanotifyOptions.Layout.allCases)
     func identifiesProcessesGoneBeforeTheirFirstEvent(layout: FanotifyOptions.Layout) throws {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
@@ -290,10 +286,10 @@ enum FanotifyTestSupport {
         #expect(create("done")?.process.ppid == getpid())
     }
 
-    /// A process in a mount namespace of its own (as systemd gives many services) is seen too: under
-    /// `hybrid` its mounts get their own marks when the namespace appears.
+    /// A process in a mount namespace of its own (as systemd gives many services) is seen too: a
+    /// filesystem mark covers every mount of the filesystem, in every namespace.
     @Test(.enabled(if: TestEnvironment.hasExecutable("/usr/bin/unshare"), "no /usr/bin/unshare (util-linux)"),
-          arguments: [FanotifyOptions.Layout.fid, .hybrid])
+          arguments: FanotifyOptions.Layout.allCases)
     func seesProcessesInOtherMountNamespaces(layout: FanotifyOptions.Layout) throws {
         let dir = FanotifyTestSupport.makeTempDirectory()
         defer { FanotifyTestSupport.removeTree(dir) }
@@ -377,22 +373,6 @@ enum FanotifyTestSupport {
 }
 
 @Suite struct FanotifyParsingTests {
-    /// The kernel lists a group's mount marks in fdinfo with hex mount ids; inode and filesystem marks
-    /// have other prefixes and are not mount marks.
-    @Test func fdinfoMountMarks() {
-        let text = """
-            pos:\t0
-            flags:\t02004002
-            mnt_id:\t16
-            fanotify flags:213 event-flags:88000
-            fanotify mnt_id:1a mflags:0 mask:103b ignored_mask:0
-            fanotify mnt_id:2f mflags:0 mask:103b ignored_mask:0
-            fanotify sdev:fe00000 mflags:0 mask:3b ignored_mask:0
-            fanotify ino:c0a sdev:fe00000 mflags:0 mask:0 ignored_mask:3f fhandle-bytes:8 fhandle-type:1 f_handle:0a0c000000000000
-            """
-        #expect(FanotifySource.markedMountIDs(fdinfo: text) == [0x1a, 0x2f])
-    }
-
     @Test func mountinfoSkipsPseudoFilesystemsAndPicksOneMountPerSuperblock() {
         let text = """
             22 27 0:21 / /proc rw,relatime - proc proc rw

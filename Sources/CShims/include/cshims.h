@@ -82,6 +82,16 @@ int fw_fanotify_event_ok(const void *buf, long len);
 /* open_by_handle_at(2) with the handle given as (type, bytes): -1 and errno on failure. */
 int fw_open_by_handle_at(int mount_fd, int32_t handle_type, const void *handle_bytes,
                          uint32_t handle_length, int flags);
+/* name_to_handle_at(2) of `pathname` relative to `dirfd` (AT_EMPTY_PATH in `flags`: `dirfd` itself): writes
+ * the handle bytes (at most `capacity`) to `handle_bytes`, their count to `handle_length` and the type
+ * to `handle_type`. 0, or -1 and errno. */
+int fw_name_to_handle_at(int dirfd, const char *pathname, int flags, void *handle_bytes, uint32_t capacity,
+                         uint32_t *handle_length, int32_t *handle_type);
+/* AT_EMPTY_PATH (needs _GNU_SOURCE). */
+int fw_at_empty_path(void);
+/* O_DIRECTORY | O_PATH | O_CLOEXEC: a directory opened only to be referred to. */
+int fw_o_path_directory(void);
+
 /* pidfd_open(2): -1 and errno on failure (ENOSYS on kernels before 5.3). */
 int fw_pidfd_open(int pid, unsigned int flags);
 

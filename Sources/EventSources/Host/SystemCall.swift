@@ -41,10 +41,6 @@ public struct SystemCallError: Error, Equatable, Hashable, CustomStringConvertib
     }
 }
 
-/// The name the fanotify files use (same type): kept so those files compile unchanged while they
-/// are rewritten. New code says `SystemCallError`.
-public typealias LinuxSyscallError = SystemCallError
-
 extension Result where Failure == Errno {
     /// Layer 3: the value, or a `SystemCallError` naming the call and its object.
     @inline(__always)

@@ -109,6 +109,9 @@ enum SessionSources {
             live.readBufferSize = configuration.live.readBufferSize
             live.batchDelayMicroseconds = configuration.live.batchDelayMicroseconds
             live.kinds = configuration.requestedKinds
+            // What the user asked to see, so kinds this source cannot give are named in one sentence.
+            live.askedKinds = configuration.filters.kinds ?? (configuration.filters.all ? Set(EventKind.allCases) : nil)
+            live.failuresOnly = configuration.filters.result == .failed
             live.ignoredPaths = configuration.ignoredPaths
             // The same resolved directories the filters use: the filesystems holding them are marked.
             live.paths = configuration.watchedDirectories
