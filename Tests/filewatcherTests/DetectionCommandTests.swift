@@ -71,6 +71,10 @@ private let detectionTrail: [UInt8] = {
         #expect(r.status == 0)
         let lines = r.out.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
+        // Issue 17: the rule's name is said once.
+        let ruleLine = try #require(lines.first { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
+        #expect(ruleLine.components(separatedBy: "ssh-keys").count == 2, "\(ruleLine)")
+        #expect(ruleLine.hasPrefix("  !! ALERT [high] rule ssh-keys: open of /root/.ssh/id_rsa by cat (pid 30"), "\(ruleLine)")
         #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: possible ransomware: locker (pid 40") })
         #expect(lines.filter { $0.contains("Detected") }.count == 2)
     }

@@ -34,7 +34,7 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
     /// No '/' in the pattern: match the file name only.
     public let matchesBasename: Bool
     /// The compiled form, shared by copies (a rule's globs are copied around per event: one retain, not six).
-    private let compiled: Compiled
+    let compiled: Compiled
 
     final class Compiled: Sendable {
         /// The pattern is a plain path (no wildcard): compare bytes directly.
@@ -46,10 +46,27 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
         let literalSuffix: [UInt8]
         /// The pattern as a bit-parallel automaton (unused for plain paths).
         let automaton: GlobAutomaton
+        /// Path components that are plain text at a fixed position (counted from 0, split at '/', before any `**`):
+        /// `/home/*/proj/**` has `home` at 1 and `proj` at 3. For the rule index.
+        let fixedComponents: [(position: Int, bytes: [UInt8])]
         init(tokens: [Token], literal: [UInt8]?, subtree: Bool, literalPrefix: [UInt8], literalSuffix: [UInt8]) {
             self.literal = literal; self.subtree = subtree
             self.literalPrefix = literalPrefix; self.literalSuffix = literalSuffix
-            automaton = GlobAutomaton(literal == nil ? tokens : [])
+            automaton = literal == nil ? GlobAutomaton(tokens) : GlobAutomaton.none
+            var fixed: [(Int, [UInt8])] = []
+            var position = 0, current: [UInt8] = [], plain = true
+            scan: for t in tokens {
+                switch t {
+                case .literal(UInt8(ascii: "/")):
+                    if plain, !current.isEmpty { fixed.append((position, current)) }
+                    position += 1; current = []; plain = true
+                case .literal(let b): current.append(b)
+                case .globstar, .globstarDirs: plain = false; break scan
+                default: plain = false
+                }
+            }
+            if plain, !current.isEmpty { fixed.append((position, current)) }
+            fixedComponents = fixed
         }
     }
 

@@ -27,19 +27,20 @@ struct GlobAutomaton: Sendable {
     let final: Int
     let hasDirs: Bool
 
+    /// For plain paths, which never run an automaton.
+    static let none = GlobAutomaton([])
+
     init(_ tokens: [Glob.Token]) {
         let m = tokens.count
-        words = (m + 1 + 63) / 64
+        let words = (m + 1 + 63) / 64
+        self.words = words
         final = m
         let slash = UInt8(ascii: "/")
         func set(_ bits: inout [UInt64], _ base: Int, _ i: Int) { bits[base + i >> 6] |= 1 << UInt64(i & 63) }
 
-        // Per byte value: which tokens consume it (moving on) and which loop on it.
-        var consumeRows = [[UInt64]](), loopRows = [[UInt64]]()
-        var classIndex: [[UInt64]: UInt8] = [:]
-        var classOf = [UInt8](repeating: 0, count: 256)
-        for value in 0..<256 {
-            let b = UInt8(value)
+        // Bytes every token treats alike share a class. Without `[...]` tokens the classes are simply: each byte
+        // that appears as a literal, '/', and all other bytes; with them, bytes are grouped by their rows.
+        func row(_ b: UInt8) -> [UInt64] {
             var row = [UInt64](repeating: 0, count: 2 * words)
             for (i, t) in tokens.enumerated() {
                 switch t {
@@ -54,17 +55,38 @@ struct GlobAutomaton: Sendable {
                 case .globstarDirs: break
                 }
             }
-            if let known = classIndex[row] {
-                classOf[value] = known
-            } else {
+            return row
+        }
+        var consumeRows = [[UInt64]](), loopRows = [[UInt64]]()
+        var byteClass = [UInt8](repeating: 0, count: 256)
+        func addClass(_ representative: UInt8) -> UInt8 {
+            let r = row(representative)
+            consumeRows.append(Array(r[..<words]))
+            loopRows.append(Array(r[words...]))
+            return UInt8(consumeRows.count - 1)
+        }
+        let hasClasses = tokens.contains { if case .byteClass = $0 { true } else { false } }
+        if !hasClasses {
+            var distinct = Set<UInt8>([slash])
+            for case .literal(let l) in tokens { distinct.insert(l) }
+            if let other = (0...255).first(where: { !distinct.contains(UInt8($0)) }) {
+                let c = addClass(UInt8(other))
+                for v in 0..<256 { byteClass[v] = c }
+            }
+            for b in distinct.sorted() { byteClass[Int(b)] = addClass(b) }
+        } else {
+            var classIndex: [[UInt64]: UInt8] = [:]
+            for value in 0..<256 {
+                let r = row(UInt8(value))
+                if let known = classIndex[r] { byteClass[value] = known; continue }
                 let c = UInt8(consumeRows.count)  // at most 256 classes
-                classIndex[row] = c
-                classOf[value] = c
-                consumeRows.append(Array(row[..<words]))
-                loopRows.append(Array(row[words...]))
+                classIndex[r] = c
+                byteClass[value] = c
+                consumeRows.append(Array(r[..<words]))
+                loopRows.append(Array(r[words...]))
             }
         }
-        self.classOf = classOf
+        classOf = byteClass
         consumes = consumeRows.flatMap { $0 }
         loops = loopRows.flatMap { $0 }
         var eps = [UInt64](repeating: 0, count: words), dirs = [UInt64](repeating: 0, count: words)
