@@ -76,17 +76,19 @@ struct DetectionOptions: ParsableArguments {
     func makeStage(rules ruleSet: RuleSet?, source: EventSource, filters: FilterOptions,
                    alertsToStandardError: Bool = false) throws -> DetectionStage? {
         guard isActive else { return nil }
+        // Live processes are pinned (pid + start time) at their first event; replayed pids belong to another time.
+        let pinner: ProcessPinner? = source.kind == .trail ? nil : ProcessPinner()
         var detector: RansomwareDetector?
         if ransomwareEnabled {
             var options = RansomwareOptions()
             if let n = ransomwareThreshold { options.threshold = n }
             if let w = ransomwareWindow { options.windowMicros = Int64(w * 1_000_000) }
             let reader: ContentReader = (source as? ContentProvidingSource)?.contentReader ?? PathContentReader()
-            detector = RansomwareDetector(options: options, reader: reader)
+            detector = RansomwareDetector(options: options, reader: reader, pinner: pinner)
         }
         var responders: [AlertResponder] = []
-        if stopOffenders {
-            responders.append(OffenderStopper(report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
+        if stopOffenders, let pinner {
+            responders.append(OffenderStopper(pinner: pinner, report: { writeToStandardError(escapedForTerminal(Array($0.utf8)) + "\n") }))
         }
         if let onAlert {
             let argv = try splitCommandLine(onAlert)

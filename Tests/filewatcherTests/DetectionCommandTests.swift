@@ -8,8 +8,9 @@ private func subj(_ pid: UInt32) -> Token {
 private func pathTok(_ s: String) -> Token { .path(BSMBytes(Array(s.utf8) + [0])) }
 private let ok: Token = .return32(ReturnToken(status: 0, value: 0))
 
-/// cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) renames 6 documents to .locked.
-private let detectionTrail: [UInt8] = {
+/// cat (pid 30) reads an SSH key; sshd (pid 31) reads it too; pid 40 (locker) reads 6 documents in `docs`, writes
+/// each one's encrypted copy NAME.locked and deletes the original, one document per second.
+private func detectionTrail(docs: String) -> [UInt8] {
     let t: UInt64 = 1_700_000_000
     var out: [UInt8] = []
     var records = [
@@ -20,18 +21,35 @@ private let detectionTrail: [UInt8] = {
         RecordBuilder(event: 23, seconds: t + 2, tokens: [.execArgs(ExecStrings([Array("locker".utf8)])), pathTok("/tmp/locker"), subj(40), ok]),
     ]
     for i in 0..<6 {
-        records.append(RecordBuilder(event: 42, seconds: t + 3 + UInt64(i), tokens: [
-            subj(40), pathTok("/srv/docs/report\(i).docx"), pathTok("/srv/docs/report\(i).docx.locked"), ok]))
+        let doc = "\(docs)/report\(i).docx", at = t + 3 + UInt64(i)
+        records += [
+            RecordBuilder(event: 72, seconds: at, tokens: [subj(40), pathTok(doc), ok]),               // open for reading
+            RecordBuilder(event: 79, seconds: at, tokens: [subj(40), pathTok(doc + ".locked"), ok]),   // open write|create|trunc
+            RecordBuilder(event: 112, seconds: at, tokens: [subj(40), pathTok(doc + ".locked"), ok]),  // close
+            RecordBuilder(event: 6, seconds: at, tokens: [subj(40), pathTok(doc), ok]),                // unlink
+        ]
     }
     for r in records { r.encode(into: &out) }
     return out
-}()
+}
+
+/// Random bytes (what an encryptor writes): the replay judges the .locked files as they are now.
+private func writeLockedCopies(_ docs: String) throws {
+    try FileManager.default.createDirectory(atPath: docs, withIntermediateDirectories: true)
+    for i in 0..<6 {
+        var g = SystemRandomNumberGenerator()
+        let bytes = (0..<(128 << 10)).map { _ in UInt8.random(in: 0...255, using: &g) }
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(docs)/report\(i).docx.locked"))
+    }
+}
 
 @Suite struct DetectionCommandTests {
     func setup() throws -> (dir: URL, trail: String, rules: String) {
         let d = try tempDir()
         let trail = d.appendingPathComponent("t.bsm").path
-        try Data(detectionTrail).write(to: URL(fileURLWithPath: trail))
+        let docs = d.appendingPathComponent("docs").path
+        try writeLockedCopies(docs)
+        try Data(detectionTrail(docs: docs)).write(to: URL(fileURLWithPath: trail))
         let rules = d.appendingPathComponent("rules.yaml").path
         try Data("""
         rules:
@@ -59,8 +77,10 @@ private let detectionTrail: [UInt8] = {
         #expect((rule["process"] as? [String: Any])?["pid"] as? Int == 30)
         let ransom = try #require(alerting.last?["alert"] as? [String: Any])
         #expect(ransom["type"] as? String == "ransomware")
-        #expect(alerting.last?["dest_path"] as? String == "/srv/docs/report4.docx.locked", "flagged at the 5th file")
-        #expect((ransom["evidence"] as? [Any])?.count == 5)
+        #expect((alerting.last?["path"] as? String)?.hasSuffix("/docs/report4.docx") == true, "flagged at the 5th original deleted")
+        let evidence = try #require(ransom["evidence"] as? [[String: Any]])
+        #expect(evidence.count == 5)
+        #expect(evidence.allSatisfy { $0["check"] as? String == "deleted-after-read" && $0["pid"] as? Int == 40 })
         #expect(r.stderr.contains("alerts: 2 (critical 1, high 1)"), "\(r.stderr)")
     }
 
@@ -106,12 +126,12 @@ private let detectionTrail: [UInt8] = {
 
     @Test func thresholdOptionAndBadRulesFile() throws {
         let (d, trail, _) = try setup()
-        // 6 renames 1 s apart. Threshold 2: the first alert at the 2nd; then at most one per window.
+        // 6 victims 1 s apart. Threshold 2: the first alert at the 2nd; then at most one per window.
         let r = try run(["--read", trail, "--ransomware", "--ransomware-threshold", "2", "--format", "json"])
         #expect(r.out.split(separator: "\n").filter { $0.contains("\"alert\":") }.count == 1)
         let w = try run(["--read", trail, "--ransomware-threshold", "2", "--ransomware-window", "1.5", "--format", "json"])
         let alerts = w.out.split(separator: "\n").filter { $0.contains("\"alert\":") }
-        #expect(alerts.count == 3, "window 1.5 s: alerts at the 2nd, 4th and 6th rename")
+        #expect(alerts.count == 3, "window 1.5 s: alerts at the 2nd, 4th and 6th victim")
 
         let bad = d.appendingPathComponent("bad.yaml").path
         try Data("rules:\n  - name: x\n    paths: [/a\n".utf8).write(to: URL(fileURLWithPath: bad))

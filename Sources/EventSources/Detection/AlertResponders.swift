@@ -13,93 +13,67 @@ import Darwin
 #endif
 
 /// `--stop-offenders`: sends SIGSTOP to the process behind an alert that asks for it (ransomware alerts, rules with
-/// `stop: true`; every rule alert when `includeRules`), and says how to resume or end it. Never stops itself, its parent, pid 1 or kernel threads.
+/// `stop: true`; every rule alert when `includeRules`), and says how to resume or end it. The process is the one
+/// pinned at its first event (pid + start time), signalled through a pidfd: a name it gave itself since does not
+/// save it, and a process that has taken its pid since is never touched. A process-tree alert (a script driving
+/// short-lived programs) stops the script first, then its children, level by level. Never stops itself, its
+/// ancestors, pid 1 or kernel threads.
 public final class OffenderStopper: AlertResponder {
     public let includeRules: Bool
+    private let pinner: ProcessPinner
     private let report: (String) -> Void
-    private let ownPid = getpid()
-    private let parentPid = getppid()
-    private var stopped: Set<Int32> = []
+    private var stopped: Set<PinnedProcess> = []
 
     /// - Parameter report: one line for the user (the CLI writes it to stderr).
-    public init(includeRules: Bool = false, report: @escaping (String) -> Void) {
+    public init(includeRules: Bool = false, pinner: ProcessPinner, report: @escaping (String) -> Void) {
         self.includeRules = includeRules
+        self.pinner = pinner
         self.report = report
     }
 
     public func respond(to alert: inout Alert) {
         if !alert.stopsOffender, !includeRules { return }
         let pid = alert.process.pid
-        guard pid > 1, pid != ownPid, pid != parentPid else {
-            alert.responses.append("not stopped: pid \(pid) is protected")
+        guard let target = alert.offender ?? pinner.pin(pid: pid, at: alert.time) else {
+            alert.responses.append("not stopped: pid \(pid) has exited (or its pid belongs to a later process)")
             return
         }
-        if stopped.contains(pid), Self.state(of: pid) == "T" { return }
-        #if os(Linux)
-        // The pid must still be the same program (not reused since the event): compare the command name.
-        if let comm = Self.comm(of: pid), !alert.process.name.isEmpty, comm != alert.process.name.bytes {
-            alert.responses.append("not stopped: pid \(pid) is now \(String(decoding: comm, as: UTF8.self))")
+        guard !target.isProtected else {
+            alert.responses.append("not stopped: pid \(pid) is protected (filewatcher itself, its parents, init or a kernel thread)")
             return
         }
-        if Self.isKernelThread(pid) {
-            alert.responses.append("not stopped: pid \(pid) is a kernel thread")
-            return
-        }
-        #endif
-        switch Self.sendSignal(pid, SIGSTOP) {
+        if stopped.contains(target), ProcessPinner.state(of: target.pid) == "T", !alert.offenderTree { return }
+        var done: [PinnedProcess] = []
+        switch pinner.signal(target, SIGSTOP) {
         case .success:
-            stopped.insert(pid)
-            let line = "\(AlertResponseTag.stopped) pid \(pid) with SIGSTOP; resume it: kill -CONT \(pid); end it: kill -KILL \(pid)"
-            alert.responses.append(line)
-            report("filewatcher: \(line)")
-        case .failure(let e):
-            alert.responses.append("not stopped: kill(\(pid), SIGSTOP) failed: \(e)")
-            report("filewatcher: could not stop pid \(pid): kill(SIGSTOP) failed: \(e)")
+            done.append(target)
+        case .failure(let failure):
+            alert.responses.append("not stopped: \(target): \(failure)")
+            report("filewatcher: could not stop \(target): \(failure)")
+            return
         }
-    }
-
-    /// kill(2) as Result.
-    static func sendSignal(_ pid: Int32, _ sig: Int32) -> Result<Void, Errno> {
-        retryingEINTR { kill(pid, sig) }.map { _ in () }
-    }
-
-    #if os(Linux)
-    static func readSmall(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return Array(buf[..<n])
-    }
-
-    static func comm(of pid: Int32) -> [UInt8]? {
-        guard var c = readSmall("/proc/\(pid)/comm") else { return nil }
-        if c.last == UInt8(ascii: "\n") { c.removeLast() }
-        return c
-    }
-
-    /// Field 9 of /proc/PID/stat (flags) has PF_KTHREAD (0x00200000) for kernel threads.
-    static func isKernelThread(_ pid: Int32) -> Bool {
-        guard let fields = statFields(pid), fields.count > 6, let flags = UInt64(fields[6]) else { return false }
-        return flags & 0x0020_0000 != 0
-    }
-
-    /// The fields of /proc/PID/stat after the `(comm)` field: state, ppid, …
-    static func statFields(_ pid: Int32) -> [String]? {
-        guard let s = readSmall("/proc/\(pid)/stat"), let close = s.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        return String(decoding: s[(close + 1)...], as: UTF8.self).split(separator: " ").map(String.init)
-    }
-    #endif
-
-    /// The process state letter (Linux /proc/PID/stat: R, S, D, T, Z, …), nil when unknown.
-    public static func state(of pid: Int32) -> String? {
-        #if os(Linux)
-        return statFields(pid)?.first
-        #else
-        return nil
-        #endif
+        if alert.offenderTree {
+            // The script is stopped: it starts nothing more. Its children, then theirs (bounded).
+            var level = [target]
+            var seen = Set([target])
+            for _ in 0..<16 where !level.isEmpty {
+                var next: [PinnedProcess] = []
+                for parent in level {
+                    for child in pinner.children(of: parent) where seen.insert(child).inserted {
+                        if case .success = pinner.signal(child, SIGSTOP) { done.append(child); next.append(child) }
+                    }
+                }
+                level = next
+            }
+        }
+        stopped.formUnion(done)
+        alert.stopped = done.map { StoppedProcess(pid: $0.pid, name: $0.subject.name) }
+        let pids = done.map { String($0.pid) }.joined(separator: " ")
+        var line = "stopped \(target) with SIGSTOP"
+        if done.count > 1 { line += ", and the \(done.count - 1) processes it runs (\(done.dropFirst().map { String($0.pid) }.joined(separator: " ")))" }
+        line += "; resume: kill -CONT \(pids); end: kill -KILL \(pids)"
+        alert.responses.append(line)
+        report("filewatcher: \(line)")
     }
 }
 

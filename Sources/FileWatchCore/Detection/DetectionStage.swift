@@ -76,12 +76,11 @@ public final class DetectionStage: EventStage {
             alerts = rules.evaluate(event)
             if !alerts.isEmpty { dropRepeats(&alerts) }
         }
-        if let ransomware, let a = ransomware.inspect(event) { alerts.append(a) }
+        if let ransomware { alerts.append(contentsOf: ransomware.inspect(event)) }
         guard !alerts.isEmpty else { return alerts }
         for i in alerts.indices {
             for r in responders { r.respond(to: &alerts[i]) }
             counts.count(alerts[i])
-            if alerts[i].responses.contains(where: { $0.hasPrefix(AlertResponseTag.stopped) }) { counts.stopped += 1 }
         }
         return alerts
     }
@@ -114,7 +113,3 @@ public final class DetectionStage: EventStage {
     }
 }
 
-/// Prefixes of `Alert.responses` entries that the summary counts.
-public enum AlertResponseTag {
-    public static let stopped = "stopped"
-}
