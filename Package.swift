@@ -20,7 +20,6 @@ let package = Package(
         // Platform-neutral event model, BSM→event mapping, filters, sinks, detection.
         .target(name: "FileWatchCore", dependencies: [
             "BSM",
-            .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
         // Tiny C shim: fanotify / open_by_handle_at helpers (Linux), portable ioctl helper.

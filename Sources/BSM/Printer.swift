@@ -67,7 +67,7 @@ public final class PrauditPrinter {
                 scratch.removeAll()
                 text.withUnsafeBytes {
                     if options.xml { scratch.appendXMLSafe($0) }
-                    else if options.isTerminal { scratch.appendTerminalSafe($0) }
+                    else if options.isTerminal { scratch.appendTerminalEscaped($0) }
                     else { scratch.append($0) }
                 }
                 eventSpan[Int(e.number)] = UInt64(eventBytes.count) << 32 | UInt64(scratch.count)
@@ -179,7 +179,7 @@ public final class PrauditPrinter {
     @inline(__always)
     func stringBytes(_ p: UnsafeRawBufferPointer, element: Bool) {
         if xml { out.appendXMLSafe(p, attribute: !element) }
-        else if terminal { out.appendTerminalSafe(p) }
+        else if terminal { out.appendTerminalString(p) }
         else { out.appendPlain(p) }
     }
 
@@ -222,7 +222,7 @@ public final class PrauditPrinter {
         let b = OutputBuffer(capacity: 64)
         if let name {
             name.withUnsafeBytes {
-                if xml { b.appendXMLSafe($0) } else if terminal { b.appendTerminalSafe($0) } else { b.append($0) }
+                if xml { b.appendXMLSafe($0) } else if terminal { b.appendTerminalEscaped($0) } else { b.append($0) }
             }
         } else {
             b.appendDecimal(signed: Int64(Int32(bitPattern: id)))
@@ -669,7 +669,7 @@ public final class PrauditPrinter {
                 out.append(itemClose)
             } else {
                 delim()
-                str.withUnsafeBytes { terminal ? out.appendTerminalSafe($0) : out.appendPlain($0) }
+                str.withUnsafeBytes { terminal ? out.appendTerminalString($0) : out.appendPlain($0) }
             }
         }
         if xml { out.append(close) }
@@ -816,7 +816,7 @@ public final class PrauditPrinter {
             case 0, 4:
                 if d.howToPrint == 0 { out.append(UInt8(ascii: " ")) }
                 let c = UInt8(truncatingIfNeeded: v)
-                if xml { charXML(c) } else if terminal { out.appendTerminalByte(c) } else { out.append(c) }
+                if xml { charXML(c) } else if terminal { out.appendTerminalEscaped(byte: c) } else { out.append(c) }
             case 1: out.append(UInt8(ascii: " ")); out.appendOctal(v)
             case 2:
                 out.append(UInt8(ascii: " "))
@@ -836,7 +836,7 @@ public final class PrauditPrinter {
         case UInt8(ascii: "&"): out.append("&amp;")
         case UInt8(ascii: "<"): out.append("&lt;")
         case 0x20..<0x7f, 0x09, 0x0a, 0x0d: out.append(c)
-        default: out.appendVis(c, encodeWhite: false)
+        default: out.appendVis(c)
         }
     }
 }

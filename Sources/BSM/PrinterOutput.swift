@@ -96,11 +96,15 @@ public final class OutputBuffer {
         s.withUTF8 { append(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Writes at most `maximum` bytes through a pointer; `body` returns how many it wrote.
+    /// Writes at most `maximum` bytes through a pointer; `body` returns how many it wrote. A count
+    /// outside 0...maximum traps: the bytes past the reserved room would already have overwritten
+    /// the heap, so going on would be worse.
     @inlinable @inline(__always)
     public func write(maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
         reserve(maximum)
-        used &+= body(base + used)
+        let written = body(base + used)
+        precondition(written >= 0 && written <= maximum, "OutputBuffer.write: wrote more than the reserved maximum")
+        used &+= written
     }
 
     /// Forgets the content, keeps the memory.
@@ -227,6 +231,3 @@ public final class OutputBuffer {
         appendDecimal(UInt64(v))
     }
 }
-
-@inline(__always)
-func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? n &+ 48 : n &+ 87 }

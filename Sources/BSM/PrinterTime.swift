@@ -50,6 +50,36 @@ public struct UTCTime: LocalTimeProvider {
     public func utcOffset(at epochSeconds: Int64) -> Int64? { 0 }
 }
 
+/// The one local-time offset cache (the host's `SystemLocalTime` is this over localtime_r): asking
+/// the system for every event or record would put a libc call in the hot path.
+///
+/// Offsets are cached per 15-minute slot of UTC. Both ends of a slot are asked; when they agree the
+/// offset holds for the whole slot (no zone changes its offset twice within 15 minutes), when they
+/// differ (a change inside the slot, at any second: historical zones change at odd times) every
+/// instant of that slot is asked. Nothing assumes offsets are whole quarter hours.
+public struct CachedLocalTime: LocalTimeProvider {
+    private let offsetAt: (Int64) -> Int64?
+    private var slot: Int64 = .min
+    private var slotOffset: Int64 = 0
+    private var slotIsMixed = false
+    static let slotLength: Int64 = 900
+
+    /// - Parameter offsetAt: the uncached offset at an instant (nil: not representable).
+    public init(_ offsetAt: @escaping (Int64) -> Int64?) { self.offsetAt = offsetAt }
+
+    public mutating func utcOffset(at epochSeconds: Int64) -> Int64? {
+        let length = Self.slotLength
+        let s = epochSeconds >= 0 ? epochSeconds / length : (epochSeconds - length + 1) / length
+        if s == slot { return slotIsMixed ? offsetAt(epochSeconds) : slotOffset }
+        let start = s &* length
+        guard let a = offsetAt(start), let b = offsetAt(start &+ length &- 1) else { return offsetAt(epochSeconds) }
+        slot = s
+        slotOffset = a
+        slotIsMixed = a != b
+        return slotIsMixed ? offsetAt(epochSeconds) : a
+    }
+}
+
 private let dayNames: StaticString = "SunMonTueWedThuFriSat"
 private let monthNames: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
 

@@ -54,9 +54,3 @@ public struct DebugLogHandler: LogHandler {
         output.write(escapedForTerminal(Array(line.utf8)) + "\n")
     }
 }
-
-/// Reads an environment variable (e.g. NO_COLOR).
-public func environmentValue(_ name: String) -> String? {
-    guard let p = getenv(name) else { return nil }
-    return String(cString: p)
-}

@@ -82,24 +82,6 @@ struct ProcSnapshot {
     }
 }
 
-/// uid → user name through the C library (passwd files, NSS), cached; nil when there is none.
-final class UserNames {
-    private var cache: [UInt32: String?] = [:]
-
-    func name(of uid: UInt32) -> String? {
-        if let cached = cache[uid] { return cached }
-        var pwd = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        let name: String? = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
-            guard getpwuid_r(uid_t(uid), &pwd, buffer.baseAddress!, buffer.count, &result) == 0,
-                  result != nil, let cName = pwd.pw_name else { return nil }
-            return String(cString: cName)
-        }
-        cache[uid] = .some(name)
-        return name
-    }
-}
-
 /// Who did it, at event time: a pid → process cache fed from /proc.
 ///
 /// - First sight of a pid: /proc/PID is read at once (so short-lived processes are still named),
@@ -209,7 +191,7 @@ final class ProcessTable {
     /// Seen gone while processing a drain: its last events may have been queued after that read, so
     /// keep the entry (and what its exec told us) through one more drain.
     private var goneDuringDrain: [Int32] = []
-    private let users = UserNames()
+    private let users = SystemIdentityNames()
     private let epollFD: Int32
     private let clockTicks: UInt64
     private var pidfdsWork = true
@@ -367,7 +349,7 @@ final class ProcessTable {
         }
         if let ruid = facts.ruid { subject.uid = ruid }
         if let euid = facts.euid { subject.euid = euid }
-        subject.user = subject.uid.flatMap { users.name(of: $0) }
+        subject.user = subject.uid.flatMap { users.userName(for: $0) }
         return subject
     }
 
@@ -417,7 +399,7 @@ final class ProcessTable {
 
     private func makeSubject(pid: Int32, _ s: ProcSnapshot) -> ProcessSubject {
         ProcessSubject(pid: pid, ppid: s.ppid, name: ByteString(s.name), executable: s.executable.map(ByteString.init),
-                       uid: s.uid, euid: s.euid, gid: s.gid, user: s.uid.flatMap { users.name(of: $0) })
+                       uid: s.uid, euid: s.euid, gid: s.gid, user: s.uid.flatMap { users.userName(for: $0) })
     }
 
     /// Over capacity (a fork bomb, or pidfds unavailable): forget entries without a pidfd first.

@@ -3,60 +3,11 @@ import Glibc
 import CShims
 import SystemPackage
 
-// swift-system style, three layers:
-//   1. raw calls (Glibc / CShims), returning -1 and setting errno;
-//   2. `Result<_, Errno>` wrappers below, with the EINTR retry done in exactly one place
-//      (`valueOrErrno(retryOnInterrupt:_:)`);
-//   3. throwing APIs (FanotifyGroup, ProcReader, ...) that turn an `Errno` into a `LinuxSyscallError`
-//      carrying the system call's name and the object it was applied to.
+// The Linux-only system calls, as `Result<_, Errno>` (layer 2 of Host/SystemCall.swift, which
+// holds the error type, the one EINTR retry loop and the portable calls).
 
-/// A failed system call: which call, on what, and the errno.
-public struct LinuxSyscallError: Error, Equatable, CustomStringConvertible, Sendable {
-    public var call: String
-    public var errno: Errno
-    /// What the call was applied to (a path, a mount point), when that helps the reader.
-    public var object: String?
-
-    public init(_ call: String, _ errno: Errno, object: String? = nil) {
-        self.call = call; self.errno = errno; self.object = object
-    }
-
-    public var description: String {
-        if let object { return "\(call) \(object): \(errno.description)" }
-        return "\(call): \(errno.description)"
-    }
-}
-
-extension Result where Failure == Errno {
-    /// Layer 3 helper: the value, or a `LinuxSyscallError` naming the call.
-    @inline(__always)
-    func get(_ call: String, object: String? = nil) throws(LinuxSyscallError) -> Success {
-        switch self {
-        case .success(let value): return value
-        case .failure(let errno): throw LinuxSyscallError(call, errno, object: object)
-        }
-    }
-}
-
-/// The single EINTR retry loop: run `body` until it succeeds or fails with something other than EINTR.
-@inline(__always)
-func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) -> Result<I, Errno> {
-    while true {
-        let value = body()
-        if value != -1 { return .success(value) }
-        let errno = Errno(rawValue: Glibc.errno)
-        if retryOnInterrupt && errno == .interrupted { continue }
-        return .failure(errno)
-    }
-}
-
-@inline(__always)
-func nothingOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> I) -> Result<Void, Errno> {
-    valueOrErrno(retryOnInterrupt: retryOnInterrupt, body).map { _ in () }
-}
-
-/// Layer 2: the system calls this module uses, as `Result<_, Errno>`.
-enum Sys {
+/// Layer 2: the Linux-only system calls, as `Result<_, Errno>`.
+extension Sys {
     static func fanotifyInit(flags: UInt32, eventFlags: UInt32) -> Result<Int32, Errno> {
         valueOrErrno { fw_fanotify_init(flags, eventFlags) }
     }
@@ -64,23 +15,6 @@ enum Sys {
     static func fanotifyMark(_ fd: Int32, flags: UInt32, mask: UInt64, dirfd: Int32 = AT_FDCWD,
                              path: UnsafePointer<CChar>?) -> Result<Void, Errno> {
         nothingOrErrno { fw_fanotify_mark(fd, flags, mask, dirfd, path) }
-    }
-
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
-        valueOrErrno { Glibc.read(fd, buffer.baseAddress, buffer.count) }
-    }
-
-    static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Result<Int, Errno> {
-        valueOrErrno { Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
-    }
-
-    static func open(_ path: UnsafePointer<CChar>, _ flags: Int32, dirfd: Int32 = AT_FDCWD) -> Result<Int32, Errno> {
-        valueOrErrno { Glibc.openat(dirfd, path, flags | O_CLOEXEC) }
-    }
-
-    /// close(2) is never retried: on Linux the descriptor is gone even when it reports EINTR.
-    static func close(_ fd: Int32) -> Result<Void, Errno> {
-        nothingOrErrno(retryOnInterrupt: false) { Glibc.close(fd) }
     }
 
     static func readlink(_ path: UnsafePointer<CChar>, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {

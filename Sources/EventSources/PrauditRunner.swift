@@ -67,19 +67,6 @@ public struct TrailChunkReader {
     }
 }
 
-/// Writes to a file descriptor, all bytes, retrying short writes and EINTR.
-public struct OutputWriter {
-    public let fd: FileDescriptor
-    public init(fd: FileDescriptor = .standardOutput) { self.fd = fd }
-
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) {
-        do { _ = try fd.writeAll(bytes) } catch let e as Errno { throw e } catch { throw Errno.ioError }
-    }
-
-    /// Whether the descriptor is a terminal.
-    public var isTerminal: Bool { isatty(fd.rawValue) == 1 }
-}
-
 /// Runs `print` over files (or stdin) and returns the exit status: 0 when everything was
 /// printed, 1 when anything was skipped or a file could not be read.
 public struct PrauditRunner {
@@ -96,8 +83,8 @@ public struct PrauditRunner {
         self.programName = programName
     }
 
-    public func run(files: [String], output: OutputWriter = OutputWriter(),
-                    errors: OutputWriter = OutputWriter(fd: .standardError)) -> Int32 {
+    public func run(files: [String], output: FileDescriptorWriter = .standardOutput(),
+                    errors: FileDescriptorWriter = .standardError()) -> Int32 {
         var status: Int32 = 0
         let names: IdentityNames = (options.raw || options.numeric) ? NoIdentityNames() : SystemIdentityNames()
         let printer = PrauditPrinter(options: options, events: events, names: names,
@@ -108,11 +95,11 @@ public struct PrauditRunner {
 
         func report(_ text: String) {
             var t = text + "\n"
-            t.withUTF8 { try? errors.write(UnsafeRawBufferPointer($0)) }
+            t.withUTF8 { try? errors.writeAll(UnsafeRawBufferPointer($0)) }
         }
         func flush() -> Bool {
-            do { try output.write(out.bytes) } catch {
-                report("\(programName): write error: \(error)")
+            do { try output.writeAll(out.bytes) } catch {
+                report("\(programName): \(error)")
                 return false
             }
             out.removeAll()

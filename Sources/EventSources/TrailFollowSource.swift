@@ -46,7 +46,7 @@ public final class TrailFollowSource: EventSource {
         do {
             return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
         } catch let e as Errno {
-            throw SystemCallError("open", e, detail: path)
+            throw SystemCallError("open", e, object: path)
         }
     }
 
@@ -64,7 +64,7 @@ public final class TrailFollowSource: EventSource {
             do {
                 n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }
             } catch let e as Errno {
-                throw SystemCallError("read", e, detail: path)
+                throw SystemCallError("read", e, object: path)
             }
             if n == 0 { return true }
             buffer.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }

@@ -43,14 +43,14 @@ public final class TrailSource: EventSource {
             let fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
             return (fd, true)
         } catch let e as Errno {
-            throw SystemCallError("open", e, detail: path)
+            throw SystemCallError("open", e, object: path)
         }
     }
 
     public func run(until stop: StopToken, into receiver: EventReceiver) throws {
         let (fd, owned) = try openInput()
         defer { if owned { try? fd.close() } }
-        let isRegular = try TrailSyscalls.isRegularFile(fd.rawValue).get("fstat", name)
+        let isRegular = try Sys.isRegularFile(fd.rawValue).get("fstat", object: name)
         var decoder = BSMStreamDecoder(name: name, mapper: mapper)
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
@@ -63,7 +63,7 @@ public final class TrailSource: EventSource {
             do {
                 n = try chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }
             } catch let e as Errno {
-                throw SystemCallError("read", e, detail: name)
+                throw SystemCallError("read", e, object: name)
             }
             if n == 0 {
                 decoder.finish(into: receiver)
@@ -77,68 +77,11 @@ public final class TrailSource: EventSource {
     private func waitReadable(_ fd: FileDescriptor, stop: StopToken, receiver: EventReceiver) throws -> Bool {
         var idled = false
         while !stop.isStopped {
-            if try TrailSyscalls.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds).get("poll", name) { return true }
+            if try Sys.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds).get("poll", object: name) { return true }
             if !idled { receiver.sourceIdle(); idled = true }
         }
         return false
     }
-}
-
-/// The few raw calls of trail reading, as `Result`s (EINTR retried here, in one place); callers
-/// turn them into throwing calls with `get(call, subject)`.
-enum TrailSyscalls {
-    /// Waits up to `timeoutMS` for `fd` to become readable (or hung up): true when it is.
-    static func pollReadable(_ fd: Int32, timeoutMS: Int32) -> Result<Bool, Errno> {
-        while true {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let rc = poll(&p, 1, timeoutMS)
-            if rc >= 0 { return .success(rc > 0) }
-            let e = Errno(rawValue: errno)
-            if e != .interrupted { return .failure(e) }
-        }
-    }
-
-    /// Whether `fd` is a regular file (then reads never block and need no polling).
-    static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
-        var st = stat()
-        while fstat(fd, &st) != 0 {
-            let e = Errno(rawValue: errno)
-            if e != .interrupted { return .failure(e) }
-        }
-        return .success((st.st_mode & S_IFMT) == S_IFREG)
-    }
-}
-
-extension Result where Failure == Errno {
-    /// The value, or a `SystemCallError` naming the call and its subject.
-    func get(_ call: String, _ subject: String) throws -> Success {
-        switch self {
-        case .success(let v): return v
-        case .failure(let e): throw SystemCallError(call, e, detail: subject)
-        }
-    }
-}
-
-/// BSM errno → host errno number through libbsm's table (BSMErrno) and this host's errno names;
-/// nil when the host has no such error.
-public func bsmErrnoToHost(_ bsm: UInt8) -> Int32? { BSMErrnoMap.toHost[Int(bsm)] }
-
-/// Host errno → BSM errno for the BSM sink (the inverse table); 255 when BSM has no number for it.
-public func hostErrnoToBSM(_ host: Int32) -> UInt8 { BSMErrnoMap.toBSM[host] ?? 255 }
-
-enum BSMErrnoMap {
-    static let toHost: [Int32?] = (0..<256).map { n in
-        guard let symbol = BSMErrno.entry(UInt8(n))?.symbol else { return nil }
-        return SystemErrorText.codes["\(symbol)"]
-    }
-    static let toBSM: [Int32: UInt8] = {
-        var m: [Int32: UInt8] = [:]
-        for e in BSMErrno.table {
-            guard let symbol = e.symbol, let host = SystemErrorText.codes["\(symbol)"] else { continue }
-            if m[host] == nil { m[host] = e.bsm }
-        }
-        return m
-    }()
 }
 
 /// Event number → short name (`AUE_OPEN_R`) from the embedded OpenBSM catalog, plus filewatcher's

@@ -1,95 +1,20 @@
-// Showing byte strings safely: for a terminal (text sink) and inside JSON strings.
+import BSM
 
-/// Length of the valid UTF-8 scalar starting at `i`, or 0 when the bytes there are not valid UTF-8
-/// (stray continuation byte, overlong form, surrogate, > U+10FFFF, truncated sequence).
-@inline(__always)
-func utf8ScalarLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
-    let b0 = p[i]
-    if b0 < 0x80 { return 1 }
-    let n = p.count
-    @inline(__always) func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
-        k < n && p[k] >= lo && p[k] <= hi
-    }
-    switch b0 {
-    case 0xC2...0xDF: return cont(i + 1) ? 2 : 0
-    case 0xE0: return cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0
-    case 0xE1...0xEC, 0xEE, 0xEF: return cont(i + 1) && cont(i + 2) ? 3 : 0
-    case 0xED: return cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0
-    case 0xF0: return cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0
-    case 0xF1...0xF3: return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0
-    case 0xF4: return cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0
-    default: return 0
-    }
-}
-
-
-/// Is the 2- or 3-byte scalar at `i` one a terminal may act on or that reorders text:
-/// C1 controls (U+0080–U+009F), line/paragraph separators (U+2028/9), bidi embeddings/overrides
-/// (U+202A–U+202E) and isolates (U+2066–U+2069)?
-@inline(__always)
-private func isDangerousScalar(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ len: Int) -> Bool {
-    if len == 2 { return p[i] == 0xC2 && p[i + 1] <= 0x9F }
-    if len == 3 && p[i] == 0xE2 {
-        let b1 = p[i + 1], b2 = p[i + 2]
-        if b1 == 0x80 && b2 >= 0xA8 && b2 <= 0xAE { return true }
-        if b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9 { return true }
-    }
-    return false
-}
+// Showing byte strings safely: for a terminal (text sink; BSM's one terminal escaper) and inside JSON strings.
 
 extension OutputBuffer {
-    /// Appends `raw` for a terminal: printable ASCII and valid UTF-8 as is; `\` as `\\`; `\n`, `\t`,
-    /// `\r`, ESC as `\n`, `\t`, `\r`, `\e`; every other control byte, DEL, invalid UTF-8 byte and
-    /// dangerous scalar (C1 controls, bidi overrides, line separators) as `\xNN` per byte.
+    /// Appends `raw` escaped for a terminal: BSM's one terminal escaper (`appendTerminalEscaped`,
+    /// the same rendering as `print` on a terminal). Printable ASCII and valid UTF-8 as they are;
+    /// `\` as `\\`; `\n`, `\t`, `\r`, ESC as `\n`, `\t`, `\r`, `\e`; every other control byte, DEL,
+    /// invalid UTF-8 byte and dangerous scalar (C1 controls, bidi controls, line separators) as
+    /// `\xNN` per byte.
     public func appendEscapedText(_ raw: [UInt8]) {
-        raw.withUnsafeBufferPointer { appendEscapedText($0) }
+        raw.withUnsafeBytes { storage.appendTerminalEscaped($0) }
     }
 
     /// Same as `appendEscapedText(_: [UInt8])` for bytes in place (e.g. a String's UTF-8).
     public func appendEscapedText(_ p: UnsafeBufferPointer<UInt8>) {
-        // Worst case: every byte becomes `\xNN`.
-        write(maximum: 4 * p.count) { q in
-            var o = 0
-            var i = 0
-            let n = p.count
-            @inline(__always) func hex(_ b: UInt8) {
-                q[o] = UInt8(ascii: "\\"); q[o + 1] = UInt8(ascii: "x")
-                q[o + 2] = hexDigit(b >> 4); q[o + 3] = hexDigit(b & 15)
-                o += 4
-            }
-            while i < n {
-                let b = p[i]
-                if b >= 0x20 && b < 0x7F {
-                    if b == UInt8(ascii: "\\") { q[o] = b; o += 1 }
-                    q[o] = b; o += 1
-                    i += 1
-                    continue
-                }
-                if b < 0x80 {
-                    let c: UInt8
-                    switch b {
-                    case 0x0A: c = UInt8(ascii: "n")
-                    case 0x09: c = UInt8(ascii: "t")
-                    case 0x0D: c = UInt8(ascii: "r")
-                    case 0x1B: c = UInt8(ascii: "e")
-                    default: c = 0
-                    }
-                    if c != 0 { q[o] = UInt8(ascii: "\\"); q[o + 1] = c; o += 2 } else { hex(b) }
-                    i += 1
-                    continue
-                }
-                let len = utf8ScalarLength(p, i)
-                if len > 0 && !isDangerousScalar(p, i, len) {
-                    for k in 0..<len { q[o + k] = p[i + k] }
-                    o += len
-                    i += len
-                } else {
-                    for k in i..<(i + max(len, 1)) { hex(p[k]) }
-                    i += max(len, 1)
-                }
-            }
-            return o
-        }
+        storage.appendTerminalEscaped(UnsafeRawBufferPointer(p))
     }
 
     /// Appends `raw` as a JSON string literal (with quotes). Valid UTF-8 passes through; `"`, `\`,
@@ -144,7 +69,7 @@ extension OutputBuffer {
                     i += 1
                     continue
                 }
-                let len = utf8ScalarLength(p, i)
+                let len = utf8ScalarLength(p.baseAddress!, i, n)
                 if len == 0 {
                     lossy = true
                     q[o] = 0xEF; q[o + 1] = 0xBF; q[o + 2] = 0xBD; o += 3
@@ -210,8 +135,6 @@ extension OutputBuffer {
         }
     }
 }
-
-@inline(__always) func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
 private let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 

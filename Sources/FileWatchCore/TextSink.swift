@@ -1,3 +1,5 @@
+import BSM
+
 // The original tool's line, improved:
 // [HH:MM:SS] [user] Detected <event> event from <process> (pid N) -> <path>[ -> <dest>][ args: …][ FAILED (…)]
 
@@ -22,39 +24,30 @@ extension EventKind {
     }
 }
 
-/// Caches the local UTC offset per 15-minute slot of event time: every zone's offset is a multiple
-/// of 15 minutes and changes at a local :00/:30/:45, hence on such a slot boundary in UTC; asking
-/// the system per event would put a localtime_r call in the hot path.
-final class OffsetCache {
-    private let provider: UTCOffsetProvider
-    private var slot: Int64 = .min
-    private var offset = 0
-    init(_ provider: UTCOffsetProvider) { self.provider = provider }
-    func offset(forMicros micros: Int64) -> Int {
-        var secs = micros / 1_000_000
-        if micros < 0 && micros % 1_000_000 != 0 { secs -= 1 }
-        let s = secs >= 0 ? secs / 900 : (secs - 899) / 900
-        if s != slot { slot = s; offset = provider.utcOffset(atEpochSeconds: secs) }
-        return offset
-    }
-}
-
 public final class TextSink: EventSink {
     public let output: OutputBuffer
     public let color: Bool
-    private let offsets: OffsetCache
+    private var zone: any LocalTimeProvider
     private let describeErrno: (Int32) -> String?
 
     /// - Parameters:
     ///   - color: ANSI colours (the CLI decides: terminal, `--color`, `NO_COLOR`).
-    ///   - zone: local time offsets for the clock column.
+    ///   - zone: local time offsets for the clock column (cache it: asked per event).
     ///   - describeErrno: host errno → message (strerror), nil when unknown.
-    public init(output: OutputBuffer, color: Bool, zone: UTCOffsetProvider,
+    public init(output: OutputBuffer, color: Bool, zone: any LocalTimeProvider,
                 describeErrno: @escaping (Int32) -> String? = { _ in nil }) {
         self.output = output
         self.color = color
-        self.offsets = OffsetCache(zone)
+        self.zone = zone
         self.describeErrno = describeErrno
+    }
+
+    /// The zone's offset at `micros` (0 when the instant has none).
+    @inline(__always)
+    private func localOffset(_ micros: Int64) -> Int {
+        var seconds = micros / 1_000_000
+        if micros < 0 && micros % 1_000_000 != 0 { seconds -= 1 }
+        return Int(zone.utcOffset(at: seconds) ?? 0)
     }
 
     private func colorCode(_ kind: EventKind) -> StaticString {
@@ -74,7 +67,7 @@ public final class TextSink: EventSink {
         let p = event.process
         if color { o.append("\u{1B}[2m") }
         o.append(UInt8(ascii: "["))
-        o.appendClock(epochMicroseconds: event.time, offset: offsets.offset(forMicros: event.time))
+        o.appendClock(epochMicroseconds: event.time, offset: localOffset(event.time))
         o.append("] [")
         if color { o.append("\u{1B}[0m") }
         if let user = p.user {

@@ -1,18 +1,7 @@
 import BSM
 
-// Calendar arithmetic for the sinks (pure; the local UTC offset comes from EventSources).
-
-/// Gives the local time zone's offset from UTC at an instant (EventSources asks localtime_r).
-public protocol UTCOffsetProvider: AnyObject {
-    /// Seconds east of UTC at `seconds` since the epoch.
-    func utcOffset(atEpochSeconds seconds: Int64) -> Int
-}
-
-/// UTC (offset 0): for tests and `TZ=UTC`-like output.
-public final class UTCOffsetZero: UTCOffsetProvider {
-    public init() {}
-    public func utcOffset(atEpochSeconds seconds: Int64) -> Int { 0 }
-}
+// Calendar arithmetic for the sinks (pure). The local UTC offset comes from a `BSM.LocalTimeProvider`
+// (EventSources' `SystemLocalTime`: localtime_r behind BSM's `CachedLocalTime`; `UTCTime` in tests).
 
 /// Broken-down civil time.
 public struct CivilTime: Equatable, Sendable {

@@ -42,7 +42,7 @@ struct PrintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputWriter()
+        let output = FileDescriptorWriter.standardOutput()
         let options = PrintOptions(raw: raw, short: short, numeric: numeric, oneLine: oneLine, xml: xml,
                                    delimiter: Array(delimiter.utf8), isTerminal: output.isTerminal)
         let runner = PrauditRunner(options: options, partialStart: partial, events: PrinterEvent.from(SystemCatalog.load()))

@@ -185,9 +185,9 @@ struct WatchCommand: ParsableCommand {
         o.pids = pid
         o.users = user.map { spec in
             if let uid = UInt32(spec) {
-                return UserSelector(uid: uid, name: PasswdUserNames.name(ofUID: uid))
+                return UserSelector(uid: uid, name: SystemIdentityNames.name(ofUID: uid))
             }
-            return UserSelector(uid: PasswdUserNames.uid(ofUser: spec), name: spec)
+            return UserSelector(uid: SystemIdentityNames.uid(ofUser: spec), name: spec)
         }
         o.kinds = try parseKinds()
         o.result = failed ? .failed : succeeded ? .succeeded : .any
@@ -248,7 +248,7 @@ struct WatchCommand: ParsableCommand {
         switch format {
         case .text:
             return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
-                            color: useColor(interactive: interactive), zone: LocalTimeZone(),
+                            color: useColor(interactive: interactive), zone: SystemLocalTime(),
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
@@ -282,7 +282,7 @@ struct WatchCommand: ParsableCommand {
         if let seconds { stopAfter(seconds: seconds, stop) }
 
         let pipeline = EventPipeline(
-            filter: EventFilter(options), sink: sink, stages: stages, users: PasswdUserNames(),
+            filter: EventFilter(options), sink: sink, stages: stages, users: SystemIdentityNames(),
             limit: count, stop: stop,
             report: { notice in
                 let line: String

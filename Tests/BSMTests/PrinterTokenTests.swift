@@ -204,10 +204,26 @@ import Testing
         let path: [UInt8] = Array("/tmp/x".utf8) + [0x1b] + Array("[31mred\n".utf8) + [0x9b, 0xc2, 0x9b, 0xe2, 0x82, 0xac, 0]
         let text = printTrail(Self.record([.path(BSMBytes(path))]), flags: "n", events: Self.events, terminal: true).text
         let s = String(decoding: text, as: UTF8.self)
-        #expect(s.contains("path,/tmp/x\\^[[31mred\\n\\M^[\\M-B\\M^[€\n"), "\(s)")
+        // The one terminal escaper (the same as `watch`'s text output): ESC as \e, C1 and stray bytes as \xNN.
+        #expect(s.contains(#"path,/tmp/x\e[31mred\n\x9b\xc2\x9b€"# + "\n"), "\(s)")
         #expect(!text.contains(0x1b))
         let raw = printTrail(Self.record([.path(BSMBytes(path))]), flags: "n", events: Self.events, terminal: false).text
         #expect(raw.contains(0x1b))
+    }
+
+    @Test func terminalOutputEscapesBidiControlsSeparatorsAndInnerNUL() {
+        // U+202E (right-to-left override), U+2028, U+2066 (isolate), U+200F, a C1 control, `\`, and a NUL inside
+        // the string: piped they go out raw (NUL dropped, as praudit); on a terminal all are visible escapes.
+        let path: [UInt8] = Array("/tmp/\u{202E}gpj.sh\u{2028}\u{2066}\u{200F}\u{85}a\\b".utf8) + [0] + Array("c".utf8) + [0]
+        let s = String(decoding: printTrail(Self.record([.path(BSMBytes(path))]), flags: "n", events: Self.events,
+                                            terminal: true).text, as: UTF8.self)
+        #expect(s.contains(#"path,/tmp/\xe2\x80\xaegpj.sh\xe2\x80\xa8\xe2\x81\xa6\xe2\x80\x8f\xc2\x85a\\b\x00c"# + "\n"), "\(s)")
+        let raw = printTrail(Self.record([.path(BSMBytes(path))]), flags: "n", events: Self.events, terminal: false).text
+        #expect(raw.contains(0xe2) && !raw.contains(0))
+        // A data token's characters, one at a time.
+        let data = Self.body([.data(DataToken(howToPrint: 4, basicUnit: 0, unitCount: 3, bytes: BSMBytes([0x1b, 0xc2, 0x5c])))],
+                             terminal: true)
+        #expect(data == [#"arbitrary,string,byte,3,\e\xc2\\"#])
     }
 
     @Test func standaloneFileTokenIsItsOwnRecord() {

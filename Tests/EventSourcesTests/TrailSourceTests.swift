@@ -172,7 +172,7 @@ private func fixtureRecords() -> [[UInt8]] {
             let r = Collector()
             try TrailSource(path: reference.appendingPathComponent(name).path).run(until: StopToken(), into: r)
             #expect(r.events.count == 1, "\(name)")
-            #expect(r.events.first?.result == .failure(errno: SystemErrorText.codes[symbol]), "\(name)")
+            #expect(r.events.first?.result == .failure(errno: HostErrno.byName[symbol]), "\(name)")
             checked += 1
         }
         #expect(checked >= 30)
@@ -230,8 +230,8 @@ private func fixtureRecords() -> [[UInt8]] {
         #expect(bsmEventName(FileWatcherBSMEvent.read) == "AUE_FW_READ")
         #expect(bsmEventName(12345) == nil)
         #expect(errnoDescription(ENOENT) == "No such file or directory")
-        #expect(PasswdUserNames().userName(for: 0) == "root")
-        #expect(PasswdUserNames.uid(ofUser: "root") == 0)
-        #expect(PasswdUserNames.uid(ofUser: "no-such-user-xyz") == nil)
+        #expect(SystemIdentityNames().userName(for: 0) == "root")
+        #expect(SystemIdentityNames.uid(ofUser: "root") == 0)
+        #expect(SystemIdentityNames.uid(ofUser: "no-such-user-xyz") == nil)
     }
 }

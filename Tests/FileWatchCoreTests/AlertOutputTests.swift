@@ -1,3 +1,4 @@
+import BSM
 import Foundation
 import Testing
 @testable import FileWatchCore
@@ -63,7 +64,7 @@ import Testing
         #expect(pobj["alert"] == nil)
 
         let tm = MemoryWriter()
-        try TextSink(output: OutputBuffer(writer: tm, lineBuffered: true), color: false, zone: UTCOffsetZero()).write(e)
+        try TextSink(output: OutputBuffer(writer: tm, lineBuffered: true), color: false, zone: UTCTime()).write(e)
         let lines = tm.text.split(separator: "\n").map(String.init)
         #expect(lines.count == 6, "\(lines)")
         #expect(lines[0].contains("Detected open event from evil (pid 99) -> /root/.ssh/id_rsa"))

@@ -94,35 +94,18 @@ public enum AuditPipePreselectMode: Int32, Sendable {
     case local = 2
 }
 
-/// A failed system call, named.
-public struct SystemCallError: Error, CustomStringConvertible, Equatable {
-    public var call: String
-    public var errno: Errno
-    public var detail: String?
-    public init(_ call: String, _ errno: Errno, detail: String? = nil) { self.call = call; self.errno = errno; self.detail = detail }
-    public var description: String {
-        "\(call) failed: \(errno.description)" + (detail.map { " (\($0))" } ?? "")
-    }
-}
-
 /// The ioctl layer of an open auditpipe: raw call → Result → throwing API.
 public struct AuditPipeControl {
     public let fd: Int32
     public init(fd: Int32) { self.fd = fd }
 
-    /// Raw call with EINTR retry in this one place.
+    /// Layer 2: the raw ioctl as a Result (EINTR retried by the host layer).
     private func rawIoctl(_ request: AuditPipeRequest, _ arg: UnsafeMutableRawPointer?) -> Result<Void, Errno> {
-        while true {
-            if cshim_ioctl_ptr(fd, UInt(request.request), arg) == 0 { return .success(()) }
-            let err = Errno(rawValue: errno)
-            if err == .interrupted { continue }
-            return .failure(err)
-        }
+        nothingOrErrno { cshim_ioctl_ptr(fd, UInt(request.request), arg) }
     }
 
     private func call<T>(_ request: AuditPipeRequest, _ value: inout T) throws(SystemCallError) {
-        let result = withUnsafeMutableBytes(of: &value) { rawIoctl(request, $0.baseAddress) }
-        if case .failure(let e) = result { throw SystemCallError("ioctl(\(request.name))", e) }
+        try withUnsafeMutableBytes(of: &value) { rawIoctl(request, $0.baseAddress) }.get("ioctl(\(request.name))")
     }
 
     public func getUInt32(_ request: AuditPipeRequest) throws(SystemCallError) -> UInt32 {

@@ -53,13 +53,12 @@ public final class AuditPipeSource: EventSource {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking],
                                          retryOnInterrupt: true)
         } catch let e as Errno {
-            throw SystemCallError("open", e, detail: e == .permissionDenied || e == .notPermitted
-                ? "\(path): reading the audit pipe needs root" : path)
+            throw SystemCallError("open", e, object: path,
+                                  note: e == .permissionDenied || e == .notPermitted ? "reading the audit pipe needs root" : nil)
         }
         defer { try? fd.close() }
 
-        var st = stat()
-        guard fstat(fd.rawValue, &st) == 0 else { throw SystemCallError("fstat", Errno(rawValue: errno), detail: path) }
+        let st = try Sys.fstat(fd.rawValue).get("fstat", object: path)
         let fileType = st.st_mode & S_IFMT
         let isDevice = fileType == S_IFCHR
         let isFIFO = fileType == S_IFIFO
@@ -87,14 +86,7 @@ public final class AuditPipeSource: EventSource {
         }
 
         while !stop.isStopped {
-            var p = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
-            let rc = poll(&p, 1, pollMilliseconds)
-            if rc < 0 {
-                let e = Errno(rawValue: errno)
-                if e == .interrupted { continue }
-                throw SystemCallError("poll", e, detail: path)
-            }
-            if rc == 0 {
+            if try !Sys.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds).get("poll", object: path) {
                 receiver.sourceIdle()
                 checkDrops()
                 continue
@@ -105,7 +97,7 @@ public final class AuditPipeSource: EventSource {
             } catch Errno.wouldBlock {
                 continue
             } catch let e as Errno {
-                throw SystemCallError("read", e, detail: path)
+                throw SystemCallError("read", e, object: path)
             }
             if n == 0 {
                 // A FIFO reads 0 both before its first writer and after its last one: only the

@@ -212,14 +212,15 @@ public final class AlertCommandRunner: AlertResponder, Sendable {
         var off = 0
         payload.withUnsafeBytes { p in
             while off < p.count {
-                guard case .success(let n) = retryingEINTR({ write(writeEnd, p.baseAddress! + off, p.count - off) }) else { break }
+                guard case .success(let n) = Sys.write(writeEnd, UnsafeRawBufferPointer(rebasing: p[off...])) else { break }
                 off += n
             }
         }
         close(writeEnd)
-        var status: Int32 = 0
-        if case .failure(let e) = retryingEINTR({ waitpid(pid, &status, 0) }) {
-            return .failure(SystemCallError("waitpid", e))
+        let status: Int32
+        switch Sys.waitpid(pid) {
+        case .success(let s): status = s
+        case .failure(let e): return .failure(SystemCallError("waitpid", e))
         }
         // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (macros are not imported).
         let sig = status & 0x7F
@@ -254,7 +255,7 @@ public final class AlertCommandRunner: AlertResponder, Sendable {
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, cargs[0]!, &actions, &attr, cargs, environ)
-        guard rc == 0 else { return .failure(SystemCallError("posix_spawnp", Errno(rawValue: rc), detail: argv[0])) }
+        guard rc == 0 else { return .failure(SystemCallError("posix_spawnp", Errno(rawValue: rc), object: argv[0])) }
         return .success(pid)
     }
 }

@@ -16,32 +16,9 @@ import Musl
 import Darwin
 #endif
 
-/// Layer 1 for the detection syscalls: runs a raw call, retries it on EINTR (the one place that does), and turns
-/// a negative result into the errno.
-@inline(__always)
-func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> Result<T, Errno> {
-    while true {
-        let r = call()
-        if r >= 0 { return .success(r) }
-        let e = Errno(rawValue: errno)
-        if e == .interrupted { continue }
-        return .failure(e)
-    }
-}
-
-/// Layer 2 for content reads: each raw call as Result<_, Errno>. Layer 3 (`readPrefix`) names the failing call.
+/// Content reads on top of the host layer's `Sys` calls (Result<_, Errno>, EINTR retried there); `readPrefix`
+/// names the failing call.
 enum ContentIO {
-    /// pread(2).
-    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int64) -> Result<Int, Errno> {
-        retryingEINTR { systemPread(fd, buffer.baseAddress, buffer.count, off_t(offset)) }
-    }
-
-    /// fstat(2): is `fd` a regular file?
-    static func isRegularFile(_ fd: Int32) -> Result<Bool, Errno> {
-        var st = stat()
-        return retryingEINTR { fstat(fd, &st) }.map { _ in (st.st_mode & S_IFMT) == S_IFREG }
-    }
-
     /// open(2) for reading a file's content without side effects: never follows a final symlink, never blocks on
     /// a FIFO, never becomes a controlling terminal, does not survive exec, and (Linux) leaves atime alone when
     /// allowed.
@@ -51,7 +28,7 @@ enum ContentIO {
         flags |= linuxNoAtime
         #endif
         let cpath = path.bytes.map { CChar(bitPattern: $0) } + [0]
-        let attempt = { (f: Int32) in retryingEINTR { cpath.withUnsafeBufferPointer { open($0.baseAddress!, f) } } }
+        let attempt = { (f: Int32) in cpath.withUnsafeBufferPointer { Sys.open($0.baseAddress!, f) } }
         let result = attempt(flags)
         #if os(Linux)
         // O_NOATIME needs ownership of the file or CAP_FOWNER: without it, read like anyone else.
@@ -65,11 +42,10 @@ enum ContentIO {
         #if os(Linux)
         var seconds: Int64 = 0
         var nanoseconds: UInt32 = 0
-        guard case .success = retryingEINTR({ fw_birth_time(fd, &seconds, &nanoseconds) }) else { return nil }
+        guard case .success = nothingOrErrno({ fw_birth_time(fd, &seconds, &nanoseconds) }) else { return nil }
         return seconds * 1_000_000 + Int64(nanoseconds / 1000)
         #elseif canImport(Darwin)
-        var st = stat()
-        guard case .success = retryingEINTR({ fstat(fd, &st) }) else { return nil }
+        guard case .success(let st) = Sys.fstat(fd) else { return nil }
         return Int64(st.st_birthtimespec.tv_sec) * 1_000_000 + Int64(st.st_birthtimespec.tv_nsec) / 1000
         #else
         return nil
@@ -83,14 +59,14 @@ enum ContentIO {
 
     /// Fills `buffer` from offset 0 of a regular file (short only at end of file).
     static func readPrefix(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, SystemCallError> {
-        switch isRegularFile(fd) {
+        switch Sys.isRegularFile(fd) {
         case .failure(let e): return .failure(SystemCallError("fstat", e))
-        case .success(false): return .failure(SystemCallError("fstat", .invalidArgument, detail: "not a regular file"))
+        case .success(false): return .failure(SystemCallError("fstat", .invalidArgument, note: "not a regular file"))
         case .success(true): break
         }
         var total = 0
         while total < buffer.count {
-            switch pread(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), offset: Int64(total)) {
+            switch Sys.pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]), at: Int64(total)) {
             case .failure(let e): return .failure(SystemCallError("pread", e))
             case .success(0): return .success(total)
             case .success(let n): total += n
@@ -103,12 +79,6 @@ enum ContentIO {
 #if os(Linux)
 /// O_NOATIME (needs _GNU_SOURCE in C, so not imported): 0o1000000 on every Linux architecture Swift supports.
 private let linuxNoAtime: Int32 = 0o1000000
-#endif
-
-#if canImport(Glibc) || canImport(Musl)
-private let systemPread = Glibc.pread
-#else
-private let systemPread = Darwin.pread
 #endif
 
 /// Opens the event's path after the close and reads its beginning (trail replay/follow, auditpipe; also the

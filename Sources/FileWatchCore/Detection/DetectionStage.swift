@@ -1,6 +1,8 @@
-// The detection stage of the pipeline: source → filters → detection → sink.
-// It looks at every event that passed the filters, raises alerts (watch rules, ransomware heuristic), lets the
-// responders act on them (stop the offender, run a command) and hands them to the sink with their event.
+// The detection stage of the pipeline: source → (user names) → detection → display filters → sink.
+// It looks at every event the source delivers, before the display filters (within its own `scope`: the user's
+// path, process and user filters), raises alerts (watch rules, ransomware heuristic), lets the responders act on
+// them (stop the offender, run a command) and attaches them to their event, which is then shown even when the
+// display filters would hide it.
 
 /// Acts on an alert (SIGSTOP the offender, run `--on-alert CMD`, …). May append to `alert.responses`.
 /// Must not block the pipeline for long.

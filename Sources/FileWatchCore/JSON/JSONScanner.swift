@@ -1,0 +1,232 @@
+// The project's one JSON reader: a streaming, bounds-checked cursor over bytes (RFC 8259).
+//
+// It builds no tree. The caller walks the document in order — `beginObject`/`nextKey`,
+// `beginArray`/`nextElement` — reads the values it wants (`readString`, `readInt64`, …) and skips
+// the rest with `skipValue`, which checks the skipped value's full grammar without decoding it.
+// Every byte access is checked against the input's end; truncation, bad syntax, nesting deeper
+// than `JSONLimits.maxDepth` and input over `maxInputBytes` throw a `JSONError` carrying the byte
+// offset. Nothing is allocated except what the caller asks to be decoded.
+//
+// Strings (`JSONString`) are located first and decoded only on request (JSONString.swift): raw
+// bytes, including bytes that are not valid UTF-8, pass through unchanged — file names are bytes —
+// and escapes, surrogate pairs included, are decoded. See JSONString.swift for lone surrogates
+// and for the `_base64` twins our JSONSink writes beside names that are not UTF-8.
+//
+// Usage:
+//
+//     try bytes.withUnsafeBytes { raw in
+//         var s = JSONScanner(raw)
+//         try s.beginObject()
+//         while let key = try s.nextKey() {
+//             if s.equals(key, "path") { path = s.bytes(of: try s.readString()) }
+//             else { try s.skipValue() }
+//         }
+//         try s.finish()
+//     }
+//
+// The scanner borrows the buffer: it must not outlive it (use it inside `withUnsafeBytes`).
+
+public struct JSONScanner {
+    /// The input.
+    public let input: UnsafeRawBufferPointer
+    /// Added to every offset in errors (e.g. the line's offset in its file).
+    public let baseOffset: Int
+    public let limits: JSONLimits
+    /// Offset of the next unread byte in `input`.
+    public internal(set) var position: Int = 0
+    /// Current nesting depth (open objects and arrays).
+    public internal(set) var depth: Int = 0
+    /// True right after `{` or `[`: no member or element has been read in this container yet.
+    var atContainerStart = false
+    /// Set when the input was larger than the limit: reported by the first read.
+    private let oversized: Bool
+
+    public init(_ input: UnsafeRawBufferPointer, baseOffset: Int = 0, limits: JSONLimits = JSONLimits()) {
+        self.input = input
+        self.baseOffset = baseOffset
+        self.limits = limits
+        self.oversized = input.count > limits.maxInputBytes
+    }
+
+    // MARK: Bytes
+
+    @inline(__always) var count: Int { input.count }
+
+    @inline(__always) func error(_ reason: JSONError.Reason, at offset: Int) -> JSONError {
+        JSONError(reason, offset: baseOffset + offset)
+    }
+
+    /// Skips JSON whitespace (space, tab, LF, CR).
+    @inline(__always) mutating func skipWhitespace() {
+        var i = position
+        let n = count
+        while i < n {
+            let b = input[i]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { i += 1 } else { break }
+        }
+        position = i
+    }
+
+    /// Skips whitespace; the next byte, or an `unexpectedEnd` error naming `expected`.
+    @inline(__always) mutating func nextByte(_ expected: @autoclosure () -> String) throws(JSONError) -> UInt8 {
+        if oversized { throw error(.tooLarge(limit: limits.maxInputBytes), at: 0) }
+        skipWhitespace()
+        guard position < count else { throw error(.unexpectedEnd(expected: expected()), at: position) }
+        return input[position]
+    }
+
+    /// The kind of the next value (after whitespace), without consuming it.
+    public mutating func peek() throws(JSONError) -> JSONValueKind {
+        let b = try nextByte("a value")
+        switch b {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        default: throw error(.unexpectedByte(b, expected: "a value"), at: position)
+        }
+    }
+
+    /// Nothing but whitespace may follow; call after the top-level value.
+    public mutating func finish() throws(JSONError) {
+        if oversized { throw error(.tooLarge(limit: limits.maxInputBytes), at: 0) }
+        skipWhitespace()
+        if position < count { throw error(.trailingData, at: position) }
+    }
+
+    // MARK: Containers
+
+    /// Consumes `{`.
+    public mutating func beginObject() throws(JSONError) {
+        try open(UInt8(ascii: "{"), .object)
+    }
+
+    /// Consumes `[`.
+    public mutating func beginArray() throws(JSONError) {
+        try open(UInt8(ascii: "["), .array)
+    }
+
+    @inline(__always) private mutating func open(_ bracket: UInt8, _ kind: JSONValueKind) throws(JSONError) {
+        let b = try nextByte(kind == .object ? "'{'" : "'['")
+        guard b == bracket else {
+            let found = try peek()  // throws unexpectedByte for a byte that starts no value
+            throw error(.typeMismatch(expected: kind, found: found), at: position)
+        }
+        if depth >= limits.maxDepth { throw error(.tooDeep(limit: limits.maxDepth), at: position) }
+        depth += 1
+        position += 1
+        atContainerStart = true
+    }
+
+    /// The next member's name, with its `:` consumed — the caller then reads or skips the value —
+    /// or nil at the end of the object (its `}` consumed).
+    public mutating func nextKey() throws(JSONError) -> JSONString? {
+        var b = try nextByte("'\"' or '}'")
+        if b == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            atContainerStart = false
+            return nil
+        }
+        if !atContainerStart {
+            guard b == UInt8(ascii: ",") else { throw error(.unexpectedByte(b, expected: "',' or '}'"), at: position) }
+            position += 1
+            b = try nextByte("a member name")
+        }
+        guard b == UInt8(ascii: "\"") else { throw error(.unexpectedByte(b, expected: "a member name (string)"), at: position) }
+        atContainerStart = false
+        let key = try scanString()
+        let colon = try nextByte("':'")
+        guard colon == UInt8(ascii: ":") else { throw error(.unexpectedByte(colon, expected: "':' after a member name"), at: position) }
+        position += 1
+        return key
+    }
+
+    /// True when another element follows (the caller then reads or skips it); false at the end of
+    /// the array (its `]` consumed).
+    public mutating func nextElement() throws(JSONError) -> Bool {
+        let b = try nextByte("a value or ']'")
+        if b == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            atContainerStart = false
+            return false
+        }
+        if !atContainerStart {
+            guard b == UInt8(ascii: ",") else { throw error(.unexpectedByte(b, expected: "',' or ']'"), at: position) }
+            position += 1
+            // A value must follow: `[1,]` is refused by the read of that value.
+        }
+        atContainerStart = false
+        return true
+    }
+
+    // MARK: Skipping
+
+    /// Skips the next value of any kind, checking its grammar; returns the byte range it spanned
+    /// in `input` (its raw text).
+    @discardableResult
+    public mutating func skipValue() throws(JSONError) -> Range<Int> {
+        let kind = try peek()
+        let start = position
+        switch kind {
+        case .object:
+            try beginObject()
+            while try nextKey() != nil { try skipValue() }
+        case .array:
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        case .string:
+            _ = try scanString()
+        case .number:
+            _ = try scanNumber()
+        case .bool:
+            _ = try readBool()
+        case .null:
+            try expectLiteral("null")
+        }
+        return start..<position
+    }
+
+    /// Skips the rest of the current object (after any number of `nextKey` calls), through its `}`.
+    public mutating func skipRestOfObject() throws(JSONError) {
+        while try nextKey() != nil { try skipValue() }
+    }
+
+    /// Skips the rest of the current array, through its `]`.
+    public mutating func skipRestOfArray() throws(JSONError) {
+        while try nextElement() { try skipValue() }
+    }
+
+    // MARK: Literals
+
+    /// Reads `true` or `false`.
+    public mutating func readBool() throws(JSONError) -> Bool {
+        let b = try nextByte("true or false")
+        if b == UInt8(ascii: "t") { try expectLiteral("true"); return true }
+        if b == UInt8(ascii: "f") { try expectLiteral("false"); return false }
+        throw error(.typeMismatch(expected: .bool, found: try peek()), at: position)
+    }
+
+    /// Consumes `null` and returns true when the next value is null; otherwise consumes nothing.
+    public mutating func consumeNull() throws(JSONError) -> Bool {
+        guard try nextByte("a value") == UInt8(ascii: "n") else { return false }
+        try expectLiteral("null")
+        return true
+    }
+
+    private mutating func expectLiteral(_ word: StaticString) throws(JSONError) {
+        let n = word.utf8CodeUnitCount
+        let p = word.utf8Start
+        for k in 0..<n {
+            let i = position + k
+            guard i < count else { throw error(.unexpectedEnd(expected: "'\(word)'"), at: i) }
+            guard input[i] == p[k] else {
+                throw error(.unexpectedByte(input[i], expected: "'\(word)'"), at: i)
+            }
+        }
+        position += n
+    }
+}
