@@ -220,7 +220,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         let pinned = try #require(pinner.pin(pid: pid, at: Int64(Date().timeIntervalSince1970 * 1e6)))
         kill(pid, SIGKILL)
         first.waitUntilExit()
-        usleep(20_000)  // a new start time, one clock tick later at least
+        usleep(200_000)  // a start time clearly later than the pinned one (pinning allows 20 ms of clock granularity)
 
         // Another `sleep`, same name, same pid: only its start time differs.
         // (Not Foundation's Process: it loses track of a child whose grandchild holds a pid it once knew.)
@@ -229,6 +229,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         defer { kill(pid, SIGKILL) }
         let text = try String(contentsOfFile: outFile, encoding: .utf8)
         #expect(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) == pid)
+        for _ in 0..<200 where (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) != "sleep\n" { usleep(5_000) }
         let now = try #require(pinner.pin(pid: pid, at: Int64(Date().timeIntervalSince1970 * 1e6)))
         #expect(now.subject.name == "sleep")
         #expect(now != pinned, "the same pid, a later start time")
