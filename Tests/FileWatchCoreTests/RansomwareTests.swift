@@ -152,6 +152,27 @@ struct Actor {
         #expect(d.filesEncrypted == 10)
     }
 
+    /// fanotify delivers one drain group by group: the close-write (its own group, for the content) can come before
+    /// the read that preceded it, both stamped with the drain's time. A read stamped later is a real later read.
+    @Test func aReadDeliveredAfterTheWriteOfTheSameDrainStillCounts() throws {
+        let r = MemoryReader()
+        let d = RansomwareDetector(reader: r)
+        var at: [Int] = []
+        for i in 0..<6 {
+            let p = "/d/doc\(i).txt", t = Int64(i) * 100_000
+            r.encrypt(p)
+            at += feed(d, [evil.ev(.close, p, t, afterWrite: true), evil.ev(.close, p, t, afterWrite: false)]).map { _ in i }
+        }
+        #expect(at == [4])
+        // Written, then read back later (a checksum pass): the file it wrote is its own.
+        let writer = Actor(779, "writer", ppid: 1)
+        for i in 0..<10 {
+            let p = "/e/new\(i).bin", t = Int64(i) * 100_000
+            r.encrypt(p)
+            #expect(feed(d, [writer.ev(.close, p, t, afterWrite: true), writer.ev(.close, p, t + 5_000, afterWrite: false)]).isEmpty)
+        }
+    }
+
     @Test func copyThenDeleteCountsEachOriginalOnce() throws {
         let r = MemoryReader()
         let d = RansomwareDetector(reader: r)
@@ -198,6 +219,28 @@ struct Actor {
                              prune.ev(.close, new, t + 2, afterWrite: true), prune.ev(.delete, old, t + 3)]).isEmpty)
         }
         #expect(d.filesEncrypted == 50 * 2 + 20 + 20)
+    }
+
+    /// `git checkout` of random blobs: files that were encrypted-looking already lose nothing to encryption.
+    @Test func replacingWhatWasEncryptedLookingAlreadyIsNoVictim() throws {
+        let r = MemoryReader()
+        let d = RansomwareDetector(reader: r)
+        let clone = Actor(820, "git", ppid: 1), checkout = Actor(821, "git", ppid: 1)
+        for i in 0..<20 {
+            let p = "/repo/blob\(i).bin"
+            r.encrypt(p)
+            #expect(feed(d, [clone.ev(.create, p, Int64(i)), clone.ev(.close, p, Int64(i) + 1, afterWrite: true)]).isEmpty)
+        }
+        for i in 0..<20 {
+            let p = "/repo/blob\(i).bin", t = 1_000_000 + Int64(i) * 100
+            r.encrypt(p, seed: 77)
+            // Re-read (racily clean), then rewritten; or deleted and written anew.
+            let events = i % 2 == 0
+                ? [checkout.ev(.close, p, t, afterWrite: false), checkout.ev(.close, p, t + 1, afterWrite: true)]
+                : [checkout.ev(.close, p, t, afterWrite: false), checkout.ev(.delete, p, t + 1),
+                   checkout.ev(.create, p, t + 2), checkout.ev(.close, p, t + 3, afterWrite: true)]
+            #expect(feed(d, events).isEmpty, "\(p)")
+        }
     }
 
     @Test func deletesNeedAnEncryptedFileNamedAfterThem() throws {

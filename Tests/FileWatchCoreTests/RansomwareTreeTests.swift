@@ -51,6 +51,16 @@ final class TablePinner: ProcessPinning {
         #expect(a.reason.hasPrefix("possible ransomware: sh (pid 500) and 5 processes it ran destroyed 5 files"), "\(a.reason)")
     }
 
+    @Test func theShellAboveAnAlertedScriptIsNotBlamedNext() throws {
+        let r = MemoryReader(), pinner = TablePinner()
+        pinner.add(500, "sh", ppid: 400)
+        pinner.add(400, "bash", ppid: 300)  // not a session leader: a grandparent tree
+        pinner.gone = Set(600..<800)
+        let d = RansomwareDetector(reader: r, pinner: pinner)
+        let alerts = shellLoop(d, r, files: 30)
+        #expect(alerts.map(\.alert.process.pid) == [500], "\(alerts.map(\.alert.reason))")
+    }
+
     @Test func aReplayAddsUpAtTheParentPid() throws {
         let r = MemoryReader()
         let d = RansomwareDetector(reader: r)

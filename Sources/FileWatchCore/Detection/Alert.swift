@@ -32,8 +32,9 @@ public struct SuspiciousFile: Hashable, Sendable {
     public enum Reason: Hashable, Sendable {
         /// An existing file overwritten with content that looks encrypted.
         case encryptedContent(entropy: Double, piErrorPercent: Double)
-        /// An existing file the actor had read, replaced by renaming an encrypted-looking file of its own over it.
-        case replacedByRename(from: ByteString)
+        /// An existing file the actor had read, replaced by renaming an encrypted-looking file of its own over it
+        /// (`from`: that file's name, when known).
+        case replacedByRename(from: ByteString?)
         /// A file the actor had read, renamed to a new extension (`from` → `to`, without the dot), while it wrote
         /// encrypted-looking files.
         case renamedExtension(from: ByteString, to: ByteString)

@@ -66,7 +66,7 @@ extension OutputBuffer {
                     append(UInt8(ascii: ",")); jsonField("from_extension", from.bytes)
                     append(UInt8(ascii: ",")); jsonField("to_extension", to.bytes)
                 case .replacedByRename(let from):
-                    append(UInt8(ascii: ",")); jsonField("replaced_by", from.bytes)
+                    if let from { append(UInt8(ascii: ",")); jsonField("replaced_by", from.bytes) }
                 case .deletedAfterRead:
                     break
                 }
@@ -151,7 +151,7 @@ extension OutputBuffer {
                         appendEscapedText(to.bytes)
                         append(UInt8(ascii: ")"))
                     case .replacedByRename(let from):
-                        append(" (by renaming "); appendEscapedText(from.bytes); append(" over it)")
+                        if let from { append(" (by renaming "); appendEscapedText(from.bytes); append(" over it)") }
                     case .deletedAfterRead:
                         break
                     }

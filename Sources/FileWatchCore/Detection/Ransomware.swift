@@ -78,6 +78,9 @@ public final class RansomwareDetector {
     private var processes: [Int32: ProcessState] = [:]
     private var trees: [PinnedProcess: RansomwareActor] = [:]
     private var eventsSinceSweep = 0
+    /// Paths whose content was last judged encrypted-looking, with when. Replacing, deleting or renaming a file
+    /// that was encrypted-looking already loses nothing encryption could take (`git checkout` of random blobs).
+    private var encryptedLooking: [ByteString: Int64] = [:]
 
     /// Statistics for the summary.
     public private(set) var filesJudged = 0
@@ -110,18 +113,21 @@ public final class RansomwareDetector {
         let state = self.state(for: event)
         let now = event.time
         let horizon = now - options.windowMicros
-        let actors = state.actors
+        // Once an actor alerted, its work is its own: the trees above it do not count it again (an alert on a
+        // script must not be followed by one on the login shell that started it).
+        let chain = state.actors
+        let actors = chain.firstIndex { $0.lastAlert != nil }.map { Array(chain[...$0]) } ?? chain
         for a in actors { a.lastSeen = now }
         var changed: [RansomwareActor] = []
 
         switch event.kind {
         case .create:
-            for a in actors { a.noteOwn(path, now) }
+            for a in actors { a.noteCreated(path, now) }
         case .open:
             if event.openFlags.contains(.write) { state.openForWrite.insert(path) }
-            if event.openFlags.contains(.read) { for a in actors { a.noteRead(path, now) } }
+            if event.openFlags.contains(.read) { noteRead(path, now, actors, &changed) }
         case .read:
-            for a in actors { a.noteRead(path, now) }
+            noteRead(path, now, actors, &changed)
         case .write:
             if state.openForWrite.count >= options.maxTrackedPaths { state.openForWrite.removeAll(keepingCapacity: true) }
             state.openForWrite.insert(path)
@@ -129,12 +135,15 @@ public final class RansomwareDetector {
             let wrote: Bool
             switch event.closeAfterWrite {
             case true?: wrote = true
-            case false?: wrote = false; for a in actors { a.noteRead(path, now) }
+            case false?: wrote = false; noteRead(path, now, actors, &changed)
             case nil: wrote = state.openForWrite.contains(path)
             }
             state.openForWrite.remove(path)
             guard wrote else { break }
-            guard let (verdict, birth) = judge(event), case .encrypted(let stats) = verdict else {
+            let judged = judge(event)
+            let wasEncrypted = alreadyEncrypted(path, now)
+            if let (verdict, _) = judged { noteVerdict(path, encrypted: verdict.isEncrypted, now) }
+            guard let (verdict, birth) = judged, case .encrypted(let stats) = verdict else {
                 // Plain content: a new file is the actor's own.
                 for a in actors where !a.hasRead(path, since: horizon) { a.noteOwn(path, now) }
                 break
@@ -142,11 +151,16 @@ public final class RansomwareDetector {
             let startedAt = state.actor.identity?.startedAt ?? event.process.startTime
             let bornSinceWriterStarted = birth.flatMap { b in startedAt.map { b >= $0 } } ?? false
             for a in actors {
-                if a.hasRead(path, since: horizon), !a.isOwn(path), !bornSinceWriterStarted {
-                    let f = SuspiciousFile(time: now, path: path, reason: .encryptedContent(
-                        entropy: stats.entropy, piErrorPercent: stats.piErrorPercent), pid: pid)
-                    if a.addVictim(f) { changed.append(a) }
+                let f = SuspiciousFile(time: now, path: path, reason: .encryptedContent(
+                    entropy: stats.entropy, piErrorPercent: stats.piErrorPercent), pid: pid)
+                if a.hasRead(path, since: horizon), !a.isOwn(path), !wasEncrypted {
+                    // A file it read, now with encrypted-looking content. A new file under that name (born since the
+                    // writer started: the close is named as the file is called now, after `mv f.tmp f`) replaced it.
+                    var victim = f
+                    if bornSinceWriterStarted { victim.reason = .replacedByRename(from: nil) }
+                    if a.addVictim(victim) { changed.append(a) }
                 } else {
+                    if !a.isOwn(path), !bornSinceWriterStarted { a.noteUnreadEncrypted(f) }
                     a.noteOwn(path, now)
                     a.noteEncryptedOwn(path)
                 }
@@ -154,26 +168,30 @@ public final class RansomwareDetector {
             }
         case .rename:
             guard let dest = event.destinationPath else { break }
+            let destWasEncrypted = alreadyEncrypted(dest, now), sourceWasEncrypted = alreadyEncrypted(path, now)
+            if let t = encryptedLooking.removeValue(forKey: path) { encryptedLooking[dest] = t } else { encryptedLooking[dest] = nil }
             for a in actors {
                 let readDest = a.hasRead(dest, since: horizon) && !a.isOwn(dest)
                 let ownSource = a.isOwn(path)
                 let encryptedSource = a.isEncryptedOwn(path)
                 a.renamed(path, to: dest)
-                if encryptedSource, readDest {
+                if encryptedSource, readDest, !destWasEncrypted {
                     if a.addVictim(SuspiciousFile(time: now, path: dest, reason: .replacedByRename(from: path), pid: pid)) {
                         changed.append(a)
                     }
-                } else if !ownSource, let (from, to) = Self.newExtension(from: path, to: dest) {
+                } else if !ownSource, !sourceWasEncrypted, let (from, to) = Self.newExtension(from: path, to: dest) {
                     let f = SuspiciousFile(time: now, path: dest, reason: .renamedExtension(from: from, to: to), pid: pid)
                     if a.addPending(f, link: path) { changed.append(a) }
                 }
             }
         case .delete:
             state.openForWrite.remove(path)
+            let wasEncrypted = alreadyEncrypted(path, now)
+            encryptedLooking[path] = nil
             for a in actors {
                 let ownFile = a.isOwn(path)
                 a.deleted(path)
-                guard !ownFile else { continue }
+                guard !ownFile, !wasEncrypted else { continue }
                 if a.addPending(SuspiciousFile(time: now, path: path, reason: .deletedAfterRead, pid: pid), link: path) {
                     changed.append(a)
                 }
@@ -181,13 +199,36 @@ public final class RansomwareDetector {
         default:
             break
         }
-        return changed.isEmpty ? [] : alerts(for: changed, state: state, event: event)
+        return changed.isEmpty ? [] : alerts(for: changed, chain: actors, event: event)
     }
 
-    /// Alerts of the actors whose victims grew (the process first: its victims are then not the tree's).
-    private func alerts(for changed: [RansomwareActor], state: ProcessState, event: Event) -> [Alert] {
-        var out: [Alert] = []
-        for a in state.actors where changed.contains(where: { $0 === a }) {
+    /// Was `path` judged encrypted-looking in an earlier batch of events? (Within one batch the fanotify groups
+    /// arrive out of order: a verdict from the same 50 ms describes the very content being judged now.)
+    private func alreadyEncrypted(_ path: ByteString, _ now: Int64) -> Bool {
+        guard let t = encryptedLooking[path] else { return false }
+        return t < now - 50_000
+    }
+
+    private func noteVerdict(_ path: ByteString, encrypted: Bool, _ now: Int64) {
+        guard encrypted else { encryptedLooking[path] = nil; return }
+        if encryptedLooking.count >= 65536 {
+            let horizon = now - options.windowMicros
+            encryptedLooking = encryptedLooking.filter { $0.value >= horizon }
+            if encryptedLooking.count >= 65536 { encryptedLooking.removeAll(keepingCapacity: true) }
+        }
+        encryptedLooking[path] = now
+    }
+
+    private func noteRead(_ path: ByteString, _ now: Int64, _ actors: [RansomwareActor], _ changed: inout [RansomwareActor]) {
+        for a in actors {
+            if let f = a.noteRead(path, now), a.addVictim(f) { changed.append(a) }
+        }
+    }
+
+    /// The alert of the lowest actor whose victims grew past the threshold: the process, else its parent tree, else
+    /// its grandparent tree. The trees above it then leave those victims to it.
+    private func alerts(for changed: [RansomwareActor], chain: [RansomwareActor], event: Event) -> [Alert] {
+        for (level, a) in chain.enumerated() where changed.contains(where: { $0 === a }) {
             // A tree alerts on work spread over its processes: when one of them did more than half, that one is the
             // offender (it alerts on its own at the threshold), not the parent that also runs its innocent siblings.
             let (files, most) = a.countedVictims()
@@ -196,12 +237,11 @@ public final class RansomwareDetector {
                   a.lastAlert.map({ event.time - $0 >= options.windowMicros }) ?? true else { continue }
             a.alertedAt = a.victimTotal
             a.lastAlert = event.time
-            if !a.isTree {
-                for t in state.trees { t.alertedMembers.insert(event.process.pid) }
-            }
-            out.append(makeAlert(event, actor: a, files: Array(files.suffix(options.threshold * 4))))
+            let members = Set(files.compactMap(\.pid) + [event.process.pid])
+            for above in chain[(level + 1)...] { above.alertedMembers.formUnion(members) }
+            return [makeAlert(event, actor: a, files: Array(files.suffix(options.threshold * 4)))]
         }
-        return out
+        return []
     }
 
     /// The process's state, created (and pinned) at its first event; after an exec (a new name) the same process
@@ -237,8 +277,14 @@ public final class RansomwareDetector {
         return s
     }
 
-    /// The parent tree and (when the parent does not lead a session) the grandparent tree.
+    /// The trees a process's actions count in: its own (a shell's redirections are closed by the shell itself, its
+    /// programs' files by them), its parent's and (when the parent does not lead a session) its grandparent's.
     private func treesAbove(pinned: PinnedProcess?, event: Event) -> [RansomwareActor] {
+        let own = pinned.flatMap { $0.isProtected ? nil : tree($0) }
+        return (own.map { [$0] } ?? []) + ancestorTrees(pinned: pinned, event: event)
+    }
+
+    private func ancestorTrees(pinned: PinnedProcess?, event: Event) -> [RansomwareActor] {
         guard let ppid = pinned?.ppid ?? event.process.ppid, ppid > 1 else { return [] }
         guard let pinner else {
             // A replay: the parent pid as the events give it (no grandparent known).
@@ -286,8 +332,8 @@ public final class RansomwareDetector {
         if let exe = p.executable { who += ", \(exe)" }
         who += ")"
         if actor.isTree {
-            let members = Set(files.compactMap(\.pid)).count
-            who += " and \(members) processes it ran"
+            let members = Set(files.compactMap(\.pid)).subtracting([p.pid]).count
+            who += members == 0 ? " with the processes it ran" : " and \(members) process\(members == 1 ? "" : "es") it ran"
         }
         let secs = (seconds * 10).rounded() / 10
         let reason = "possible ransomware: \(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"

@@ -39,8 +39,29 @@ final class RansomwareActor {
         self.identity = identity; self.isTree = isTree; self.subject = subject; self.window = window; self.limit = limit
     }
 
-    func noteRead(_ path: ByteString, _ time: Int64) { bounded(&read, path, time) }
+    /// Encrypted-looking writes over files it had not read, or not yet: the fanotify groups of one drain are
+    /// delivered group by group, so a read can arrive after the write it preceded. A read stamped no later than
+    /// the write (the same drain) makes the file a victim.
+    private var unreadEncrypted: [ByteString: SuspiciousFile] = [:]
+
+    /// Returns the file a late-delivered read makes a victim of, if any.
+    func noteRead(_ path: ByteString, _ time: Int64) -> SuspiciousFile? {
+        bounded(&read, path, time)
+        guard let f = unreadEncrypted.removeValue(forKey: path), time <= f.time else { return nil }
+        own[path] = nil
+        encryptedOwn.remove(path)
+        return f
+    }
+    func noteUnreadEncrypted(_ f: SuspiciousFile) {
+        if unreadEncrypted.count >= limit { unreadEncrypted.removeAll(keepingCapacity: true) }
+        unreadEncrypted[f.path] = f
+    }
     func noteOwn(_ path: ByteString, _ time: Int64) { bounded(&own, path, time) }
+    /// Created: its own for sure.
+    func noteCreated(_ path: ByteString, _ time: Int64) {
+        bounded(&own, path, time)
+        unreadEncrypted[path] = nil
+    }
     func hasRead(_ path: ByteString, since horizon: Int64) -> Bool { (read[path] ?? .min) >= horizon }
     func isOwn(_ path: ByteString) -> Bool { own[path] != nil }
     func noteEncryptedOwn(_ path: ByteString) {
@@ -52,6 +73,7 @@ final class RansomwareActor {
     /// A path renamed: what the actor knows about it follows it.
     func renamed(_ from: ByteString, to: ByteString) {
         if let t = read.removeValue(forKey: from) { read[to] = t }
+        if var f = unreadEncrypted.removeValue(forKey: from) { f.path = to; unreadEncrypted[to] = f }
         if let t = own.removeValue(forKey: from) { own[to] = t } else { own[to] = nil }
         if encryptedOwn.remove(from) != nil { encryptedOwn.insert(to) }
         if victimPaths.remove(from) != nil {
@@ -63,6 +85,7 @@ final class RansomwareActor {
     /// A path deleted: forgotten (a later file of that name is another file).
     func deleted(_ path: ByteString) {
         read[path] = nil
+        unreadEncrypted[path] = nil
         own[path] = nil
         encryptedOwn.remove(path)
     }
@@ -105,13 +128,14 @@ final class RansomwareActor {
         return false
     }
 
-    /// Victims that count for an alert of this actor, and the most of them one process did. A tree does not count
+    /// Victims that count for an alert of this actor, and the most of them one of its children did. A tree does not count
     /// the victims of members that alerted on their own.
     func countedVictims() -> (files: [SuspiciousFile], mostByOneProcess: Int) {
         guard isTree else { return (victims, victims.count) }
         let files = victims.filter { $0.pid.map { !alertedMembers.contains($0) } ?? true }
+        // Victims of the tree's own process (a script's redirections are closed by the script) are the tree's.
         var perProcess: [Int32: Int] = [:]
-        for f in files { perProcess[f.pid ?? -1, default: 0] += 1 }
+        for f in files where f.pid != subject.pid { perProcess[f.pid ?? -1, default: 0] += 1 }
         return (files, perProcess.values.max() ?? 0)
     }
 
