@@ -26,7 +26,7 @@ struct DetectionOptions: ParsableArguments {
     var stopOffenders = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes. At most 4 run at a time; filewatcher never waits for them.",
+        "Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes; its program must exist and be executable. At most 4 run at a time (64 more wait); filewatcher never waits for them, except up to 10 s at exit, after which those still running are ended and the summary says so.",
         valueName: "CMD"))
     var onAlert: String?
 
@@ -50,11 +50,16 @@ struct DetectionOptions: ParsableArguments {
             throw ValidationError("--ransomware-threshold and --ransomware-window cannot be used with --no-ransomware.")
         }
         if let onAlert {
-            do { _ = try splitCommandLine(onAlert) } catch {
+            let argv: [String]
+            do { argv = try splitCommandLine(onAlert) } catch {
                 throw ValidationError("--on-alert: \(error).")
             }
             if !isActive {
                 throw ValidationError("--on-alert needs something that raises alerts: --rules FILE or --ransomware.")
+            }
+            // A command that cannot run is refused now, not discovered at the first alert.
+            if case .failure(let problem) = CommandLookup.executable(argv[0]) {
+                throw ValidationError("--on-alert: cannot run `\(argv[0])`: \(problem).")
             }
         }
     }

@@ -322,6 +322,38 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         #expect(reports.withLock { $0.count } == 3)
     }
 
+    /// Issue 18: at exit, queued runs are counted and running ones are ended (by their pidfd), not orphaned.
+    @Test(.timeLimit(.minutes(1))) func exitCountsQueuedRunsAndEndsRunningOnes() throws {
+        let reports = Mutex<[String]>([])
+        let runner = AlertCommandRunner(argv: ["sleep", "30"], maxConcurrent: 2, maxQueued: 5, exitWait: 0.5,
+                                        encode: { $0.jsonLine }, report: { l in reports.withLock { $0.append(l) } })
+        for i in 0..<6 {
+            var a = alert(pid: Int32(3000 + i), name: "p")
+            runner.respond(to: &a)
+        }
+        for _ in 0..<200 where runner.counts.started < 2 { usleep(10_000) }
+        usleep(100_000)
+        let children = descendants(getpid()).filter { (try? String(contentsOfFile: "/proc/\($0)/comm", encoding: .utf8)) == "sleep\n" }
+        let start = Date()
+        #expect(!runner.finish(waitingUpTo: 0.5))
+        #expect(Date().timeIntervalSince(start) < 5)
+        let e = runner.exitCounts
+        #expect(e.notRun == 4)
+        #expect(e.ended.count == 2)
+        #expect(Set(e.ended).isSubset(of: Set(children)), "\(e.ended) vs \(children)")
+        usleep(100_000)
+        for pid in e.ended { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) ended and reaped") }
+        let line = try #require(runner.summaryLine)
+        #expect(line.contains("4 queued alerts not handed over at exit"), "\(line)")
+        #expect(line.contains("2 still running after 0.5 s ended at exit (pid "), "\(line)")
+        #expect(reports.withLock { $0.contains { $0.contains("ended at exit") } })
+        // After the end, alerts are not handed over (and are counted).
+        var late = alert(pid: 4000, name: "p")
+        runner.respond(to: &late)
+        #expect(late.responses == ["on-alert command not run: filewatcher is exiting"])
+        #expect(runner.exitCounts.notRun == 5)
+    }
+
     @Test func reportsMissingCommandsAndFailures() throws {
         let reports = Mutex<[String]>([])
         let missing = AlertCommandRunner(argv: ["/nonexistent/cmd"], encode: { $0.jsonLine },

@@ -149,6 +149,27 @@ private func writeLockedCopies(_ docs: String) throws {
         #expect(n.status == 2 && n.stderr.contains("--on-alert needs"))
     }
 
+    /// Issue 17: a command that cannot run is refused at start (exit 2), not "started" at the first alert.
+    @Test func onAlertProgramsThatCannotRunAreRefused() throws {
+        let (d, trail, rules) = try setup()
+        let script = d.appendingPathComponent("notify.sh").path
+        try Data("#!/bin/sh\ncat >/dev/null\n".utf8).write(to: URL(fileURLWithPath: script))  // mode 0644: not executable
+        let cases = [("/nonexistent/notify", "/nonexistent/notify: no such file"),
+                     (script, "\(script): not executable"),
+                     (d.path, "\(d.path): not a regular file"),
+                     ("no-such-program-fw", "no-such-program-fw: no such program in PATH")]
+        for (cmd, problem) in cases {
+            let r = try run(["--read", trail, "--rules", rules, "--on-alert", "'\(cmd)' --flag"])
+            #expect(r.status == 2, "\(cmd): \(r.stderr)")
+            #expect(r.stderr.contains("--on-alert: cannot run `\(cmd)`: \(problem)."), "\(r.stderr)")
+            #expect(!r.stderr.contains("on-alert command: "), "nothing ran, no summary")
+        }
+        chmod(script, 0o755)
+        let ok = try run(["--read", trail, "--rules", rules, "--no-ransomware", "--on-alert", script, "--format", "json"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.contains("on-alert command: 1 run"))
+    }
+
     @Test func bsmOutputGetsAlertsOnStandardError() throws {
         let (d, trail, rules) = try setup()
         let out = d.appendingPathComponent("copy.bsm").path
