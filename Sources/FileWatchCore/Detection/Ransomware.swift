@@ -72,11 +72,14 @@ public final class RansomwareDetector {
         var openForWrite: Set<ByteString> = []
         init(actor: RansomwareActor, trees: [RansomwareActor], name: ByteString, executable: ByteString?) {
             self.actor = actor; self.trees = trees; self.name = name; self.executable = executable
+            actors = [actor] + trees
         }
-        var actors: [RansomwareActor] { [actor] + trees }
+        /// The process, then its trees, lowest first.
+        let actors: [RansomwareActor]
     }
     private var processes: [Int32: ProcessState] = [:]
     private var trees: [PinnedProcess: RansomwareActor] = [:]
+    private var recentAncestors: [Int32: (PinnedProcess, Int64)] = [:]
     private var eventsSinceSweep = 0
     /// Paths whose content was last judged encrypted-looking, with when. Replacing, deleting or renaming a file
     /// that was encrypted-looking already loses nothing encryption could take (`git checkout` of random blobs).
@@ -291,13 +294,23 @@ public final class RansomwareDetector {
             let key = PinnedProcess(pid: ppid, startTime: 0, startedAt: 0, ppid: nil, subject: ProcessSubject(pid: ppid))
             return [tree(key)]
         }
-        guard let parent = pinner.pin(pid: ppid, at: event.time), !parent.isProtected else { return [] }
+        guard let parent = ancestor(ppid, at: event.time), !parent.isProtected else { return [] }
         var out = [tree(parent)]
         if !parent.isSessionLeader, let gp = parent.ppid, gp > 1,
-           let grandparent = pinner.pin(pid: gp, at: event.time), !grandparent.isProtected, !grandparent.isSessionLeader {
+           let grandparent = ancestor(gp, at: event.time), !grandparent.isProtected, !grandparent.isSessionLeader {
             out.append(tree(grandparent))
         }
         return out
+    }
+
+    /// A parent pinned for one of its children within the last second is not pinned again for the next (a script
+    /// starting thousands of programs costs one pin per second, not one per program).
+    private func ancestor(_ pid: Int32, at time: Int64) -> PinnedProcess? {
+        if let (p, at) = recentAncestors[pid], time >= at, time - at < 1_000_000 { return p }
+        guard let p = pinner?.pin(pid: pid, at: time) else { return nil }
+        if recentAncestors.count >= 4096 { recentAncestors.removeAll(keepingCapacity: true) }
+        recentAncestors[pid] = (p, time)
+        return p
     }
 
     private func tree(_ p: PinnedProcess) -> RansomwareActor {
