@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Watch-rules cost: replay a synthetic trail (bsm-gen, macOS-like file records) through `filewatcher --read`
-# with no rules, 10 rules and 10,000 rules (about 1.3 MB of YAML; also a 4 MB file of 33,000 rules), JSON to
-# /dev/null, and report events per second. The rules are of four shapes — a subtree (`/srv/appN/`), a
+# with no rules, 10 rules and 10,000 rules (0.6 MB of YAML; also a 4 MB file of 66,000 rules), JSON to
+# /dev/null, and report the time to load the rules (an empty trail) and the events per second after it. The rules are of four shapes — a subtree (`/srv/appN/`), a
 # directory glob (`/Users/*/projN/**`), a file-name glob (`secretN.key`) and a suffix glob under a common
 # directory (`/private/tmp/**/*.dbN`) — plus, in every set, the same 10 rules that some records match.
 #
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 N="${1:-200000}"; REPS="${2:-3}"; BASELINE="${3:-}"
 DIR="${BENCH_DIR:-/tmp/filewatcher-bench}"
 mkdir -p "$DIR"
-swift build -c release --product filewatcher >/dev/null
+swift build -c release --product filewatcher >/dev/null || { echo "rules-bench: release build failed (run: swift build -c release)" >&2; exit 1; }
 swift build -c release --product bsm-gen >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 TRAIL="$DIR/trail-$N.bsm"
@@ -50,26 +50,29 @@ rules_file() {  # $1 = extra rules, $2 = file
 }
 rules_file 0 "$DIR/rules-10.yaml"
 rules_file 9990 "$DIR/rules-10000.yaml"
-rules_file 33000 "$DIR/rules-4mb.yaml"
+rules_file 66000 "$DIR/rules-4mb.yaml"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-run() {  # $1 = binary, rest = options; prints the median wall time in seconds
-    local bin=$1; shift
+run() {  # $1 = trail, $2 = binary, rest = options; prints the median wall time in seconds
+    local trail=$1 bin=$2; shift 2
     for _ in $(seq "$REPS"); do
         local t0 t1
         t0=$(date +%s.%N)
-        "$bin" --read "$TRAIL" --format json -o /dev/null --no-summary --no-ransomware "$@" >/dev/null 2>&1 || true
+        "$bin" --read "$trail" --format json -o /dev/null --no-summary --no-ransomware "$@" >/dev/null 2>&1 || true
         t1=$(date +%s.%N)
         echo "$t1 - $t0" | bc -l
     done | median
 }
 uptime
 echo "trail: $N records; rules files: $(wc -c < "$DIR/rules-10.yaml") / $(wc -c < "$DIR/rules-10000.yaml") / $(wc -c < "$DIR/rules-4mb.yaml") bytes"
-printf '| binary | rules | seconds | events/s |\n|---|---:|---:|---:|\n'
+EMPTY="$DIR/empty.bsm"; : > "$EMPTY"
+printf '| binary | rules | load s | replay s | events/s after load |\n|---|---:|---:|---:|---:|\n'
 for bin in "$BIN/filewatcher" $BASELINE; do
     label=$([ "$bin" = "$BIN/filewatcher" ] && echo "this tree" || echo "baseline")
     for set in none 10 10000 4mb; do
-        if [ "$set" = none ]; then t=$(run "$bin"); else t=$(run "$bin" --rules "$DIR/rules-$set.yaml"); fi
-        printf '| %s | %s | %.2f | %.0f |\n' "$label" "$set" "$t" "$(echo "$N / $t" | bc -l)"
+        opts=(); [ "$set" = none ] || opts=(--rules "$DIR/rules-$set.yaml")
+        load=$(run "$EMPTY" "$bin" "${opts[@]}")
+        t=$(run "$TRAIL" "$bin" "${opts[@]}")
+        printf '| %s | %s | %.2f | %.2f | %.0f |\n' "$label" "$set" "$load" "$t" "$(echo "$N / ($t - $load)" | bc -l)"
     done
 done
