@@ -14,7 +14,7 @@ struct DetectionOptions: ParsableArguments {
     var ransomware: Bool?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Ransomware alert after N suspicious files by one process within the window (default 5).", valueName: "N"))
+        "Ransomware alert after N victims (files read then overwritten encrypted, replaced or deleted) by one process, or by a script with the programs it runs, within the window (default 5).", valueName: "N"))
     var ransomwareThreshold: Int?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -22,7 +22,7 @@ struct DetectionOptions: ParsableArguments {
     var ransomwareWindow: Double?
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Send SIGSTOP to the process behind a ransomware alert (or an alert of a rule with `stop: true`) and print how to resume (kill -CONT PID) or end it (kill -KILL PID)."))
+        "Send SIGSTOP to the process behind a ransomware alert (or an alert of a rule with `stop: true`) — exactly that process, pinned by pid and start time at its first event; for a script, the script and its children — and print how to resume (kill -CONT) or end (kill -KILL) them; the summary lists them."))
     var stopOffenders = false
 
     @Option(name: .long, help: ArgumentHelp(
