@@ -73,14 +73,18 @@ public struct ProcessSubject: Hashable, Sendable {
     public var signingID: String?
     public var teamID: String?
     public var cdhash: [UInt8]?
+    /// When the process started (µs since the epoch), when the source knows it. The ransomware heuristic uses it
+    /// to tell files a process created from files that existed before it.
+    public var startTime: Int64?
 
     public init(pid: Int32, ppid: Int32? = nil, name: ByteString = "", executable: ByteString? = nil,
                 arguments: [ByteString]? = nil, uid: UInt32? = nil, euid: UInt32? = nil, auid: UInt32? = nil,
                 gid: UInt32? = nil, user: String? = nil, signingID: String? = nil, teamID: String? = nil,
-                cdhash: [UInt8]? = nil) {
+                cdhash: [UInt8]? = nil, startTime: Int64? = nil) {
         self.pid = pid; self.ppid = ppid; self.name = name; self.executable = executable
         self.arguments = arguments; self.uid = uid; self.euid = euid; self.auid = auid; self.gid = gid
         self.user = user; self.signingID = signingID; self.teamID = teamID; self.cdhash = cdhash
+        self.startTime = startTime
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventSources
 import FileWatchCore
 
 /// The detection options of `watch`: watch rules, the ransomware heuristic and what to do about alerts.
@@ -13,7 +14,7 @@ struct DetectionOptions: WatchOptionGroup {
     var ransomware: Bool?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Ransomware alert after N suspicious files by one process within the window (default 5).", valueName: "N"))
+        "Ransomware alert after N victims (files read then overwritten encrypted, replaced or deleted) by one process, or by a script with the programs it runs, within the window (default 5).", valueName: "N"))
     var ransomwareThreshold: Int?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -21,11 +22,11 @@ struct DetectionOptions: WatchOptionGroup {
     var ransomwareWindow: Double?
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Send SIGSTOP to the process behind a ransomware alert (or an alert of a rule with `stop: true`) and print how to resume (kill -CONT PID) or end it (kill -KILL PID)."))
+        "Send SIGSTOP to the process behind a ransomware alert (or an alert of a rule with `stop: true`) — exactly that process, pinned by pid and start time at its first event; for a script, the script and its children — and print how to resume (kill -CONT) or end (kill -KILL) them; the summary lists them."))
     var stopOffenders = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes. At most 4 run at a time; filewatcher never waits for them.",
+        "Run CMD for every alert with the alert as one JSON object on its standard input. CMD is split into words like a shell would (quotes and backslashes) but never run by a shell: no variables, globs or pipes; its program must exist and be executable. At most 4 run at a time (64 more wait); filewatcher never waits for them, except up to 10 s at exit, after which those still running are ended and the summary says so.",
         valueName: "CMD"))
     var onAlert: String?
 
@@ -49,11 +50,16 @@ struct DetectionOptions: WatchOptionGroup {
             throw ValidationError("--ransomware-threshold and --ransomware-window cannot be used with --no-ransomware.")
         }
         if let onAlert {
-            do { _ = try splitCommandLine(onAlert) } catch {
+            let argv: [String]
+            do { argv = try splitCommandLine(onAlert) } catch {
                 throw ValidationError("--on-alert: \(error).")
             }
             if !isActive {
                 throw ValidationError("--on-alert needs something that raises alerts: --rules FILE or --ransomware.")
+            }
+            // A command that cannot run is refused now, not discovered at the first alert.
+            if case .failure(let problem) = CommandLookup.executable(argv[0]) {
+                throw ValidationError("--on-alert: cannot run `\(argv[0])`: \(problem).")
             }
         }
     }

@@ -359,7 +359,7 @@ enum FanotifyTestSupport {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let result = buffer.withUnsafeMutableBytes { reader.readPrefix(of: event, into: $0) }
             if case .success(let n) = result {
-                contents.withLock { $0[path.description] = Array(buffer[0..<n]) }
+                contents.withLock { $0[path.description] = Array(buffer[0..<n.count]) }
             }
         }
         let runner = SourceRunner(source, collector)

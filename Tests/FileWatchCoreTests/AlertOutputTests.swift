@@ -81,7 +81,7 @@ import Testing
         final class Tagger: AlertResponder {
             func respond(to alert: inout Alert) {
                 alert.responses.append("stopped pid \(alert.process.pid) (test)")
-                alert.stopped = StoppedProcess(pid: alert.process.pid, name: alert.process.name)
+                alert.stopped = [StoppedProcess(pid: alert.process.pid, name: "evil"), StoppedProcess(pid: 123, name: "child")]
             }
         }
         let stage = DetectionStage(rules: rules, ransomware: nil, responders: [Tagger()])
@@ -93,8 +93,11 @@ import Testing
         #expect(hit.alerts[0].responses == ["stopped pid 99 (test)"])
         #expect(miss.alerts.isEmpty)
         #expect(stage.counts.total == 1)
-        #expect(stage.counts.stopped == 1)
+        #expect(stage.counts.stopped.map(\.pid) == [99, 123])
         #expect(stage.summaryLines.first == "alerts: 1 (low 1)")
+        // Issue 17: the summary lists the stopped pids and how to resume them.
+        #expect(stage.summaryLines.contains("  processes stopped: 2: 99 (evil), 123 (child)"), "\(stage.summaryLines)")
+        #expect(stage.summaryLines.contains("    still stopped unless resumed since; resume them: kill -CONT 99 123; end them: kill -KILL 99 123"))
     }
 
     @Test func repeatedRuleAlertsAreNotRepeated() throws {

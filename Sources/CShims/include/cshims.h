@@ -5,6 +5,7 @@
  * inside its #ifdef; nothing here is visible on a platform it does not belong to. */
 
 #include <stdint.h>
+#include "cshims_detection.h"  /* detection's calls (pidfd_send_signal, statx btime) */
 
 #ifdef __linux__
 /* ---- fanotify (Linux) ------------------------------------------------------------------- */

@@ -5,6 +5,9 @@
 
 import FileWatchCore
 import SystemPackage
+#if os(Linux)
+import CShims
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,6 +35,26 @@ enum ContentIO {
         if case .failure(.notPermitted) = result { return attempt(flags & ~linuxNoAtime) }
         #endif
         return result
+    }
+
+    /// The file's birth time (µs since the epoch), when its filesystem keeps one.
+    static func birthTime(_ fd: Int32) -> Int64? {
+        #if os(Linux)
+        var seconds: Int64 = 0
+        var nanoseconds: UInt32 = 0
+        guard case .success = nothingOrErrno({ fw_birth_time(fd, &seconds, &nanoseconds) }) else { return nil }
+        return seconds * 1_000_000 + Int64(nanoseconds / 1000)
+        #elseif canImport(Darwin)
+        guard case .success(let st) = Sys.fstat(fd) else { return nil }
+        return Int64(st.st_birthtimespec.tv_sec) * 1_000_000 + Int64(st.st_birthtimespec.tv_nsec) / 1000
+        #else
+        return nil
+        #endif
+    }
+
+    /// Fills `buffer` from offset 0 of a regular file (short only at end of file), and says when the file was born.
+    static func readContent(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Result<ContentRead, SystemCallError> {
+        readPrefix(fd: fd, into: buffer).map { ContentRead(count: $0, birthTime: birthTime(fd)) }
     }
 
     /// Fills `buffer` from offset 0 of a regular file (short only at end of file).
@@ -64,7 +87,7 @@ private let linuxNoAtime: Int32 = 0o1000000
 public final class PathContentReader: ContentReader {
     public init() {}
 
-    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable> {
+    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<ContentRead, ContentUnavailable> {
         guard let path = event.path, !path.isEmpty, !path.bytes.contains(0) else {
             return .failure(ContentUnavailable("no path"))
         }
@@ -74,7 +97,7 @@ public final class PathContentReader: ContentReader {
         case .failure(let e): return .failure(ContentUnavailable("open: \(e)"))
         }
         defer { close(fd) }
-        return ContentIO.readPrefix(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
+        return ContentIO.readContent(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
     }
 }
 
@@ -113,12 +136,12 @@ public final class LentDescriptorContentReader: ContentReader {
         lentFor = event
     }
 
-    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable> {
+    public func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<ContentRead, ContentUnavailable> {
         if lentFD >= 0, lentFor.map({ Self.sameEvent($0, event) }) ?? true {
             lentReads += 1
             let fd = lentFD
             if lentFor != nil { lentFD = -1; lentFor = nil }  // one use: the source closes it after delivery
-            return ContentIO.readPrefix(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
+            return ContentIO.readContent(fd: fd, into: buffer).mapError { ContentUnavailable($0.description) }
         }
         guard let fallback else { return .failure(ContentUnavailable("no descriptor for this event")) }
         fallbackReads += 1

@@ -72,6 +72,9 @@ enum SessionOutputs {
                                alertText: (@Sendable (String) -> Void)?) -> DetectionStage? {
         let d = configuration.detection
         guard d.isActive else { return nil }
+        // Live processes are pinned (pid + start time) at their first event; replayed pids belong to
+        // another time (or machine): never pinned, never signalled.
+        let pinner: ProcessPinner? = configuration.isLive ? ProcessPinner() : nil
         var detector: RansomwareDetector?
         if d.ransomware {
             var options = RansomwareOptions()
@@ -80,10 +83,10 @@ enum SessionOutputs {
             let reader: ContentReader = (source as? ContentProvidingSource)?.contentReader
                 ?? (source as? MergedSource)?.sources.lazy.compactMap { ($0 as? ContentProvidingSource)?.contentReader }.first
                 ?? PathContentReader()
-            detector = RansomwareDetector(options: options, reader: reader)
+            detector = RansomwareDetector(options: options, reader: reader, pinner: pinner)
         }
         var responders: [AlertResponder] = []
-        if d.stopOffenders { responders.append(OffenderStopper(report: reportLine)) }
+        if d.stopOffenders, let pinner { responders.append(OffenderStopper(pinner: pinner, report: reportLine)) }
         if let argv = d.onAlert {
             responders.append(AlertCommandRunner(argv: argv, encode: { $0.jsonLine }, report: reportLine))
         }

@@ -27,22 +27,32 @@ public enum AlertOrigin: Hashable, Sendable {
     }
 }
 
-/// One piece of evidence behind a ransomware alert.
+/// One victim behind a ransomware alert (see RansomwareDetector for what makes a file a victim).
 public struct SuspiciousFile: Hashable, Sendable {
     public enum Reason: Hashable, Sendable {
-        /// Written and closed with content that looks encrypted.
+        /// An existing file overwritten with content that looks encrypted.
         case encryptedContent(entropy: Double, piErrorPercent: Double)
-        /// Renamed to a new extension (`from` → `to`, the extensions without the dot).
+        /// An existing file the actor had read, replaced by renaming an encrypted-looking file of its own over it
+        /// (`from`: that file's name, when known).
+        case replacedByRename(from: ByteString?)
+        /// A file the actor had read, renamed to a new extension (`from` → `to`, without the dot), while it wrote
+        /// encrypted-looking files.
         case renamedExtension(from: ByteString, to: ByteString)
-        /// Deleted after the same process had read it.
+        /// A file the actor had read, deleted, while it wrote encrypted-looking files.
         case deletedAfterRead
 
-        /// Encrypted content and new extensions are strong evidence; a delete after reading is weak on its own.
-        public var isStrong: Bool { if case .deletedAfterRead = self { false } else { true } }
+        /// Content replaced: a victim on its own. The others count only paired with an encrypted-looking write.
+        public var isStrong: Bool {
+            switch self {
+            case .encryptedContent, .replacedByRename: true
+            case .renamedExtension, .deletedAfterRead: false
+            }
+        }
 
         public var label: String {
             switch self {
             case .encryptedContent: "encrypted-content"
+            case .replacedByRename: "replaced-by-rename"
             case .renamedExtension: "renamed-extension"
             case .deletedAfterRead: "deleted-after-read"
             }
@@ -52,13 +62,15 @@ public struct SuspiciousFile: Hashable, Sendable {
     public var time: Int64
     public var path: ByteString
     public var reason: Reason
+    /// The process that did it (a child of the alert's process when the alert is about a process tree).
+    public var pid: Int32?
 
-    public init(time: Int64, path: ByteString, reason: Reason) {
-        self.time = time; self.path = path; self.reason = reason
+    public init(time: Int64, path: ByteString, reason: Reason, pid: Int32? = nil) {
+        self.time = time; self.path = path; self.reason = reason; self.pid = pid
     }
 }
 
-/// A process stopped with SIGSTOP because of an alert.
+/// A process `--stop-offenders` stopped.
 public struct StoppedProcess: Hashable, Sendable {
     public var pid: Int32
     public var name: ByteString
@@ -84,16 +96,22 @@ public struct Alert: Hashable, Sendable {
     public var responses: [String]
     /// `--stop-offenders` stops the process behind this alert (ransomware alerts, and rules with `stop: true`).
     public var stopsOffender: Bool
-    /// The process `--stop-offenders` stopped (SIGSTOP) for this alert, if it did.
-    public var stopped: StoppedProcess?
+    /// The process to stop, pinned at its first event (nil: the responder pins `process.pid` as of `time`).
+    public var offender: PinnedProcess?
+    /// The alert is about a process and the children it runs (a script driving short-lived programs): stop them all.
+    public var offenderTree: Bool
+    /// The processes stopped (filled in by `--stop-offenders`).
+    public var stopped: [StoppedProcess]
 
     public init(time: Int64, origin: AlertOrigin, severity: AlertSeverity, process: ProcessSubject,
                 eventKind: EventKind, path: ByteString?, destinationPath: ByteString? = nil, reason: String,
-                evidence: [SuspiciousFile] = [], responses: [String] = [], stopsOffender: Bool? = nil) {
+                evidence: [SuspiciousFile] = [], responses: [String] = [], stopsOffender: Bool? = nil,
+                offender: PinnedProcess? = nil, offenderTree: Bool = false) {
         self.time = time; self.origin = origin; self.severity = severity; self.process = process
         self.eventKind = eventKind; self.path = path; self.destinationPath = destinationPath
         self.reason = reason; self.evidence = evidence; self.responses = responses
         self.stopsOffender = stopsOffender ?? (origin == .ransomware)
+        self.offender = offender; self.offenderTree = offenderTree; self.stopped = []
     }
 }
 
@@ -103,8 +121,8 @@ public struct AlertCounts: Sendable, Equatable {
     public var bySeverity: [AlertSeverity: Int] = [:]
     /// Per rule name (and `ransomware`).
     public var byOrigin: [String: Int] = [:]
-    /// Processes stopped with SIGSTOP.
-    public var stopped = 0
+    /// Processes stopped with SIGSTOP, in order.
+    public var stopped: [StoppedProcess] = []
 
     public init() {}
 
@@ -112,9 +130,11 @@ public struct AlertCounts: Sendable, Equatable {
         total += 1
         bySeverity[alert.severity, default: 0] += 1
         byOrigin[alert.origin.name, default: 0] += 1
+        for p in alert.stopped where !stopped.contains(p) { stopped.append(p) }
     }
 
-    /// Summary lines, e.g. `alerts: 3 (critical 1, high 2)` then one line per origin.
+    /// Summary lines, e.g. `alerts: 3 (critical 1, high 2)` then one line per origin, then the stopped processes
+    /// and how to resume them.
     public var summaryLines: [String] {
         guard total > 0 else { return ["alerts: 0"] }
         let sev = AlertSeverity.allCases.reversed().compactMap { s in bySeverity[s].map { "\(s.rawValue) \($0)" } }
@@ -122,7 +142,12 @@ public struct AlertCounts: Sendable, Equatable {
         for (name, n) in byOrigin.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
             lines.append("  \(name): \(n)")
         }
-        if stopped > 0 { lines.append("  processes stopped: \(stopped)") }
+        if !stopped.isEmpty {
+            let who = stopped.map { "\($0.pid) (\(escapedForTerminal($0.name.bytes)))" }.joined(separator: ", ")
+            let pids = stopped.map { String($0.pid) }.joined(separator: " ")
+            lines.append("  processes stopped: \(stopped.count): \(who)")
+            lines.append("    still stopped unless resumed since; resume them: kill -CONT \(pids); end them: kill -KILL \(pids)")
+        }
         return lines
     }
 }

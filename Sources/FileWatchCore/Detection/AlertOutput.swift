@@ -57,6 +57,7 @@ extension OutputBuffer {
                 append("{\"time\":\""); appendRFC3339(epochMicroseconds: f.time)
                 append("\",\"check\":\""); append(f.reason.label); append("\",")
                 jsonField("path", f.path.bytes)
+                if let pid = f.pid { append(",\"pid\":"); appendDecimal(Int64(pid)) }
                 switch f.reason {
                 case .encryptedContent(let entropy, let piError):
                     append(",\"entropy\":"); appendFixed(entropy, digits: 4)
@@ -64,10 +65,21 @@ extension OutputBuffer {
                 case .renamedExtension(let from, let to):
                     append(UInt8(ascii: ",")); jsonField("from_extension", from.bytes)
                     append(UInt8(ascii: ",")); jsonField("to_extension", to.bytes)
+                case .replacedByRename(let from):
+                    if let from { append(UInt8(ascii: ",")); jsonField("replaced_by", from.bytes) }
                 case .deletedAfterRead:
                     break
                 }
                 append(UInt8(ascii: "}"))
+            }
+            append(UInt8(ascii: "]"))
+        }
+        if a.offenderTree { append(",\"process_tree\":true") }
+        if !a.stopped.isEmpty {
+            append(",\"stopped\":[")
+            for (i, p) in a.stopped.enumerated() {
+                if i > 0 { append(UInt8(ascii: ",")) }
+                appendDecimal(Int64(p.pid))
             }
             append(UInt8(ascii: "]"))
         }
@@ -138,9 +150,12 @@ extension OutputBuffer {
                         append(" -> .")
                         appendEscapedText(to.bytes)
                         append(UInt8(ascii: ")"))
+                    case .replacedByRename(let from):
+                        if let from { append(" (by renaming "); appendEscapedText(from.bytes); append(" over it)") }
                     case .deletedAfterRead:
                         break
                     }
+                    if a.offenderTree, let pid = f.pid { append(" [pid "); appendDecimal(Int64(pid)); append(UInt8(ascii: "]")) }
                     append(UInt8(ascii: "\n"))
                 }
             }

@@ -78,12 +78,11 @@ public final class DetectionStage: EventStage {
             alerts = rules.evaluate(event)
             if !alerts.isEmpty { dropRepeats(&alerts) }
         }
-        if let ransomware, let a = ransomware.inspect(event) { alerts.append(a) }
+        if let ransomware { alerts.append(contentsOf: ransomware.inspect(event)) }
         guard !alerts.isEmpty else { return alerts }
         for i in alerts.indices {
             for r in responders { r.respond(to: &alerts[i]) }
             counts.count(alerts[i])
-            if alerts[i].stopped != nil { counts.stopped += 1 }
         }
         return alerts
     }
@@ -115,3 +114,4 @@ public final class DetectionStage: EventStage {
         return lines
     }
 }
+

@@ -34,10 +34,9 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
     /// No '/' in the pattern: match the file name only.
     public let matchesBasename: Bool
     /// The compiled form, shared by copies (a rule's globs are copied around per event: one retain, not six).
-    private let compiled: Compiled
+    let compiled: Compiled
 
     final class Compiled: Sendable {
-        let tokens: [Token]
         /// The pattern is a plain path (no wildcard): compare bytes directly.
         let literal: [UInt8]?
         /// Trailing '/': match the directory itself and everything beneath.
@@ -45,11 +44,29 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
         /// Quick rejection: the subject must start with `literalPrefix` and end with `literalSuffix`.
         let literalPrefix: [UInt8]
         let literalSuffix: [UInt8]
-        /// `**` tokens: with two or more, matching memoizes failed (token, offset) pairs to stay polynomial.
-        let unboundedCount: Int
-        init(tokens: [Token], literal: [UInt8]?, subtree: Bool, literalPrefix: [UInt8], literalSuffix: [UInt8], unboundedCount: Int) {
-            self.tokens = tokens; self.literal = literal; self.subtree = subtree
-            self.literalPrefix = literalPrefix; self.literalSuffix = literalSuffix; self.unboundedCount = unboundedCount
+        /// The pattern as a bit-parallel automaton (unused for plain paths).
+        let automaton: GlobAutomaton
+        /// Path components that are plain text at a fixed position (counted from 0, split at '/', before any `**`):
+        /// `/home/*/proj/**` has `home` at 1 and `proj` at 3. For the rule index.
+        let fixedComponents: [(position: Int, bytes: [UInt8])]
+        init(tokens: [Token], literal: [UInt8]?, subtree: Bool, literalPrefix: [UInt8], literalSuffix: [UInt8]) {
+            self.literal = literal; self.subtree = subtree
+            self.literalPrefix = literalPrefix; self.literalSuffix = literalSuffix
+            automaton = literal == nil ? GlobAutomaton(tokens) : GlobAutomaton.none
+            var fixed: [(Int, [UInt8])] = []
+            var position = 0, current: [UInt8] = [], plain = true
+            scan: for t in tokens {
+                switch t {
+                case .literal(UInt8(ascii: "/")):
+                    if plain, !current.isEmpty { fixed.append((position, current)) }
+                    position += 1; current = []; plain = true
+                case .literal(let b): current.append(b)
+                case .globstar, .globstarDirs: plain = false; break scan
+                default: plain = false
+                }
+            }
+            if plain, !current.isEmpty { fixed.append((position, current)) }
+            fixedComponents = fixed
         }
     }
 
@@ -167,11 +184,11 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
         compiled = Compiled(
             tokens: collapsed,
             literal: hasWildcard ? nil : out.map { if case .literal(let b) = $0 { return b } else { return 0 } },
-            subtree: isSubtree, literalPrefix: prefix, literalSuffix: suffix,
-            unboundedCount: collapsed.reduce(0) { $0 + ($1 == .globstar || $1 == .globstarDirs ? 1 : 0) })
+            subtree: isSubtree, literalPrefix: prefix, literalSuffix: suffix)
     }
 
-    /// Whether `path` matches.
+    /// Whether `path` matches. Linear in the length of `path` times the pattern's length / 64 (a bit-parallel
+    /// automaton, see GlobAutomaton.swift): no pattern and no path can make it backtrack.
     public func matches(_ path: ByteString) -> Bool { matches(path.bytes) }
 
     public func matches(_ path: [UInt8]) -> Bool {
@@ -196,96 +213,15 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
                 }
                 if !ok { return false }
             }
-            if matchPrefix(subject) { return true }
-            // Subtree: the directory itself (handled above) or anything under "<dir>/".
-            guard subtree else { return false }
-            var i = subject.count
-            while i > 0 {
-                i -= 1
-                if subject[i] == UInt8(ascii: "/"),
-                   matchPrefix(UnsafeBufferPointer(rebasing: subject[..<i])) { return true }
+            if let literal = c.literal {
+                // A plain path: the subject itself, or (subtree) anything beneath it.
+                guard subject.count >= literal.count else { return false }
+                let same = literal.withUnsafeBufferPointer { memoryEqual($0, UnsafeBufferPointer(rebasing: subject[..<literal.count])) }
+                guard same else { return false }
+                return subject.count == literal.count || (subtree && subject[literal.count] == UInt8(ascii: "/"))
             }
-            return false
+            return c.automaton.matches(subject, subtree: subtree)
         }
-    }
-
-    private func matchPrefix(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-        let c = compiled
-        if let literal = c.literal {
-            return literal.count == s.count && literal.withUnsafeBufferPointer { $0.elementsEqual(s) }
-        }
-        return c.tokens.withUnsafeBufferPointer { p in
-            guard c.unboundedCount >= 2 else { return match(p, 0, s, 0, nil) }
-            let cells = (p.count + 1) * (s.count + 1)
-            return withUnsafeTemporaryAllocation(of: Bool.self, capacity: cells) { memo in
-                memo.initialize(repeating: false)
-                return match(p, 0, s, 0, memo)
-            }
-        }
-    }
-
-    /// `failed`: when non-nil, (token, offset) pairs already known not to match.
-    private func match(_ p: UnsafeBufferPointer<Token>, _ pi0: Int, _ s: UnsafeBufferPointer<UInt8>, _ si0: Int,
-                       _ failed: UnsafeMutableBufferPointer<Bool>?) -> Bool {
-        if let failed {
-            let cell = pi0 * (s.count + 1) + si0
-            if failed[cell] { return false }
-            if matchStep(p, pi0, s, si0, failed) { return true }
-            failed[cell] = true
-            return false
-        }
-        return matchStep(p, pi0, s, si0, nil)
-    }
-
-    private func matchStep(_ p: UnsafeBufferPointer<Token>, _ pi0: Int, _ s: UnsafeBufferPointer<UInt8>, _ si0: Int,
-                           _ memo: UnsafeMutableBufferPointer<Bool>?) -> Bool {
-        var pi = pi0, si = si0
-        let slash = UInt8(ascii: "/")
-        while pi < p.count {
-            switch p[pi] {
-            case .literal(let b):
-                guard si < s.count, s[si] == b else { return false }
-                pi += 1; si += 1
-            case .anyByte:
-                guard si < s.count, s[si] != slash else { return false }
-                pi += 1; si += 1
-            case .byteClass(let a, let b, let c, let d):
-                guard si < s.count else { return false }
-                let x = s[si]
-                let word: UInt64
-                switch x >> 6 { case 0: word = a; case 1: word = b; case 2: word = c; default: word = d }
-                guard word & (UInt64(1) << UInt64(x & 63)) != 0 else { return false }
-                pi += 1; si += 1
-            case .star:
-                // Try the longest runs last; a '*' never crosses '/'.
-                var end = si
-                while end < s.count, s[end] != slash { end += 1 }
-                if pi + 1 == p.count { return end == s.count }
-                var k = si
-                while k <= end {
-                    if match(p, pi + 1, s, k, memo) { return true }
-                    k += 1
-                }
-                return false
-            case .globstar:
-                if pi + 1 == p.count { return true }
-                var k = si
-                while k <= s.count {
-                    if match(p, pi + 1, s, k, memo) { return true }
-                    k += 1
-                }
-                return false
-            case .globstarDirs:
-                if match(p, pi + 1, s, si, memo) { return true }
-                var k = si
-                while k < s.count {
-                    if s[k] == slash, match(p, pi + 1, s, k + 1, memo) { return true }
-                    k += 1
-                }
-                return false
-            }
-        }
-        return si == s.count
     }
 }
 

@@ -1,21 +1,31 @@
-// The ransomware heuristic: per process, count the distinct files that look like victims within a sliding window.
-// A file counts when the process
-//   - wrote and closed it and its content looks encrypted (EncryptionTest: entropy and Monte-Carlo π over the
-//     first ≤ 1 MiB; small files and known compressed/image formats skipped),
-//   - renamed it to a new extension (`a.docx` → `a.docx.locked`, `a.docx` → `a.crypt`), or
-//   - deleted it after reading it.
-// Deleting after reading counts only next to one of the other two signals in the same window.
-// `threshold` such files within `window` → one alert (again at most once per window while it goes on).
+// The ransomware heuristic: count the victims of each actor within a sliding window, and alert by the
+// `threshold`-th (5th). A victim is a file that existed and was lost to the actor:
+//   - encrypted-content: a file it had read (not one of its own), overwritten with encrypted-looking content
+//     (EncryptionTest: entropy and Monte-Carlo π over the first ≤ 1 MiB; small files and known formats skipped);
+//   - replaced-by-rename: a file it had read, replaced by renaming one of its own encrypted-looking files over it;
+//   - deleted-after-read / renamed-extension: a file (not its own) deleted, or renamed to a new extension, when the
+//     actor writes an encrypted-looking file named after it (`doc.txt` → `doc.txt.locked`, `doc.txt.tmp`).
+// Creating files, however random their content, makes no victim: uploads, downloads, backups and `git gc` writing
+// packs raise nothing, and an encrypted backup written over the previous one (never read) neither.
+//
+// Actors (issue 17): every process, AND the process tree driving it: its parent, and its grandparent unless that
+// leads a session (a login shell, a daemon). A script that encrypts each file with one short-lived program and
+// deletes it with another adds up at the script. A tree alerts only when no one of its processes did more than
+// half of its victims (that one alerts on its own), and stops the script with its children. Processes are pinned (pidfd + start
+// time, ProcessIdentity.swift) at their first event, so the alert names the process that acted, whatever it
+// calls itself later and whoever has its pid.
 
 /// Tunables of the heuristic.
 public struct RansomwareOptions: Sendable, Equatable {
-    /// Files needed within the window (5).
+    /// Victims needed within the window (5).
     public var threshold: Int = 5
     /// Sliding window in microseconds (30 s).
     public var windowMicros: Int64 = 30_000_000
     public var test = EncryptionTest()
-    /// Per-process memory bounds (paths read / opened for writing that are remembered).
+    /// Per-actor memory bounds (paths read, own files, pending deletes that are remembered).
     public var maxTrackedPaths = 1024
+    /// Most processes and trees followed at once.
+    public var maxActors = 16384
 
     public init(threshold: Int = 5, windowSeconds: Double = 30) {
         self.threshold = max(1, threshold)
@@ -23,13 +33,20 @@ public struct RansomwareOptions: Sendable, Equatable {
     }
 }
 
+/// What a content read found: the bytes' count, and the file's birth time when the filesystem keeps one.
+public struct ContentRead: Sendable, Equatable {
+    public var count: Int
+    /// µs since the epoch (statx `btime`).
+    public var birthTime: Int64?
+    public init(count: Int, birthTime: Int64? = nil) { self.count = count; self.birthTime = birthTime }
+}
+
 /// Reads the first bytes of the file an event names. Sources supply one: the fanotify source can read through
 /// the event's own descriptor (no race with a later delete); trail and auditpipe sources open the path after
 /// the close. Called synchronously while the event is being handled, on the pipeline's thread.
 public protocol ContentReader: AnyObject {
-    /// Fills `buffer` with up to `buffer.count` bytes from the start of the file of `event` (a close after write);
-    /// returns the number of bytes read, or a reason why the content is not available.
-    func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, ContentUnavailable>
+    /// Fills `buffer` with up to `buffer.count` bytes from the start of the file of `event` (a close after write).
+    func readPrefix(of event: Event, into buffer: UnsafeMutableRawBufferPointer) -> Result<ContentRead, ContentUnavailable>
 }
 
 /// Why content could not be read (counted in the summary; never fatal).
@@ -39,238 +56,312 @@ public struct ContentUnavailable: Error, Sendable, Equatable, CustomStringConver
     public var description: String { reason }
 }
 
-/// Per-process state and the heuristic itself. Not thread-safe: one pipeline thread calls it.
+/// The heuristic. Not thread-safe: one pipeline thread calls it.
 public final class RansomwareDetector {
     public let options: RansomwareOptions
     private let reader: ContentReader?
+    private let pinner: ProcessPinning?
     private var buffer: UnsafeMutableRawBufferPointer
 
-    private struct ProcessState {
+    private final class ProcessState {
+        var actor: RansomwareActor
+        /// Its parent and grandparent trees (see the top of the file).
+        var trees: [RansomwareActor]
         var name: ByteString
         var executable: ByteString?
-        /// Flagged files in time order (a path appears once; re-flagging refreshes nothing).
-        var flagged: [SuspiciousFile] = []
-        var flaggedPaths: Set<ByteString> = []
-        /// Paths this process read, with time (for delete-after-read).
-        var read: [ByteString: Int64] = [:]
-        /// Paths opened for writing and not yet closed (for sources without close-after-write detail).
         var openForWrite: Set<ByteString> = []
-        /// Flagged-file count at the last alert (next alert after `threshold` more).
-        var alertedAt = 0
-        var lastAlert: Int64?
-        var flaggedTotal = 0
-        var lastSeen: Int64 = 0
+        init(actor: RansomwareActor, trees: [RansomwareActor], name: ByteString, executable: ByteString?) {
+            self.actor = actor; self.trees = trees; self.name = name; self.executable = executable
+            actors = [actor] + trees
+        }
+        /// The process, then its trees, lowest first.
+        let actors: [RansomwareActor]
     }
     private var processes: [Int32: ProcessState] = [:]
+    private var trees: [PinnedProcess: RansomwareActor] = [:]
+    private var recentAncestors: [Int32: (PinnedProcess, Int64)] = [:]
     private var eventsSinceSweep = 0
+    /// Paths whose content was last judged encrypted-looking, with when. Replacing, deleting or renaming a file
+    /// that was encrypted-looking already loses nothing encryption could take (`git checkout` of random blobs).
+    private var encryptedLooking: [ByteString: Int64] = [:]
 
     /// Statistics for the summary.
     public private(set) var filesJudged = 0
     public private(set) var filesEncrypted = 0
     public private(set) var contentUnavailable = 0
 
-    public init(options: RansomwareOptions = RansomwareOptions(), reader: ContentReader?) {
+    /// - Parameter pinner: pins processes (live); nil for replays (actors are then processes and their parent
+    ///   pids as the events give them).
+    public init(options: RansomwareOptions = RansomwareOptions(), reader: ContentReader?, pinner: ProcessPinning? = nil) {
         self.options = options
         self.reader = reader
+        self.pinner = pinner
         buffer = .allocate(byteCount: max(options.test.maxBytes, 1), alignment: 16)
     }
 
     deinit { buffer.deallocate() }
 
-    /// Feeds one event; returns an alert when this event pushes its process over the threshold.
-    public func inspect(_ event: Event) -> Alert? {
+    /// Feeds one event; returns the alerts it raises (usually none; at most one per actor).
+    public func inspect(_ event: Event) -> [Alert] {
         let pid = event.process.pid
-        if event.kind == .exit { processes[pid] = nil; return nil }
+        if event.kind == .exit { processes[pid] = nil; return [] }
         switch event.kind {
-        case .open, .read, .write, .close, .rename, .delete: break
-        default: return nil
+        case .open, .read, .write, .close, .create, .rename, .delete: break
+        default: return []
         }
-        guard event.result.succeeded, let path = event.path, !event.isDirectory else { return nil }
+        guard event.result.succeeded, let path = event.path, !event.isDirectory else { return [] }
 
         eventsSinceSweep += 1
-        if eventsSinceSweep >= 4096 { sweep(now: event.time) }
-
-        // Taken out of the table while it is changed, so its collections are uniquely referenced (no copy).
-        var state = processes.removeValue(forKey: pid) ?? ProcessState(name: event.process.name, executable: event.process.executable)
-        // A different program under the same pid (pid reuse or exec): start over.
-        if state.name != event.process.name || (event.process.executable != nil && state.executable != nil
-                                                   && state.executable != event.process.executable) {
-            state = ProcessState(name: event.process.name, executable: event.process.executable)
-        }
-        state.lastSeen = event.time
-        var flag: SuspiciousFile?
+        if eventsSinceSweep >= 4096 || processes.count >= options.maxActors { sweep(now: event.time) }
+        let state = self.state(for: event)
+        let now = event.time
+        let horizon = now - options.windowMicros
+        // Once an actor alerted, its work is its own: the trees above it do not count it again (an alert on a
+        // script must not be followed by one on the login shell that started it).
+        let chain = state.actors
+        let actors = chain.firstIndex { $0.lastAlert != nil }.map { Array(chain[...$0]) } ?? chain
+        for a in actors { a.lastSeen = now }
+        var changed: [RansomwareActor] = []
 
         switch event.kind {
+        case .create:
+            for a in actors { a.noteCreated(path, now) }
         case .open:
-            if event.openFlags.contains(.write) { remember(&state.openForWrite, path) }
-            if event.openFlags.contains(.read) { rememberRead(&state, path, event.time) }
+            if event.openFlags.contains(.write) { state.openForWrite.insert(path) }
+            if event.openFlags.contains(.read) { noteRead(path, now, actors, &changed) }
         case .read:
-            rememberRead(&state, path, event.time)
+            noteRead(path, now, actors, &changed)
         case .write:
-            remember(&state.openForWrite, path)
+            if state.openForWrite.count >= options.maxTrackedPaths { state.openForWrite.removeAll(keepingCapacity: true) }
+            state.openForWrite.insert(path)
         case .close:
             let wrote: Bool
             switch event.closeAfterWrite {
             case true?: wrote = true
-            case false?: wrote = false; rememberRead(&state, path, event.time)
+            case false?: wrote = false; noteRead(path, now, actors, &changed)
             case nil: wrote = state.openForWrite.contains(path)
             }
             state.openForWrite.remove(path)
-            if wrote, let verdict = judge(event), case .encrypted(let stats) = verdict {
-                flag = SuspiciousFile(time: event.time, path: path,
-                                      reason: .encryptedContent(entropy: stats.entropy, piErrorPercent: stats.piErrorPercent))
+            guard wrote else { break }
+            let judged = judge(event)
+            let wasEncrypted = alreadyEncrypted(path, now)
+            if let (verdict, _) = judged { noteVerdict(path, encrypted: verdict.isEncrypted, now) }
+            guard let (verdict, birth) = judged, case .encrypted(let stats) = verdict else {
+                // Plain content: a new file is the actor's own.
+                for a in actors where !a.hasRead(path, since: horizon) { a.noteOwn(path, now) }
+                break
+            }
+            let startedAt = state.actor.identity?.startedAt ?? event.process.startTime
+            let bornSinceWriterStarted = birth.flatMap { b in startedAt.map { b >= $0 } } ?? false
+            for a in actors {
+                let f = SuspiciousFile(time: now, path: path, reason: .encryptedContent(
+                    entropy: stats.entropy, piErrorPercent: stats.piErrorPercent), pid: pid)
+                if a.hasRead(path, since: horizon), !a.isOwn(path), !wasEncrypted {
+                    // A file it read, now with encrypted-looking content. A new file under that name (born since the
+                    // writer started: the close is named as the file is called now, after `mv f.tmp f`) replaced it.
+                    var victim = f
+                    if bornSinceWriterStarted { victim.reason = .replacedByRename(from: nil) }
+                    if a.addVictim(victim) { changed.append(a) }
+                } else {
+                    if !a.isOwn(path), !bornSinceWriterStarted { a.noteUnreadEncrypted(f) }
+                    a.noteOwn(path, now)
+                    a.noteEncryptedOwn(path)
+                }
+                if a.addEncryptedWrite(time: now, pid: pid, path: path) { changed.append(a) }
             }
         case .rename:
             guard let dest = event.destinationPath else { break }
-            // Evidence follows the file to its new name.
-            if state.flaggedPaths.remove(path) != nil {
-                state.flaggedPaths.insert(dest)
-                for i in state.flagged.indices where state.flagged[i].path == path { state.flagged[i].path = dest }
-            }
-            if let t = state.read.removeValue(forKey: path) { state.read[dest] = t }
-            if let (from, to) = Self.newExtension(from: path, to: dest) {
-                flag = SuspiciousFile(time: event.time, path: dest, reason: .renamedExtension(from: from, to: to))
+            let destWasEncrypted = alreadyEncrypted(dest, now), sourceWasEncrypted = alreadyEncrypted(path, now)
+            if let t = encryptedLooking.removeValue(forKey: path) { encryptedLooking[dest] = t } else { encryptedLooking[dest] = nil }
+            for a in actors {
+                let readDest = a.hasRead(dest, since: horizon) && !a.isOwn(dest)
+                let ownSource = a.isOwn(path)
+                let encryptedSource = a.isEncryptedOwn(path)
+                a.renamed(path, to: dest)
+                if encryptedSource, readDest, !destWasEncrypted {
+                    if a.addVictim(SuspiciousFile(time: now, path: dest, reason: .replacedByRename(from: path), pid: pid)) {
+                        changed.append(a)
+                    }
+                } else if !ownSource, !sourceWasEncrypted, let (from, to) = Self.newExtension(from: path, to: dest) {
+                    let f = SuspiciousFile(time: now, path: dest, reason: .renamedExtension(from: from, to: to), pid: pid)
+                    if a.addPending(f, link: path) { changed.append(a) }
+                }
             }
         case .delete:
             state.openForWrite.remove(path)
-            if let t = state.read.removeValue(forKey: path), event.time - t <= options.windowMicros {
-                flag = SuspiciousFile(time: event.time, path: path, reason: .deletedAfterRead)
+            let wasEncrypted = alreadyEncrypted(path, now)
+            encryptedLooking[path] = nil
+            for a in actors {
+                let ownFile = a.isOwn(path)
+                a.deleted(path)
+                guard !ownFile, !wasEncrypted else { continue }
+                if a.addPending(SuspiciousFile(time: now, path: path, reason: .deletedAfterRead, pid: pid), link: path) {
+                    changed.append(a)
+                }
             }
         default:
             break
         }
-
-        var alert: Alert?
-        if let flag {
-            // Slide the window.
-            let horizon = event.time - options.windowMicros
-            if let firstKept = state.flagged.firstIndex(where: { $0.time >= horizon }), firstKept > 0 {
-                for f in state.flagged[..<firstKept] { state.flaggedPaths.remove(f.path) }
-                state.flagged.removeFirst(firstKept)
-            } else if let last = state.flagged.last, last.time < horizon {
-                state.flagged.removeAll(); state.flaggedPaths.removeAll()
-            }
-            if !state.flaggedPaths.contains(flag.path) {
-                state.flagged.append(flag)
-                state.flaggedPaths.insert(flag.path)
-                state.flaggedTotal += 1
-                // Deletes after reading are weak evidence (git rm, gzip, mv across filesystems do that): they count
-                // only next to strong evidence (encrypted content or a new extension) in the same window.
-                // After an alert, the same process alerts again only after `threshold` more files AND a whole
-                // window later: a busy offender is reported once per window, not once per few files.
-                if state.flagged.count >= options.threshold, state.flaggedTotal - state.alertedAt >= options.threshold,
-                   state.lastAlert.map({ event.time - $0 >= options.windowMicros }) ?? true,
-                   state.flagged.contains(where: { $0.reason.isStrong }) {
-                    state.alertedAt = state.flaggedTotal
-                    state.lastAlert = event.time
-                    alert = makeAlert(event, state.flagged)
-                }
-            }
-        }
-        processes[pid] = state
-        return alert
+        return changed.isEmpty ? [] : alerts(for: changed, chain: actors, event: event)
     }
 
-    private func judge(_ event: Event) -> EncryptionTest.Verdict? {
+    /// Was `path` judged encrypted-looking in an earlier batch of events? (Within one batch the fanotify groups
+    /// arrive out of order: a verdict from the same 50 ms describes the very content being judged now.)
+    private func alreadyEncrypted(_ path: ByteString, _ now: Int64) -> Bool {
+        guard let t = encryptedLooking[path] else { return false }
+        return t < now - 50_000
+    }
+
+    private func noteVerdict(_ path: ByteString, encrypted: Bool, _ now: Int64) {
+        guard encrypted else { encryptedLooking[path] = nil; return }
+        if encryptedLooking.count >= 65536 {
+            let horizon = now - options.windowMicros
+            encryptedLooking = encryptedLooking.filter { $0.value >= horizon }
+            if encryptedLooking.count >= 65536 { encryptedLooking.removeAll(keepingCapacity: true) }
+        }
+        encryptedLooking[path] = now
+    }
+
+    private func noteRead(_ path: ByteString, _ now: Int64, _ actors: [RansomwareActor], _ changed: inout [RansomwareActor]) {
+        for a in actors {
+            if let f = a.noteRead(path, now), a.addVictim(f) { changed.append(a) }
+        }
+    }
+
+    /// The alert of the lowest actor whose victims grew past the threshold: the process, else its parent tree, else
+    /// its grandparent tree. The trees above it then leave those victims to it.
+    private func alerts(for changed: [RansomwareActor], chain: [RansomwareActor], event: Event) -> [Alert] {
+        for (level, a) in chain.enumerated() where changed.contains(where: { $0 === a }) {
+            // A tree alerts on work spread over its processes: when one of them did more than half, that one is the
+            // offender (it alerts on its own at the threshold), not the parent that also runs its innocent siblings.
+            let (files, most) = a.countedVictims()
+            guard files.count >= options.threshold, !a.isTree || 2 * most <= files.count,
+                  a.victimTotal - a.alertedAt >= options.threshold,
+                  a.lastAlert.map({ event.time - $0 >= options.windowMicros }) ?? true else { continue }
+            a.alertedAt = a.victimTotal
+            a.lastAlert = event.time
+            let members = Set(files.compactMap(\.pid) + [event.process.pid])
+            for above in chain[(level + 1)...] { above.alertedMembers.formUnion(members) }
+            return [makeAlert(event, actor: a, files: Array(files.suffix(options.threshold * 4)))]
+        }
+        return []
+    }
+
+    /// The process's state, created (and pinned) at its first event; after an exec (a new name) the same process
+    /// keeps its state, a new process under the same pid gets a fresh one.
+    private func state(for event: Event) -> ProcessState {
+        let pid = event.process.pid
+        if let s = processes[pid] {
+            let renamed = s.name != event.process.name
+                || (event.process.executable != nil && s.executable != nil && s.executable != event.process.executable)
+            guard renamed else { return s }
+            // Same pinned process after an exec? Then it keeps what it did.
+            if let old = s.actor.identity, let now = pinner?.pin(pid: pid, at: event.time), now == old {
+                s.name = event.process.name
+                s.executable = event.process.executable
+                s.actor.subject = event.process
+                return s
+            }
+        }
+        let pinned = pinner?.pin(pid: pid, at: event.time)
+        let actor = RansomwareActor(identity: pinned, isTree: false, subject: pinned.map { merged($0.subject, event.process) } ?? event.process,
+                                    window: options.windowMicros, limit: options.maxTrackedPaths)
+        let s = ProcessState(actor: actor, trees: treesAbove(pinned: pinned, event: event),
+                             name: event.process.name, executable: event.process.executable)
+        processes[pid] = s
+        return s
+    }
+
+    /// The subject as the event gave it, completed from the pin.
+    private func merged(_ pinned: ProcessSubject, _ event: ProcessSubject) -> ProcessSubject {
+        var s = event
+        if s.ppid == nil { s.ppid = pinned.ppid }
+        if s.executable == nil { s.executable = pinned.executable }
+        return s
+    }
+
+    /// The trees a process's actions count in: its own (a shell's redirections are closed by the shell itself, its
+    /// programs' files by them), its parent's and (when the parent does not lead a session) its grandparent's.
+    private func treesAbove(pinned: PinnedProcess?, event: Event) -> [RansomwareActor] {
+        let own = pinned.flatMap { $0.isProtected ? nil : tree($0) }
+        return (own.map { [$0] } ?? []) + ancestorTrees(pinned: pinned, event: event)
+    }
+
+    private func ancestorTrees(pinned: PinnedProcess?, event: Event) -> [RansomwareActor] {
+        guard let ppid = pinned?.ppid ?? event.process.ppid, ppid > 1 else { return [] }
+        guard let pinner else {
+            // A replay: the parent pid as the events give it (no grandparent known).
+            let key = PinnedProcess(pid: ppid, startTime: 0, startedAt: 0, ppid: nil, subject: ProcessSubject(pid: ppid))
+            return [tree(key)]
+        }
+        guard let parent = ancestor(ppid, at: event.time), !parent.isProtected else { return [] }
+        var out = [tree(parent)]
+        if !parent.isSessionLeader, let gp = parent.ppid, gp > 1,
+           let grandparent = ancestor(gp, at: event.time), !grandparent.isProtected, !grandparent.isSessionLeader {
+            out.append(tree(grandparent))
+        }
+        return out
+    }
+
+    /// A parent pinned for one of its children within the last second is not pinned again for the next (a script
+    /// starting thousands of programs costs one pin per second, not one per program).
+    private func ancestor(_ pid: Int32, at time: Int64) -> PinnedProcess? {
+        if let (p, at) = recentAncestors[pid], time >= at, time - at < 1_000_000 { return p }
+        guard let p = pinner?.pin(pid: pid, at: time) else { return nil }
+        if recentAncestors.count >= 4096 { recentAncestors.removeAll(keepingCapacity: true) }
+        recentAncestors[pid] = (p, time)
+        return p
+    }
+
+    private func tree(_ p: PinnedProcess) -> RansomwareActor {
+        if let t = trees[p] { return t }
+        let t = RansomwareActor(identity: pinner == nil ? nil : p, isTree: true, subject: p.subject,
+                                window: options.windowMicros, limit: options.maxTrackedPaths)
+        trees[p] = t
+        return t
+    }
+
+    private func judge(_ event: Event) -> (EncryptionTest.Verdict, Int64?)? {
         guard let reader else { return nil }
         switch reader.readPrefix(of: event, into: buffer) {
-        case .success(let n):
+        case .success(let read):
             filesJudged += 1
-            let verdict = options.test.judge(UnsafeRawBufferPointer(rebasing: buffer[..<min(n, buffer.count)]))
+            let verdict = options.test.judge(UnsafeRawBufferPointer(rebasing: buffer[..<min(read.count, buffer.count)]))
             if verdict.isEncrypted { filesEncrypted += 1 }
-            return verdict
+            return (verdict, read.birthTime)
         case .failure:
             contentUnavailable += 1
             return nil
         }
     }
 
-    private func makeAlert(_ event: Event, _ files: [SuspiciousFile]) -> Alert {
+    private func makeAlert(_ event: Event, actor: RansomwareActor, files: [SuspiciousFile]) -> Alert {
         let seconds = Double(files[files.count - 1].time - files[0].time) / 1_000_000
         var counts: [String: Int] = [:]
         for f in files { counts[f.reason.label, default: 0] += 1 }
         let detail = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        let p = event.process
+        let p = actor.subject
         var who = "\(p.name.isEmpty ? "?" : p.name.description) (pid \(p.pid)"
         if let exe = p.executable { who += ", \(exe)" }
         who += ")"
-        let secs = (seconds * 10).rounded() / 10
-        let reason = "possible ransomware: \(who) touched \(files.count) files like an encryptor within \(secs) s (\(detail))"
-        return Alert(time: event.time, origin: .ransomware, severity: .critical, process: p, eventKind: event.kind,
-                     path: event.path, destinationPath: event.destinationPath, reason: reason, evidence: files)
-    }
-
-    private func remember(_ set: inout Set<ByteString>, _ path: ByteString) {
-        if set.count >= options.maxTrackedPaths { set.removeAll(keepingCapacity: true) }
-        set.insert(path)
-    }
-
-    private func rememberRead(_ state: inout ProcessState, _ path: ByteString, _ time: Int64) {
-        if state.read.count >= options.maxTrackedPaths {
-            let horizon = time - options.windowMicros
-            state.read = state.read.filter { $0.value >= horizon }
-            if state.read.count >= options.maxTrackedPaths { state.read.removeAll(keepingCapacity: true) }
+        if actor.isTree {
+            let members = Set(files.compactMap(\.pid)).subtracting([p.pid]).count
+            who += members == 0 ? " with the processes it ran" : " and \(members) process\(members == 1 ? "" : "es") it ran"
         }
-        state.read[path] = time
+        let secs = (seconds * 10).rounded() / 10
+        let reason = "possible ransomware: \(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"
+        return Alert(time: event.time, origin: .ransomware, severity: .critical, process: p, eventKind: event.kind,
+                     path: event.path, destinationPath: event.destinationPath, reason: reason, evidence: files,
+                     offender: actor.identity, offenderTree: actor.isTree)
     }
 
-    /// Forgets processes idle for longer than the window with nothing pending.
+    /// Forgets processes idle for longer than the window with nothing open for writing, and idle trees.
     private func sweep(now: Int64) {
         eventsSinceSweep = 0
         let horizon = now - options.windowMicros
-        processes = processes.filter { $0.value.lastSeen >= horizon || !$0.value.openForWrite.isEmpty }
+        processes = processes.filter { !$0.value.actor.isIdle(before: horizon) || !$0.value.openForWrite.isEmpty }
+        trees = trees.filter { !$0.value.isIdle(before: horizon) }
+        if processes.count >= options.maxActors { processes.removeAll(keepingCapacity: true) }
+        if trees.count >= options.maxActors { trees.removeAll(keepingCapacity: true) }
     }
-
-    /// When `to` keeps `from`'s name but with a new extension, the two extensions (without the dot):
-    ///   appended  `a.docx` → `a.docx.locked`, `README` → `README.enc`
-    ///   replaced  `a.docx` → `a.crypt`
-    /// Not counted: removing a temporary suffix (`x.tmp` → `x`, `X.o-3RG-a92e` → `X.o-3RG`: the new name is a
-    /// prefix of the old one), temp names renamed over a real file (`.a.docx.Xy12` → `a.docx`: stems differ),
-    /// moves keeping the name, numbered rotation (`syslog` → `syslog.1`), backups (`.bak`, `.old`, `~`, …),
-    /// replacing a temporary extension (`a.tmp` → `a.txt`), and "extensions" that do not look like one.
-    public static func newExtension(from: ByteString, to: ByteString) -> (ByteString, ByteString)? {
-        let a = Glob.basename(from.bytes), b = Glob.basename(to.bytes)
-        guard !b.isEmpty, a != b else { return nil }
-        // Dropping a suffix (temporary file → final name).
-        if a.count > b.count, a.starts(with: b) { return nil }
-        func split(_ n: [UInt8]) -> ([UInt8], [UInt8]) {
-            // A leading dot is part of the stem (".bashrc" has no extension).
-            guard let dot = n.lastIndex(of: UInt8(ascii: ".")), dot > 0, dot < n.count - 1 else { return (n, []) }
-            return (Array(n[..<dot]), Array(n[(dot + 1)...]))
-        }
-        let (stemA, extA) = split(a), (stemB, extB) = split(b)
-        guard Self.looksLikeExtension(extB), !Self.benignExtensions.contains(lowercased(extB)) else { return nil }
-        if stemB == a { return (ByteString(extA), ByteString(extB)) }  // appended
-        if stemB == stemA, !extA.isEmpty, lowercased(extA) != lowercased(extB), Self.looksLikeExtension(extA),
-           !Self.temporaryExtensions.contains(lowercased(extA)) {
-            return (ByteString(extA), ByteString(extB))  // replaced
-        }
-        return nil
-    }
-
-    /// 1–24 bytes of letters, digits, '_' or '-', not all digits, at least one letter.
-    static func looksLikeExtension(_ e: [UInt8]) -> Bool {
-        guard (1...24).contains(e.count) else { return false }
-        var letters = 0
-        for c in e {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): letters += 1
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): break
-            default: return false
-            }
-        }
-        return letters > 0
-    }
-
-    private static func lowercased(_ e: [UInt8]) -> [UInt8] {
-        e.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-    }
-
-    /// New extensions that mean "a copy/backup/rotation", not encryption.
-    static let benignExtensions: Set<[UInt8]> = Set(["bak", "backup", "old", "orig", "save", "sav", "prev", "tmp", "temp",
-                                                     "swp", "lock", "new", "dpkg-old", "dpkg-new", "dpkg-dist", "ucf-old",
-                                                     "rpmsave", "rpmnew", "gz", "bz2", "xz", "zst"].map { Array($0.utf8) })
-    /// Old extensions of files that are renamed to their final name when complete.
-    static let temporaryExtensions: Set<[UInt8]> = Set(["tmp", "temp", "part", "partial", "crdownload", "download",
-                                                        "new", "swp", "swx", "lock", "inprogress", "filepart"].map { Array($0.utf8) })
 }

@@ -10,7 +10,6 @@
 //       description: private keys           # optional, shown in the alert
 //       stop: true                          # optional: with --stop-offenders, SIGSTOP the process (default false)
 
-import Yams
 
 /// A process name or executable-path pattern in a rule's `allow` list.
 public struct ProcessPattern: Hashable, Sendable, CustomStringConvertible {
@@ -85,7 +84,8 @@ public struct WatchRule: Hashable, Sendable {
         var who = "\(p.name.isEmpty ? "?" : p.name.description) (pid \(p.pid)"
         if let exe = p.executable { who += ", \(exe)" }
         who += ")"
-        var reason = "rule \"\(name)\": \(event.kind.rawValue) of \(matched) by \(who), which the rule does not allow"
+        // The rule's name is shown beside the reason (text `rule NAME:`, JSON `rule`): not repeated here.
+        var reason = "\(event.kind.rawValue) of \(matched) by \(who), which the rule does not allow"
         if let description { reason += " — \(description)" }
         return Alert(time: event.time, origin: .rule(name), severity: severity, process: p, eventKind: event.kind,
                      path: event.path, destinationPath: event.destinationPath, reason: reason, stopsOffender: stop)
@@ -109,188 +109,42 @@ public struct RulesError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The rules of one file, evaluated in order; every matching rule raises its own alert.
+/// The rules of one file, evaluated in order; every matching rule raises its own alert. The rules' patterns are
+/// compiled into an index (RuleIndex.swift): an event is checked against the patterns its paths can match only.
 public struct RuleSet: Sendable {
     public let rules: [WatchRule]
-    /// Per rule: its event kinds as a bit mask, and its globs (the hot path touches nothing else).
-    private let screens: [Screen]
+    /// Per rule: its event kinds as a bit mask.
+    private let kindMasks: [UInt32]
+    private let index: RuleIndex
 
-    private final class Screen: Sendable {
-        let kinds: UInt32
-        let globs: [Glob]
-        init(_ rule: WatchRule) {
-            kinds = (rule.kinds ?? Set(EventKind.allCases)).reduce(0) { $0 | RuleSet.bit($1) }
-            globs = rule.paths
-        }
-        @inline(__always) func matches(_ e: Event) -> Bool {
-            guard kinds & RuleSet.bit(e.kind) != 0 else { return false }
-            if let p = e.path { for g in globs where g.matches(p) { return true } }
-            if let d = e.destinationPath { for g in globs where g.matches(d) { return true } }
-            return false
-        }
-    }
-
-    @inline(__always) static func bit(_ k: EventKind) -> UInt32 {
-        switch k {
-        case .open: 1 << 0; case .read: 1 << 1; case .write: 1 << 2; case .close: 1 << 3; case .create: 1 << 4
-        case .delete: 1 << 5; case .rename: 1 << 6; case .link: 1 << 7; case .attrib: 1 << 8; case .stat: 1 << 9
-        case .exec: 1 << 10; case .exit: 1 << 11; case .other: 1 << 12
-        }
-    }
+    @inline(__always) static func bit(_ k: EventKind) -> UInt32 { 1 << UInt32(k.index) }
 
     public init(rules: [WatchRule]) {
         self.rules = rules
-        screens = rules.map(Screen.init)
+        kindMasks = rules.map { r in (r.kinds ?? Set(EventKind.allCases)).reduce(0) { $0 | RuleSet.bit($1) } }
+        index = RuleIndex(rules)
     }
+
+    /// Patterns tried for every event whatever its path (for the debug log: they cost per event).
+    public var unindexedPatterns: Int { index.unindexed.count }
+
+    /// The patterns the index proposes for `path` (tests and benchmarks).
+    func indexCandidates(_ path: ByteString, _ body: (RuleIndex.Entry) -> Void) { index.candidates(for: path.bytes, body) }
 
     public func evaluate(_ event: Event) -> [Alert] {
-        var out: [Alert] = []
-        for (i, screen) in screens.enumerated() where screen.matches(event) {
-            if let a = rules[i].evaluate(event) { out.append(a) }
-        }
-        return out
-    }
-
-    /// Parses a rules file. Every problem names its line and column.
-    public static func parse(yaml: String, file: String) throws(RulesError) -> RuleSet {
-        func fail(_ mark: Mark?, _ message: String) -> RulesError {
-            RulesError(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, message: message)
-        }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw yamlProblem(error, yaml: yaml, file: file)
-        } catch {
-            throw RulesError(file: file, line: 0, column: 0, message: "\(error)")
-        }
-        guard let root else { throw fail(nil, "the file is empty; expected a mapping with a `rules:` list") }
-        guard let top = root.mapping else {
-            throw fail(root.mark, "expected a mapping with a `rules:` list at the top level")
-        }
-        var rulesNode: Node?
-        for (k, v) in top {
-            guard let key = k.scalar?.string else { throw fail(k.mark, "expected a key name") }
-            switch key {
-            case "rules": rulesNode = v
-            default: throw fail(k.mark, "unknown top-level key `\(key)` (expected `rules`)")
+        let kind = RuleSet.bit(event.kind)
+        var matched: [Int32] = []
+        for target in [event.path, event.destinationPath] {
+            guard let target else { continue }
+            index.candidates(for: target.bytes) { entry in
+                let r = Int(entry.rule)
+                guard kindMasks[r] & kind != 0, !matched.contains(entry.rule),
+                      rules[r].paths[Int(entry.pattern)].matches(target.bytes) else { return }
+                matched.append(entry.rule)
             }
         }
-        guard let rulesNode else { throw fail(root.mark, "missing `rules:` list") }
-        if case .scalar(let s) = rulesNode, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) {
-            return RuleSet(rules: [])
-        }
-        guard let seq = rulesNode.sequence else { throw fail(rulesNode.mark, "`rules` must be a list of rules") }
-
-        var rules: [WatchRule] = []
-        var names: [String: Int] = [:]
-        for item in seq {
-            guard let m = item.mapping else { throw fail(item.mark, "each rule must be a mapping (name, paths, events, allow, severity)") }
-            var name: String?
-            var paths: [Glob] = []
-            var sawPaths = false
-            var kinds: Set<EventKind>?
-            var allowed: [ProcessPattern] = []
-            var severity = AlertSeverity.medium
-            var description: String?
-            var stop = false
-
-            func scalar(_ n: Node, _ what: String) throws(RulesError) -> String {
-                guard let s = n.scalar else { throw fail(n.mark, "`\(what)` must be a single value") }
-                return s.string
-            }
-            func list(_ n: Node, _ what: String) throws(RulesError) -> [(String, Mark?)] {
-                if let s = n.scalar { return [(s.string, n.mark)] }
-                guard let seq = n.sequence else { throw fail(n.mark, "`\(what)` must be a value or a list of values") }
-                var out: [(String, Mark?)] = []
-                for e in seq {
-                    guard let s = e.scalar else { throw fail(e.mark, "each entry of `\(what)` must be a single value") }
-                    out.append((s.string, e.mark))
-                }
-                return out
-            }
-
-            for (k, v) in m {
-                guard let key = k.scalar?.string else { throw fail(k.mark, "expected a key name") }
-                switch key {
-                case "name":
-                    let n = try scalar(v, "name")
-                    guard !n.isEmpty else { throw fail(v.mark, "`name` must not be empty") }
-                    if let first = names[n] { throw fail(v.mark, "duplicate rule name `\(n)` (first used on line \(first))") }
-                    names[n] = v.mark?.line ?? 0
-                    name = n
-                case "paths", "path":
-                    sawPaths = true
-                    for (text, mark) in try list(v, key) {
-                        do { paths.append(try Glob(text)) } catch { throw fail(mark, "bad path pattern `\(text)`: \(error)") }
-                    }
-                case "events", "event":
-                    var set = Set<EventKind>()
-                    for (text, mark) in try list(v, key) {
-                        let t = text.lowercased()
-                        if t == "all" || t == "any" { set.formUnion(EventKind.allCases); continue }
-                        guard let kind = EventKind(rawValue: t) else {
-                            throw fail(mark, "unknown event kind `\(text)` (expected one of: \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")), all)")
-                        }
-                        set.insert(kind)
-                    }
-                    kinds = set.count == EventKind.allCases.count ? nil : set
-                case "allow":
-                    for (text, mark) in try list(v, "allow") {
-                        do { allowed.append(try ProcessPattern(text)) } catch { throw fail(mark, "bad process pattern `\(text)`: \(error)") }
-                    }
-                case "severity":
-                    let s = try scalar(v, "severity")
-                    guard let sev = AlertSeverity(rawValue: s.lowercased()) else {
-                        throw fail(v.mark, "unknown severity `\(s)` (expected low, medium, high or critical)")
-                    }
-                    severity = sev
-                case "description":
-                    description = try scalar(v, "description")
-                case "stop":
-                    switch try scalar(v, "stop").lowercased() {
-                    case "true", "yes", "on": stop = true
-                    case "false", "no", "off": stop = false
-                    case let other: throw fail(v.mark, "`stop` must be true or false, not `\(other)`")
-                    }
-                default:
-                    throw fail(k.mark, "unknown rule key `\(key)` (expected name, paths, events, allow, severity, description, stop)")
-                }
-            }
-            guard let name else { throw fail(item.mark, "rule without a `name`") }
-            guard sawPaths, !paths.isEmpty else { throw fail(item.mark, "rule `\(name)` has no `paths`") }
-            if let kinds, kinds.isEmpty { throw fail(item.mark, "rule `\(name)` has an empty `events` list") }
-            rules.append(WatchRule(name: name, paths: paths, kinds: kinds, allowed: allowed, severity: severity,
-                                   description: description, stop: stop, line: item.mark?.line ?? 0))
-        }
-        return RuleSet(rules: rules)
-    }
-
-    private static func yamlProblem(_ error: YamlError, yaml: String, file: String) -> RulesError {
-        func make(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> RulesError {
-            var msg = "invalid YAML: \(problem)"
-            if let context { msg += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))" }
-            return RulesError(file: file, line: mark.line, column: mark.column, message: msg)
-        }
-        switch error {
-        case let .scanner(context, problem, mark, _): return make(mark, problem, context)
-        case let .parser(context, problem, mark, _): return make(mark, problem, context)
-        case let .composer(context, problem, mark, _): return make(mark, problem, context)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            return RulesError(file: file, line: context.mark.line, column: context.mark.column,
-                              message: "duplicate key(s) \(duplicates.sorted().joined(separator: ", ")) in a mapping")
-        case let .reader(problem, offset, _, _):
-            var line = 0, column = 0
-            if let offset {
-                line = 1; column = 1
-                for (i, ch) in yaml.enumerated() {
-                    if i >= offset { break }
-                    if ch == "\n" { line += 1; column = 1 } else { column += 1 }
-                }
-            }
-            return RulesError(file: file, line: line, column: column, message: "unreadable YAML: \(problem)")
-        default:
-            return RulesError(file: file, line: 0, column: 0, message: "invalid YAML: \(error)")
-        }
+        guard !matched.isEmpty else { return [] }
+        matched.sort()
+        return matched.compactMap { rules[Int($0)].evaluate(event) }
     }
 }
