@@ -118,3 +118,43 @@ import TestSupport
         #expect(r.status == 1)
     }
 }
+
+/// A standard error that nobody reads (a full pipe) does not stall the run, and exit is prompt.
+@Suite(.timeLimit(.minutes(2))) struct SlowStandardErrorTests {
+    @Test func unreadStandardErrorDoesNotStallTheRun() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // 3,000 records, each followed by junk: 3,000 damage notices (~400 KB), far more than a pipe holds.
+        let junk: [UInt8] = [0xde, 0xad, 0x14, 0x00, 0x00, 0x00, 0x03, 0xbe, 0xef]
+        var trail: [UInt8] = []
+        for i in 0..<3_000 {
+            trail += TrailFixture.record(72, seconds: TrailFixture.t0 + UInt64(i),
+                                         [TrailFixture.subject(pid: 10), TrailFixture.path("/srv/file\(i)"), TrailFixture.ret()]).bytes
+            trail += junk
+        }
+        let input = try dir.write(trail, to: "damaged.bsm")
+        let out = dir.file("out.jsonl")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", input, "--format", "json", "-o", out]
+        let stderr = Pipe()  // never read
+        p.standardError = stderr
+        p.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try p.run()
+        while p.isRunning && Date().timeIntervalSince(start) < 30 { usleep(50_000) }
+        let seconds = Date().timeIntervalSince(start)
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            Issue.record("the run stalled on an unread standard error (killed after \(Int(seconds)) s)")
+            return
+        }
+        #expect(seconds < 15, "took \(seconds) s")
+        #expect(p.terminationStatus == 1)  // damaged input
+        #expect(OutputCommandTests.lines(out).count == 3_000)
+        // What did reach standard error starts with whole notices.
+        let head = String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(head.hasPrefix("filewatcher: \(input): damaged input at byte offset"), "\(head.prefix(200))")
+    }
+}
