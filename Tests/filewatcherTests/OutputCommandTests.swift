@@ -158,3 +158,32 @@ import TestSupport
         #expect(head.hasPrefix("filewatcher: \(input): damaged input at byte offset"), "\(head.prefix(200))")
     }
 }
+
+/// `--read FIFO` with no writer: the blocking open that once hung is gone; signals and --seconds work.
+@Suite(.timeLimit(.minutes(1))) struct WriterlessFIFOCommandTests {
+    @Test func secondsEndsAWaitForAWriter() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let start = Date()
+        let r = try watch(["--read", fifo.path, "--seconds", "0.5"], timeout: .seconds(10))
+        #expect(r.status == 0)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(r.stderr.contains("0 events seen"))
+    }
+
+    @Test func sigtermEndsAWaitForAWriter() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        var elapsed = 0.0
+        let r = try run(["--read", fifo.path]) { p in
+            usleep(300_000)
+            let start = Date()
+            kill(p.processIdentifier, SIGTERM)
+            while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+            elapsed = Date().timeIntervalSince(start)
+        }
+        #expect(elapsed < 5, "SIGTERM took \(elapsed) s")
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("filewatcher summary: 0 events seen"))
+    }
+}
