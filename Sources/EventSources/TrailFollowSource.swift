@@ -74,9 +74,12 @@ public final class TrailFollowSource: EventSource {
         }
     }
 
-    /// Reads `fd` to its current end; returns false when the stop token was set.
+    private enum ReadEnd { case end, stopped, rewritten }
+
+    /// Reads `fd` to its current end. Each chunk is taken only when the bytes before it are still
+    /// the ones read last (checked after the read, so a rewrite that came before it is seen).
     private func readToEnd(_ fd: FileDescriptor, _ decoder: inout BSMStreamDecoder, _ buffer: inout [UInt8],
-                           _ position: inout Position, _ receiver: EventReceiver, _ stop: StopToken) throws -> Bool {
+                           _ position: inout Position, _ receiver: EventReceiver, _ stop: StopToken) throws -> ReadEnd {
         while !stop.isStopped {
             let n: Int
             do {
@@ -84,26 +87,31 @@ public final class TrailFollowSource: EventSource {
             } catch let e as Errno {
                 throw SystemCallError("read", e, object: path)
             }
-            if n == 0 { return true }
+            if n == 0 { return .end }
+            if tailChanged(fd, position) { return .rewritten }
             buffer.withUnsafeBytes {
                 let chunk = UnsafeRawBufferPointer(rebasing: $0[0..<n])
                 position.advance(chunk)
                 decoder.push(chunk, into: receiver, stop: stop)
             }
         }
-        return false
+        return .stopped
+    }
+
+    /// Whether other bytes now stand where the last ones read were.
+    private func tailChanged(_ fd: FileDescriptor, _ position: Position) -> Bool {
+        guard !position.tail.isEmpty else { return false }
+        var now = [UInt8](repeating: 0, count: position.tail.count)
+        let at = position.offset - Int64(position.tail.count)
+        guard case .success(let n) = now.withUnsafeMutableBytes({ Sys.pread(fd.rawValue, into: $0, at: at) }) else { return false }
+        return n != now.count || now != position.tail
     }
 
     /// Whether the file no longer holds what was read from it: shorter than the read position
     /// (truncated), or other bytes where the last ones read were (rewritten in place).
     private func rewritten(_ fd: FileDescriptor, _ position: Position) -> Bool {
         guard case .success(let st) = Sys.fstat(fd.rawValue) else { return false }
-        if Int64(st.st_size) < position.offset { return true }
-        guard !position.tail.isEmpty else { return false }
-        var now = [UInt8](repeating: 0, count: position.tail.count)
-        let at = position.offset - Int64(position.tail.count)
-        guard case .success(let n) = now.withUnsafeMutableBytes({ Sys.pread(fd.rawValue, into: $0, at: at) }) else { return false }
-        return n != now.count || now != position.tail
+        return Int64(st.st_size) < position.offset || tailChanged(fd, position)
     }
 
     public func run(until stop: StopToken, into receiver: EventReceiver) throws {
@@ -114,11 +122,13 @@ public final class TrailFollowSource: EventSource {
         var decoder = BSMStreamDecoder(name: path, mapper: mapper)
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var position = Position()
+        var rewrittenWhileReading = false
 
         while !stop.isStopped {
             // Before reading on: does the file still hold what was read (it may have been
             // truncated and written again, even longer than before, while we waited)?
-            if rewritten(fd, position) {
+            if rewritten(fd, position) || rewrittenWhileReading {
+                rewrittenWhileReading = false
                 // What was read is gone; start again (a record left half-read belonged to the old
                 // content and is dropped with it).
                 _ = lseek(fd.rawValue, 0, SEEK_SET)
@@ -126,14 +136,19 @@ public final class TrailFollowSource: EventSource {
                 decoder = BSMStreamDecoder(name: path, mapper: mapper)
                 position = Position()
             }
-            guard try readToEnd(fd, &decoder, &buffer, &position, receiver, stop) else { break }
+            switch try readToEnd(fd, &decoder, &buffer, &position, receiver, stop) {
+            case .stopped: break
+            case .rewritten: rewrittenWhileReading = true; continue
+            case .end: break
+            }
+            if stop.isStopped { break }
             // At the end of what is written so far: has the trail been rotated?
             let now = identityOfPath()
             if let now, now != current {
                 guard let next = try? openTrail() else { sleep(stop); continue }
                 // Whatever the old file got before it was closed is read to its end; anything
                 // left in the decoder then is a record cut short.
-                _ = try readToEnd(fd, &decoder, &buffer, &position, receiver, stop)
+                _ = try readToEnd(fd, &decoder, &buffer, &position, receiver, stop)  // (a rewrite of a rotated file: nothing more to take)
                 decoder.finish(into: receiver)
                 try? fd.close()
                 fd = next
