@@ -88,6 +88,7 @@ public final class WatchSession: @unchecked Sendable {
     /// session cannot start (bad rules file, missing input, no live source here, an output that
     /// cannot be opened); everything after that is in the outcome (and already reported).
     public func run() throws(SessionError) -> WatchOutcome {
+        defer { io.finish() }
         do {
             return try runThrowing()
         } catch let e as SessionError {
