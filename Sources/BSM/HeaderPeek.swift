@@ -4,7 +4,7 @@
 // Byte layout (big-endian; the record's byte count was already checked by the framer):
 //   header32     0x14  size u32  version u8  e_type u16  e_mod u16  seconds u32  msec u32
 //   header32_ex  0x15  size u32  version u8  e_type u16  e_mod u16  ad_type u32  address (ad_type
-//                      bytes: 4 or 16)  seconds u32  msec u32
+//                      bytes: 4 or 16; none for any other type, as praudit reads it)  seconds u32  msec u32
 //   header64     0x74  size u32  version u8  e_type u16  e_mod u16  seconds u64  msec u64
 //   header64_ex  0x79  size u32  version u8  e_type u16  e_mod u16  ad_type u32  address  seconds u64
 //                      msec u64
@@ -28,10 +28,10 @@ public struct HeaderSummary: Hashable, Sendable {
     }
 
     /// The summary of the header at `p[i...]`, which must hold `count` bytes of the record; nil
-    /// when the bytes are not a complete header (wrong id, address type other than 4 or 16, too short).
+    /// when the bytes are not a complete header (not a header id, too short).
     @inlinable
     public static func peek(_ p: UnsafeRawBufferPointer, at i: Int, count: Int) -> HeaderSummary? {
-        guard count >= 17, i >= 0, i &+ count <= p.count else { return nil }
+        guard count >= 18, i >= 0, i &+ count <= p.count else { return nil }
         @inline(__always) func u16(_ k: Int) -> UInt16 { UInt16(bigEndian: p.loadUnaligned(fromByteOffset: i &+ k, as: UInt16.self)) }
         @inline(__always) func u32(_ k: Int) -> UInt32 { UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i &+ k, as: UInt32.self)) }
         @inline(__always) func u64(_ k: Int) -> UInt64 { UInt64(bigEndian: p.loadUnaligned(fromByteOffset: i &+ k, as: UInt64.self)) }
@@ -44,8 +44,7 @@ public struct HeaderSummary: Hashable, Sendable {
             return HeaderSummary(event: event, seconds: u64(10), milliseconds: u64(18))
         case 0x15, 0x79:
             let type = u32(10)
-            guard type == 4 || type == 16 else { return nil }
-            let t = 14 &+ Int(type)
+            let t = 14 &+ (type == 4 || type == 16 ? Int(type) : 0)
             let wide = p[i] == 0x79
             guard count >= t &+ (wide ? 16 : 8) else { return nil }
             return wide ? HeaderSummary(event: event, seconds: u64(t), milliseconds: u64(t &+ 8))

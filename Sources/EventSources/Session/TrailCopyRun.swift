@@ -41,7 +41,10 @@ extension WatchSession {
         logger.debug("source: whole-record selection from \(trails.joined(separator: ", "))")
         let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
         let output = FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false, threshold: 256 << 10)
-        let selector = TrailSelector(filters: c.filters, output: output, trailName: c.output.path ?? "filewatcher",
+        // A copy of whole records selects like auditreduce: every kind unless --event names some.
+        var filters = c.filters
+        if filters.kinds == nil { filters.all = true }
+        let selector = TrailSelector(filters: filters, output: output, trailName: c.output.path ?? "filewatcher",
                                      limit: c.count, notice: report)
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
 

@@ -73,7 +73,7 @@ public final class TrailSelector {
                     // Framed (header id, byte count, trailer) but its header cannot be read.
                     damagedStretches += 1
                     notice(.damaged(file: trail.name, offset: UInt64(record.offset),
-                                    reason: "record skipped: its header cannot be read (address type neither 4 nor 16)"))
+                                    reason: "record skipped: its header is too short"))
                     continue
                 }
                 let kind = kinds[Int(h.event)]

@@ -38,7 +38,7 @@ public enum SelectionTime {
             return (secs * 1_000_000, true)
         }
         // RFC 3339: date-time = full-date "T" full-time (also ' ' or 't'), offset "Z" or ±HH:MM.
-        guard b.count >= 20, let y = digits(0, 4), b[4] == 0x2d, let mo = digits(5, 2), b[7] == 0x2d,
+        guard b.count >= 19, let y = digits(0, 4), b[4] == 0x2d, let mo = digits(5, 2), b[7] == 0x2d,
               let d = digits(8, 2), [0x54, 0x74, 0x20].contains(b[10]), let h = digits(11, 2), b[13] == 0x3a,
               let mi = digits(14, 2), b[16] == 0x3a, let s = digits(17, 2) else {
             throw fail("not a date and time")
