@@ -64,6 +64,7 @@ public struct BSMStreamDecoder {
         var teachOnly = false
         if let selection, let h = record.headerSummary, !selection.accepts(h) {
             rejectedByHeader &+= 1
+            receiver.passedOver(BSMEventClassification.kindTable[Int(h.event)])
             guard BSMEventClassification.teachesImages[Int(h.event)] else { return }
             teachOnly = true
         }

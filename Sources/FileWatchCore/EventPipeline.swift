@@ -205,6 +205,10 @@ public final class EventPipeline: EventReceiver {
         report(notice)
     }
 
+    public func passedOver(_ kind: EventKind) {
+        statistics.count(kind, shown: false)
+    }
+
     public func sourceIdle() {
         guard sinkError == nil, outputPending else { return }
         outputPending = false
