@@ -39,8 +39,14 @@ extension WatchSession {
             throw SessionError("\(out): the output is also an input; write the selection to another file.")
         }
         logger.debug("source: whole-record selection from \(trails.joined(separator: ", "))")
-        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
-        let output = FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false, threshold: 256 << 10)
+        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: c.output.append) } ?? io.standardOutput()
+        writer.report = reportLine
+        reopenable.withLock { state in
+            state.writers = [writer].filter(\.isReopenable)
+            state.logger = logger
+            state.report = reportLine
+        }
+        let output = FileWatchCore.OutputBuffer(writer: writer, lineBuffered: c.output.flush == .always, threshold: 256 << 10)
         // A copy of whole records selects like auditreduce: every kind unless --event names some.
         var filters = c.filters
         if filters.kinds == nil { filters.all = true }
@@ -52,9 +58,13 @@ extension WatchSession {
         var statistics = EventStatistics()
         do { statistics = try selector.run(trails, until: stopToken).statistics } catch { failure = error }
         if damaged && statistics.damaged == 0 { statistics.damaged = 1 }
+        if writer.lostEvents > 0 {
+            statistics.lost += writer.lostEvents
+            statistics.lossReports += 1
+        }
         let summary = statistics.summary(extraLines: [
             "whole records copied from BSM to BSM: \(statistics.shown) (selected from \(statistics.seen) records of \(trails.count) trail\(trails.count == 1 ? "" : "s"))",
-        ])
+        ] + writer.summaryLines)
         var outcome = WatchOutcome(statistics: statistics, summary: summary, exitStatus: 0,
                                    failure: failure.map { "\($0)" }, outputClosed: false)
         if let e = failure as? SystemCallError, e.errno == .brokenPipe {
@@ -64,7 +74,7 @@ extension WatchSession {
         }
         if c.summary { diagnostics(summary) }
         if let message = outcome.failure { diagnostics("filewatcher: \(message)\n") }
-        if outcome.failure != nil || damaged { outcome.exitStatus = 1 }
+        if outcome.failure != nil || damaged || writer.lostEvents > 0 { outcome.exitStatus = 1 }
         return outcome
     }
 }

@@ -64,7 +64,6 @@ public final class TrailSelector {
         let decidesAlone = header.decidesAlone
         let teaches = filters.needsProcessNames
         let kinds = BSMEventClassification.kindTable
-        let threshold = output.threshold
 
         do {
             while let next = try merge.next() {
@@ -105,7 +104,7 @@ public final class TrailSelector {
                 lastTime = t
                 let b = record.bytes
                 b.storage.withUnsafeBytes { output.append(UnsafeRawBufferPointer(rebasing: $0[b.lowerBound..<b.upperBound])) }
-                if output.count >= threshold { try output.flush() }
+                try output.endOfEvent()
                 outcome.statistics.count(kind, shown: true)
                 if let limit, outcome.statistics.shown >= limit { break }
                 if stop.isStopped { break }
