@@ -23,9 +23,9 @@ public final class MergedTrailSource: EventSource {
         for n in notices { receiver.notice(n) }
         let chunkSize = paths.count > 16 ? 128 << 10 : 256 << 10
         let cursors = try paths.enumerated().map { try TrailCursor(path: $0.element, order: $0.offset, chunkSize: chunkSize) }
-        let merge = TrailMerge(cursors, stop: stop) { name, d in
+        let merge = TrailMerge(cursors, stop: stop, damaged: { name, d in
             receiver.notice(.damaged(file: name, offset: UInt64(d.offset), reason: d.reasonText))
-        }
+        }, idle: { receiver.sourceIdle() })
         var decoder = BSMStreamDecoder(name: paths.first ?? "", mapper: mapper)
         decoder.selection = selection
         while let next = try merge.next() {

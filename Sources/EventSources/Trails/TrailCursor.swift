@@ -61,9 +61,10 @@ final class TrailCursor {
     deinit { if owned { try? fd.close() } }
 
     /// Moves to the next header record (or to the end: `head` nil, `ended`). Damage found on the
-    /// way goes to `damaged`. Returns false when stopped before a record was found.
+    /// way goes to `damaged`; `idle` is called when a pipe keeps us waiting (pending output can
+    /// go out). Returns false when stopped before a record was found.
     @discardableResult
-    func advance(stop: StopToken, damaged: (String, Damage) -> Void) throws -> Bool {
+    func advance(stop: StopToken, damaged: (String, Damage) -> Void, idle: () -> Void) throws -> Bool {
         while true {
             while let item = reader.next() {
                 switch item {
@@ -85,19 +86,21 @@ final class TrailCursor {
                 return true
             }
             if stop.isStopped { head = nil; return false }
-            guard let bytes = try readChunk(stop: stop) else { head = nil; return false }
+            guard let bytes = try readChunk(stop: stop, idle: idle) else { head = nil; return false }
             if bytes.isEmpty { reader.finish() } else { reader.push(bytes) }
         }
     }
 
     /// The next chunk; empty at the end of input; nil when stopped while waiting on a pipe.
-    private func readChunk(stop: StopToken) throws -> [UInt8]? {
+    private func readChunk(stop: StopToken, idle: () -> Void) throws -> [UInt8]? {
         while true {
             if !isRegular {
                 var ready = false
+                var idled = false
                 while !ready {
                     if stop.isStopped { return nil }
                     ready = try Sys.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds).get("poll", object: name)
+                    if !ready && !idled { idle(); idled = true }
                 }
             }
             var failure: Errno?
@@ -130,11 +133,15 @@ final class TrailMerge {
     private var current: TrailCursor?
     private let stop: StopToken
     private let damaged: (String, Damage) -> Void
+    private let idle: () -> Void
 
-    init(_ cursors: [TrailCursor], stop: StopToken, damaged: @escaping (String, Damage) -> Void) {
+    /// - Parameter idle: called when a pipe keeps the merge waiting (pending output can go out).
+    init(_ cursors: [TrailCursor], stop: StopToken, damaged: @escaping (String, Damage) -> Void,
+         idle: @escaping () -> Void = {}) {
         self.cursors = cursors
         self.stop = stop
         self.damaged = damaged
+        self.idle = idle
     }
 
     private var started = false
@@ -144,13 +151,13 @@ final class TrailMerge {
         if !started {
             started = true
             for c in cursors {
-                guard try c.advance(stop: stop, damaged: damaged) else { return nil }
+                guard try c.advance(stop: stop, damaged: damaged, idle: idle) else { return nil }
                 if c.head != nil { push(c) }
             }
             cursors = []
             current = pop()
         } else if let c = current {
-            guard try c.advance(stop: stop, damaged: damaged) else { return nil }
+            guard try c.advance(stop: stop, damaged: damaged, idle: idle) else { return nil }
             if c.head == nil {
                 current = pop()
             } else if let top = heap.first, Self.before(top, c) {

@@ -52,10 +52,11 @@ public final class TrailSelector {
         let cursors = try paths.enumerated().map { try TrailCursor(path: $0.element, order: $0.offset, chunkSize: chunkSize) }
         let notice = self.notice
         var damagedStretches: UInt64 = 0
-        let merge = TrailMerge(cursors, stop: stop) { name, d in
+        let output = self.output
+        let merge = TrailMerge(cursors, stop: stop, damaged: { name, d in
             damagedStretches += 1
             notice(.damaged(file: name, offset: UInt64(d.offset), reason: d.reasonText))
-        }
+        }, idle: { try? output.flush() })
         var outcome = Outcome()
         var firstTime: Int64?
         var lastTime: Int64 = 0
