@@ -25,12 +25,23 @@ enum SessionSources {
     /// The one source for `configuration` (several are composed: `SequenceSource` for
     /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
     /// for the debug log.
-    static func make(_ configuration: WatchConfiguration, report: (String) -> Void) throws -> EventSource {
+    /// `selection`: decide BSM records from their headers first (nil when every record must become
+    /// an event, e.g. for detection).
+    static func make(_ configuration: WatchConfiguration, selection: HeaderSelection? = nil,
+                     report: (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
-            let files = try expand(inputs)
-            let sources = try files.map { try replaySource($0, format: format) }
+            var notices: [SourceNotice] = []
+            let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // BSM trails: header first, several merged in time order (Trails/).
+            if try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                let merged = MergedTrailSource(paths: files)
+                merged.selection = selection
+                merged.notices = notices
+                return merged
+            }
+            let sources = try files.map { try replaySource($0, format: format) }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path):
             report("source: followed trail \(path)")

@@ -36,9 +36,9 @@ public final class WatchSession: @unchecked Sendable {
     public let stopToken = StopToken()
     /// Parts other targets add (set before `run`).
     public var extensions = SessionExtensions()
-    private let io: SessionIO
+    let io: SessionIO
     /// The files `reopenOutputs` reopens (`-o FILE`, `-d FILE`) and where it says so, once running.
-    private let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
+    let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
 
     public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
         self.configuration = Self.resolved(configuration)
@@ -112,7 +112,13 @@ public final class WatchSession: @unchecked Sendable {
                 + "only events already carrying that user name can match.\n")
         }
 
-        var sources = [try SessionSources.make(c, report: { logger.debug("\($0)") })]
+        // BSM in, BSM out: whole records selected and copied (TrailCopyRun.swift).
+        if let trails = try copyableTrails() { return try runCopy(trails, logger: logger) }
+
+        // Detection and added stages see every event: no record may be passed over by its header then.
+        let headerFirst = c.detection.isActive || !extensions.stages.isEmpty ? nil : HeaderSelection(c.filters)
+        var sources = [try SessionSources.make(c, selection: headerFirst.flatMap { $0.isTrivial ? nil : $0 },
+                                               report: { logger.debug("\($0)") })]
         sources += try extensions.sources.map { try $0(c) }
         let source = sources.count == 1 ? sources[0] : MergedSource(sources)
         logger.debug("source: \(source.kind)", metadata: ["input": "\(c.input)"])
