@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSources
+import FileWatchCore
 
 /// Root command. `watch` is the default, so `filewatcher -f foo` works as the original tool did.
 @main
@@ -8,13 +9,14 @@ struct FileWatcher: ParsableCommand {
         commandName: "filewatcher",
         abstract: "Real-time file-access auditor: which process touched which file, and was that expected?",
         discussion: "Without a subcommand, runs `watch`: see 'filewatcher watch --help' for its options (-f, -p, -a, -d, ...).",
+        version: FileWatcherVersion.current,
         subcommands: [WatchCommand.self, PrintCommand.self],
         defaultSubcommand: WatchCommand.self
     )
 
     /// Exit status: 0 ok, 1 runtime error, 2 usage error (ArgumentParser's own default is 64).
     static func main() {
-        let arguments = OutputOptions.normalizeDebugArgument(Array(CommandLine.arguments.dropFirst()))
+        let arguments = OutputOptions.normalizeArguments(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

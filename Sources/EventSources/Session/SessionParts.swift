@@ -51,6 +51,7 @@ enum SessionOutputs {
         case .text:
             return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
                             color: output.usesColor(interactive: interactive), zone: SystemLocalTime(),
+                            timeFormat: output.timeFormat, now: SystemLocalTime.nowMicroseconds,
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
