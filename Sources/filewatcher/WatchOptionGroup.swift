@@ -12,6 +12,7 @@ protocol WatchOptionGroup: ParsableArguments {
 extension OutputFormat: ExpressibleByArgument {}
 extension ColorMode: ExpressibleByArgument {}
 extension TimeFormat: ExpressibleByArgument {}
+extension FlushMode: ExpressibleByArgument {}
 extension LiveQueue: ExpressibleByArgument {}
 extension InputFormat: ExpressibleByArgument {}
 
