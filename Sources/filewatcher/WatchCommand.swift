@@ -51,6 +51,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     mutating func validate() throws {
+        if !sources.read.isEmpty, let option = tuning.firstGiven {
+            throw ValidationError("\(option) tunes the live source; it cannot be used with --read (a replay has no kernel queue).")
+        }
         do {
             try makeConfiguration().validate()
         } catch let e as ConfigurationError {

@@ -63,6 +63,7 @@ enum SessionOutputs {
         case .text:
             return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent),
                             color: output.usesColor(interactive: interactive), zone: SystemLocalTime(),
+                            timeFormat: output.timeFormat, now: SystemLocalTime.nowMicroseconds,
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))

@@ -71,6 +71,9 @@ enum SessionSources {
         var format = format
         if format == .auto {
             format = path == "-" ? .bsm : try recognize(path)
+        } else if path != "-", access(path, R_OK) != 0 {
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
+            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:

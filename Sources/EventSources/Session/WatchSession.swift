@@ -111,6 +111,14 @@ public final class WatchSession: @unchecked Sendable {
             io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
                 + "only events already carrying that user name can match.\n")
         }
+        // Live: a directory that is not there (a typo?) is watched all the same, but said.
+        if c.isLive {
+            for dir in c.filters.under where !isDirectory(dir) {
+                let what = existsAsNonRegularFile(dir) || isRegularFile(dir) ? "not a directory" : "no such directory"
+                io.diagnostics("filewatcher: warning: --under \(escapedForTerminal(Array(dir.utf8))): \(what); "
+                    + "only events at paths inside it are shown, should it appear.\n")
+            }
+        }
 
         // BSM in, BSM out: whole records selected and copied (TrailCopyRun.swift).
         if let trails = try copyableTrails() { return try runCopy(trails, logger: logger) }
@@ -146,7 +154,7 @@ public final class WatchSession: @unchecked Sendable {
         stages += try extensions.stages.map { try $0(context) }
 
         let pipeline = EventPipeline(
-            filter: EventFilter(c.filters), sink: sink, stages: stages, users: SystemIdentityNames(),
+            filter: EventFilter(c.filters), sink: sink, stages: stages, users: c.namesUsers ? SystemIdentityNames() : nil,
             limit: c.count, stop: stopToken,
             report: { notice in
                 let line = "filewatcher: " + notice.message

@@ -45,6 +45,14 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// Whether events come from a live source (not a recording).
     public var isLive: Bool { if case .live = input { true } else { false } }
 
+    /// Whether uids are shown with this machine's user names: live events and a followed trail (this
+    /// machine's), or `--resolve-users` (a replayed recording's uids may belong to another machine,
+    /// so they stay numbers by default).
+    public var namesUsers: Bool {
+        if case .replay = input { return output.resolveUsers }
+        return true
+    }
+
     /// The kinds a live source must deliver: what can be shown, or everything when detection runs
     /// (it needs every kind, whatever is shown). nil: all the source can report.
     public var requestedKinds: Set<EventKind>? { detection.isActive ? nil : filters.kinds }
@@ -153,6 +161,11 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var standardOutputIsTerminal = false
     /// NO_COLOR is set to something (https://no-color.org).
     public var noColorRequested = false
+    /// How text output shows times (`--time-format`).
+    public var timeFormat: TimeFormat = .local
+    /// Show this machine's user names for the uids of replayed input (`--resolve-users`; live
+    /// events always get names: their uids are this machine's).
+    public var resolveUsers = false
     /// `--append`: keep what the output file holds (a service's log across restarts).
     public var append = false
     /// `--flush`: when output reaches the file or pipe.
