@@ -54,16 +54,21 @@ enum SessionSources {
 
     // MARK: Recordings
 
-    /// A recording in `format` (`auto`: recognized from its first bytes; standard input and other
-    /// streams that cannot be looked at without reading them are taken as BSM).
+    /// A recording in `format` (`auto`: recognized from its first bytes; standard input by the
+    /// source as it reads them; FIFOs and other streams that cannot be looked at without reading
+    /// them are taken as BSM).
     static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
         var format = format
         if format == .auto {
-            format = path == "-" ? .bsm : try recognize(path)
+            // Standard input is recognized by the source itself, from the bytes it reads first.
+            if path == "-" { return StreamReplaySource(path: path, format: .auto) }
+            format = try recognize(path)
         }
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
+        case .eslogger:
+            return StreamReplaySource(path: path, format: .eslogger)
         }
     }
 
@@ -71,7 +76,7 @@ enum SessionSources {
     static func recognize(_ path: String) throws -> InputFormat {
         // A FIFO or device is never opened here: opening would meet (and lose) its writer.
         if existsAsNonRegularFile(path) { return .bsm }
-        let prefix = try firstBytes(of: path, count: 16)
+        let prefix = try firstBytes(of: path, count: InputFormat.recognitionBytes)
         guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
         if let format = InputFormat.recognize(prefix) { return format }
         let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
