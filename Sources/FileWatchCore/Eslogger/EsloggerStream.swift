@@ -38,6 +38,9 @@ public final class EsloggerStream: SessionReporting {
     /// Events lost according to the sequence numbers.
     public private(set) var lost: UInt64 = 0
 
+    /// Longer lines are skipped.
+    public let maxLineBytes: Int
+    /// Mutated only by `push`/`finish` (the per-line work must not touch it: exclusive access).
     private var splitter: LineSplitter
     private var lastGlobal: UInt64?
     private var lastByType: [String: UInt64] = [:]
@@ -51,6 +54,7 @@ public final class EsloggerStream: SessionReporting {
         self.name = name
         self.mapper = mapper
         self.splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        self.maxLineBytes = self.splitter.maxLineBytes
     }
 
     /// Lines skipped for any reason.
@@ -72,7 +76,7 @@ public final class EsloggerStream: SessionReporting {
         case .overlong(let offset, let number):
             lines += 1
             overlongLines += 1
-            skipped(receiver, offset: offset, "line \(number) skipped: longer than \(splitter.maxLineBytes) bytes")
+            skipped(receiver, offset: offset, "line \(number) skipped: longer than \(maxLineBytes) bytes")
         case .line(let bytes, let offset, let number):
             lines += 1
             if Self.isBlank(bytes) { return }
@@ -107,6 +111,10 @@ public final class EsloggerStream: SessionReporting {
             receiver.notice(.info("\(name): eslogger message version \(v) is not one this filewatcher was written for "
                 + "(\(Self.knownVersions.lowerBound)–\(Self.knownVersions.upperBound)); members are read by name, "
                 + "and any that moved are left empty"))
+        }
+        if pendingLoss > 0, let last = lastLossReport, time &- last >= 1_000_000 || time < last {
+            lastLossReport = time
+            flushLoss(receiver)
         }
         var gap: UInt64 = 0
         if let g = m.globalSequence {
@@ -156,7 +164,7 @@ public final class EsloggerStream: SessionReporting {
         var parts: [String] = []
         if malformedLines > 0 { parts.append("\(malformedLines) not JSON") }
         if foreignLines > 0 { parts.append("\(foreignLines) without an event") }
-        if overlongLines > 0 { parts.append("\(overlongLines) longer than \(splitter.maxLineBytes) bytes") }
+        if overlongLines > 0 { parts.append("\(overlongLines) longer than \(maxLineBytes) bytes") }
         return ["\(name): \(skippedLines) of \(lines) lines skipped (" + parts.joined(separator: ", ") + ")"]
     }
 }
