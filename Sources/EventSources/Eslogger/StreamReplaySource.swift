@@ -32,7 +32,11 @@ public final class StreamReplaySource: EventSource, SessionReporting {
         self.stream = EsloggerStream(name: self.name)
     }
 
-    public var kind: SourceKind { format == .bsm ? .trail : .eslogger }
+    /// What `.auto` turned out to be (set by `run`).
+    private var recognizedFormat: InputFormat?
+
+    /// `.trail` for BSM and for standard input not read yet (it is most often a trail).
+    public var kind: SourceKind { (recognizedFormat ?? format) == .eslogger ? .eslogger : .trail }
 
     public var summaryLines: [String] { stream.summaryLines }
 
@@ -97,7 +101,8 @@ public final class StreamReplaySource: EventSource, SessionReporting {
     }
 
     private func makeDecoder(_ format: InputFormat) -> Decoder {
-        format == .eslogger ? .eslogger(stream)
+        recognizedFormat = format
+        return format == .eslogger ? .eslogger(stream)
             : .bsm(BSMStreamDecoder(name: name, mapper: TrailSource.defaultMapper(source: .trail)))
     }
 }
