@@ -106,13 +106,23 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case auto
     /// OpenBSM audit trail (praudit's input; `--format bsm` writes it).
     case bsm
+    /// eslogger's JSON Lines (Endpoint Security messages; macOS 13 and later).
+    case eslogger
+
+    /// How many first bytes `recognize` may need (a JSON line's telling member may come late).
+    public static let recognitionBytes = 8192
 
     /// The format `prefix` (the first bytes of a file) starts like, or nil when none matches.
     /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
     /// starts so: `type=…` (0x74 't') has '=' where the version is.
+    ///
+    /// eslogger: a JSON object (`{` after any whitespace) holding, within `recognitionBytes`, one of
+    /// the members every Endpoint Security message has and our own JSON Lines never do
+    /// (`"global_seq_num"`, `"schema_version"`, `"mach_time"`, `"audit_token"`, `"event_type"`).
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
+        if let json = recognizeJSON(Array(prefix.prefix(recognitionBytes))) { return json }
         let p = Array(prefix.prefix(16))
         guard let first = p.first else { return nil }
         switch first {
@@ -125,6 +135,20 @@ public enum InputFormat: String, CaseIterable, Sendable {
         default:
             return nil
         }
+    }
+}
+
+extension InputFormat {
+    static func recognizeJSON(_ p: [UInt8]) -> InputFormat? {
+        guard p.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) == UInt8(ascii: "{") else { return nil }
+        let markers = ["\"global_seq_num\"", "\"schema_version\"", "\"mach_time\"", "\"audit_token\"", "\"event_type\""]
+        for marker in markers {
+            let m = Array(marker.utf8)
+            if p.count >= m.count, (0...(p.count - m.count)).contains(where: { i in p[i] == m[0] && p[i..<(i + m.count)].elementsEqual(m) }) {
+                return .eslogger
+            }
+        }
+        return nil
     }
 }
 
