@@ -54,6 +54,10 @@ enum SessionOutputs {
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
+        case .ecs, .ocsf:
+            let kind: RecordSchemaKind = output.format == .ecs ? .ecs : .ocsf
+            return SchemaSink(schema: kind.schema(HostRecordIdentity.make()),
+                              output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
         case .bsm:
             // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
             return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
