@@ -160,6 +160,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case json
     /// An OpenBSM trail.
     case bsm
+    /// JSON Lines in Elastic Common Schema 8.x.
+    case ecs
+    /// JSON Lines in OCSF 1.x (File System Activity, Process Activity, Detection Finding).
+    case ocsf
 }
 
 /// `--flush`: `auto` writes every event at once to a terminal and in batches otherwise (64 KiB,
