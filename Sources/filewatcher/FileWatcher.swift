@@ -8,7 +8,7 @@ struct FileWatcher: ParsableCommand {
         commandName: "filewatcher",
         abstract: "Real-time file-access auditor: which process touched which file, and was that expected?",
         discussion: "Without a subcommand, runs `watch`: see 'filewatcher watch --help' for its options (-f, -p, -a, -d, ...).",
-        subcommands: [WatchCommand.self, PrintCommand.self],
+        subcommands: [WatchCommand.self, PrintCommand.self, ReportCommand.self],
         defaultSubcommand: WatchCommand.self
     )
 

@@ -54,16 +54,19 @@ enum SessionSources {
 
     // MARK: Recordings
 
-    /// A recording in `format` (`auto`: recognized from its first bytes; standard input and other
-    /// streams that cannot be looked at without reading them are taken as BSM).
+    /// A recording in `format` (`auto`: recognized from its first bytes; for standard input and
+    /// other streams that cannot be looked at without reading them, by the first bytes read, BSM
+    /// when they match no format).
     static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
         var format = format
         if format == .auto {
-            format = path == "-" ? .bsm : try recognize(path)
+            format = path == "-" || existsAsNonRegularFile(path) ? .auto : try recognize(path)
         }
         switch format {
         case .bsm, .auto:
-            return TrailSource(path: path)
+            return TrailSource(path: path, format: format)
+        case .json:
+            return TrailSource(path: path, format: .json)
         }
     }
 

@@ -7,7 +7,8 @@
 //   SessionSources) or `extensions.sources`; they run on threads of their own and are merged into
 //   one stream (`MergedSource`), stopped and drained together;
 // - several outputs: `extensions.sinks` (shipping, a report written at the end) beside the
-//   configured output (`FanOutSink`);
+//   configured output (`FanOutSink`); a sink that is `SessionObserving` also gets the source
+//   notices and, at the end, the final statistics;
 // - summary lines and loss counts: any source, sink or stage conforming to `SessionReporting`;
 // - recorded input formats: `InputFormat` + SessionSources.replaySource.
 
@@ -94,11 +95,15 @@ public final class WatchSession: @unchecked Sendable {
 
         let diagnostics = io.diagnostics
         let reportLine: @Sendable (String) -> Void = { diagnostics(escapedForTerminal(Array($0.utf8)) + "\n") }
-        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
         let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
-        var sinks = [SessionOutputs.sink(c.output, writer: writer)]
+        var sinks: [EventSink] = []
+        if c.output.writesEvents {
+            let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
+            sinks.append(SessionOutputs.sink(c.output, writer: writer))
+        }
         sinks += try extensions.sinks.map { try $0(context) }
         let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
+        let observers = sinks.compactMap { $0 as? SessionObserving }
 
         var stages: [EventStage] = []
         if let detection = SessionOutputs.detectionStage(c, rules: rules, source: source, reportLine: reportLine,
@@ -114,6 +119,7 @@ public final class WatchSession: @unchecked Sendable {
                 let line = "filewatcher: " + notice.message
                 logger.debug("notice", metadata: ["text": "\(line)"])
                 reportLine(line)
+                for o in observers { o.observe(notice) }
             })
         pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
@@ -121,6 +127,9 @@ public final class WatchSession: @unchecked Sendable {
         var failure: (any Error)?
         do { try source.run(until: stopToken, into: pipeline) } catch { failure = error }
         do { try pipeline.finish() } catch { if failure == nil { failure = error } }
+        for o in observers {
+            do { try o.sessionEnded(statistics: pipeline.statistics) } catch { if failure == nil { failure = error } }
+        }
         logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)", "shown": "\(pipeline.statistics.shown)"])
 
         let summary = pipeline.summary()

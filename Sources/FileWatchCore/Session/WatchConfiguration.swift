@@ -95,15 +95,20 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case auto
     /// OpenBSM audit trail (praudit's input; `--format bsm` writes it).
     case bsm
+    /// filewatcher's own JSON Lines (`--format json` writes it).
+    case json
 
     /// The format `prefix` (the first bytes of a file) starts like, or nil when none matches.
     /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
     /// starts so: `type=…` (0x74 't') has '=' where the version is.
+    /// JSON Lines: `{"time":` (JSONSink writes `time` first; blanks around `{` are allowed).
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
         let p = Array(prefix.prefix(16))
         guard let first = p.first else { return nil }
+        let json = Array(p.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.prefix(8))
+        if json == Array(#"{"time":"#.utf8) { return .json }
         switch first {
         case 0x11:
             guard p.count >= 11 else { return nil }
@@ -143,6 +148,9 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var standardOutputIsTerminal = false
     /// NO_COLOR is set to something (https://no-color.org).
     public var noColorRequested = false
+    /// False: events are written to no output of this configuration (`filewatcher report`: only
+    /// the sinks added by `extensions` get them).
+    public var writesEvents = true
 
     public init() {}
 
