@@ -182,6 +182,16 @@ public enum EventJSONDecoder {
                 p.signingID = try s.optionalString().map { s.string(of: $0) }
             } else if s.equals(key, "team_id") {
                 p.teamID = try s.optionalString().map { s.string(of: $0) }
+            } else if s.equals(key, "cdhash") {
+                let at = s.position
+                let hex = s.bytes(of: try s.readString())
+                guard hex.count % 2 == 0 else { throw invalid("process.cdhash (hex)", at: at) }
+                var bytes: [UInt8] = []
+                for i in stride(from: 0, to: hex.count, by: 2) {
+                    guard let hi = hexValue(hex[i]), let lo = hexValue(hex[i + 1]) else { throw invalid("process.cdhash (hex)", at: at) }
+                    bytes.append(hi << 4 | lo)
+                }
+                p.cdhash = bytes
             } else {
                 try s.skipValue()
             }

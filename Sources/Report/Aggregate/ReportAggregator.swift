@@ -65,7 +65,7 @@ public struct ReportLimits: Sendable {
     public var directories = 8192
     public var processes = 20_000
     public var failures = 2048
-    public var changesKept = 500
+    public var changesKept = 200
     public var alertsKept = 1000
     public var problemsKept = 200
     public init() {}

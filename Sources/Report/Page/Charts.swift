@@ -53,7 +53,7 @@ enum Charts {
         // Marks: alerts (red) and input problems (orange) as lines over the plot.
         for alert in a.alerts {
             let ax = x(Double(alert.time))
-            let title = "alert [\(alert.severity.rawValue)] \(alert.origin.name) at \(Format.time(alert.time)): \(alert.process.pid) \(Format.visible(alert.process.name)): \(alert.reason)"
+            let title = "alert [\(alert.severity.rawValue)] \(Format.visible(alert.origin.name)) at \(Format.time(alert.time)): \(alert.process.pid) \(Format.visible(alert.process.name)): \(Format.visible(alert.reason))"
             children.append(SVGElement("g", [("class", "mark alert")], children: [
                 SVGElement("title", text: title),
                 .line(x1: ax, y1: plot.y, x2: ax, y2: plot.y + plot.height, class: "alert-line"),
@@ -64,7 +64,7 @@ enum Charts {
             guard let t = p.time else { continue }
             let px = x(Double(t))
             children.append(SVGElement("g", [("class", "mark problem")], children: [
-                SVGElement("title", text: p.notice.message),
+                SVGElement("title", text: Format.visible(p.notice.message)),
                 .line(x1: px, y1: plot.y, x2: px, y2: plot.y + plot.height, class: "problem-line"),
             ]))
         }

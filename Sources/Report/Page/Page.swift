@@ -51,7 +51,12 @@ public enum ReportPage {
 
     /// A table cell holding a number (sortable by value).
     static func numberCell(_ n: UInt64) -> Node<HTML.TableRowContext> {
-        .td(.class("num"), .data(named: "v", value: String(n)), number(n))
+        .td(.class("num"), number(n))
+    }
+
+    /// A count in a table of counts per kind: empty for zero.
+    static func countCell(_ n: UInt64) -> Node<HTML.TableRowContext> {
+        n == 0 ? .td(.class("num")) : .td(.class("num"), number(n))
     }
 
     /// A time cell (sortable by value).

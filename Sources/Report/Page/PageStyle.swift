@@ -71,7 +71,8 @@ enum PageStyle {
     static let script = """
     (function(){var d=document.documentElement;
     window.addEventListener('error',function(e){d.setAttribute('data-js-error',String(e.message||e))});
-    function key(td){if(!td)return '';var v=td.getAttribute('data-v');return v!==null?Number(v):td.textContent.toLowerCase()}
+    function key(td){if(!td)return '';var v=td.getAttribute('data-v');if(v!==null)return Number(v);\
+    if(td.classList.contains('num'))return Number(td.textContent.replace(/[^0-9]/g,''));return td.textContent.toLowerCase()}
     document.querySelectorAll('table.sortable').forEach(function(t){
     var heads=t.querySelectorAll('thead th');
     heads.forEach(function(th,i){th.addEventListener('click',function(){
@@ -80,7 +81,7 @@ enum PageStyle {
     heads.forEach(function(h){h.removeAttribute('aria-sort')});th.setAttribute('aria-sort',asc?'ascending':'descending');
     var rows=Array.prototype.slice.call(body.rows).filter(function(r){return !r.classList.contains('dir')});
     if(rows.length!==body.rows.length){body.querySelectorAll('tr.dir').forEach(function(r){r.remove()})}
-    rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x<y?-1:x>y?1:0)*(asc?1:-1)});
+    rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x>y?1:y>x?-1:0)*(asc?1:-1)});
     rows.forEach(function(r){body.appendChild(r)});});});});
     d.setAttribute('data-js','ok');})();
     """

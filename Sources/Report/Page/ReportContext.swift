@@ -101,6 +101,8 @@ enum Format {
 
     /// A capture name made visible (not yet HTML-escaped): for SVG text, which escapes on output.
     static func visible(_ b: ByteString) -> String { escapedForTerminal(b.bytes) }
+    /// A string from a capture (a reason, a rule name, a message) made visible the same way.
+    static func visible(_ s: String) -> String { escapedForTerminal(Array(s.utf8)) }
 }
 
 /// Event kinds in the order the charts stack them (changes at the bottom), with their CSS class.

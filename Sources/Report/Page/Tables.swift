@@ -19,12 +19,15 @@ enum Tables {
     }
 
     /// A program's files grouped by directory, with counts per kind.
+    static let filesPerProgram = 30
+
     static func programFiles(_ s: ProgramStats) -> BodyNode {
         var groups: [ByteString: [(ByteString, FileStats)]] = [:]
-        for (path, f) in s.files.entries { groups[directoryOf(path), default: []].append((path, f)) }
+        let shown = s.files.top(filesPerProgram, tieBreak: <)
+        for (path, f) in shown { groups[directoryOf(path), default: []].append((path, f)) }
         let dirs = groups.map { (dir: $0.key, files: $0.value, total: $0.value.reduce(0) { $0 + $1.1.counts.total }) }
             .sorted { $0.total != $1.total ? $0.total > $1.total : $0.dir < $1.dir }
-        let kinds = kindColumns(s.files.entries.values.map(\.counts))
+        let kinds = kindColumns(shown.map(\.value.counts))
         return .group([
             .table(.class("sortable compact"), head(["File"] + kinds.map(\.rawValue) + ["Total"]),
                 .tbody(.forEach(dirs) { d in
@@ -32,13 +35,13 @@ enum Tables {
                         .tr(.class("dir"), .td(.attribute(named: "colspan", value: String(kinds.count + 2)),
                                                ReportPage.code(d.dir), ReportPage.text(" — \(Format.count(d.total)) events"))),
                         .forEach(d.files.sorted { $0.1.counts.total != $1.1.counts.total ? $0.1.counts.total > $1.1.counts.total : $0.0 < $1.0 }) { path, f in
-                            .tr(.td(ReportPage.code(basename(path))), .forEach(kinds) { ReportPage.numberCell(f.counts[$0]) },
+                            .tr(.td(ReportPage.code(basename(path))), .forEach(kinds) { ReportPage.countCell(f.counts[$0]) },
                                 ReportPage.numberCell(f.counts.total))
                         },
                     ])
                 })),
-            .if(s.files.isApproximate || s.distinctFiles.count > UInt64(s.files.count),
-                .p(.class("more"), ReportPage.text("Showing the \(s.files.count) busiest of about \(Format.count(s.distinctFiles.count)) files.")))])
+            .if(s.distinctFiles.count > UInt64(shown.count),
+                .p(.class("more"), ReportPage.text("The \(shown.count) busiest of \(s.distinctFiles.isExact ? "" : "about ")\(Format.count(s.distinctFiles.count)) files.")))])
     }
 
     static func basename(_ path: ByteString) -> ByteString {
@@ -59,7 +62,7 @@ enum Tables {
             .h3(ReportPage.text("Most touched files")),
             .table(.class("sortable"), head(["File"] + kinds.map(\.rawValue) + ["Total"]),
                 .tbody(.forEach(top) { path, f in
-                    .tr(.td(ReportPage.code(path)), .forEach(kinds) { ReportPage.numberCell(f.counts[$0]) }, ReportPage.numberCell(f.counts.total))
+                    .tr(.td(ReportPage.code(path)), .forEach(kinds) { ReportPage.countCell(f.counts[$0]) }, ReportPage.numberCell(f.counts.total))
                 })),
             .if(a.files.count > top.count, .p(.class("more"), ReportPage.text("… and \(Format.count(UInt64(a.files.count - top.count)))\(a.files.isApproximate ? "+" : "") more files."))),
             changes(a, .create, "Created"),
@@ -76,7 +79,7 @@ enum Tables {
                     .tr(ReportPage.timeCell(c.time),
                         .td(ReportPage.code(c.path),
                             .unwrap(c.destination) { .group([ReportPage.text(" → "), ReportPage.code($0)]) }),
-                        .td(ReportPage.name(c.program)), ReportPage.numberCell(UInt64(UInt32(bitPattern: c.pid))))
+                        .td(ReportPage.name(c.program)), .td(.class("num"), ReportPage.text(String(c.pid))))
                 }))),
             .if(total > UInt64(list.count), .p(.class("more"), ReportPage.text("… and \(Format.count(total - UInt64(list.count))) more (the first \(list.count) are listed)."))))
     }

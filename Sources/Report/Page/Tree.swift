@@ -7,7 +7,7 @@ import Plot
 enum Tree {
     static let maxRoots = 40
     static let maxChildren = 40
-    static let maxNodes = 1500
+    static let maxNodes = 1000
     static let maxDepth = 48
 
     final class Budget { var left = Tree.maxNodes }
