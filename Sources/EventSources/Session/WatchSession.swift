@@ -15,6 +15,7 @@
 import BSM
 import FileWatchCore
 import Logging
+import Synchronization
 
 /// How a run ended.
 public struct WatchOutcome: Sendable {
@@ -37,6 +38,8 @@ public final class WatchSession: @unchecked Sendable {
     /// Parts other targets add (set before `run`).
     public var extensions = SessionExtensions()
     private let io: SessionIO
+    /// The files `reopenOutputs` reopens (`-o FILE`, `-d FILE`) and where it says so, once running.
+    private let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
 
     public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
         self.configuration = Self.resolved(configuration)
@@ -45,6 +48,27 @@ public final class WatchSession: @unchecked Sendable {
 
     /// Ends the run from any thread.
     public func stop() { stopToken.stop() }
+
+    /// Whether the run writes to files that `reopenOutputs` would reopen (`-o FILE`, `-d FILE`).
+    public var writesToFiles: Bool { configuration.output.path != nil || (configuration.debugLog ?? "-") != "-" }
+
+    /// Reopens the output and debug-log files (SIGHUP after log rotation), from any thread: each
+    /// is opened again by its path (appending; a new file is created as at the start) and takes
+    /// the old one's place. Says so in the debug log; a file that cannot be reopened is reported
+    /// and the old one kept.
+    public func reopenOutputs() {
+        reopenable.withLock { state in
+            for writer in state.writers {
+                do {
+                    try writer.reopen()
+                    state.logger?.debug("reopened \(writer.name) (SIGHUP)")
+                } catch {
+                    state.logger?.debug("cannot reopen \(writer.name): \(error)")
+                    state.report?("filewatcher: cannot reopen \(writer.name) (SIGHUP): \(error); still writing to the file open before")
+                }
+            }
+        }
+    }
 
     /// The host facts a configuration needs, filled in once: live `--under` directories made
     /// absolute with symbolic links resolved (as the kernel reports paths, and as the live source
@@ -81,7 +105,7 @@ public final class WatchSession: @unchecked Sendable {
         do { rules = try c.detection.rulesPath.map { try RulesFile.load(path: $0) } } catch {
             throw SessionError("invalid rules file: \(error)")
         }
-        let logger = try SessionOutputs.logger(c.debugLog)
+        let (logger, debugWriter) = try SessionOutputs.logger(c.debugLog)
         logger.debug("filters", metadata: ["options": "\(c.filters)"])
         for selector in c.filters.users where selector.uid == nil {
             io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
@@ -95,12 +119,19 @@ public final class WatchSession: @unchecked Sendable {
 
         let diagnostics = io.diagnostics
         let reportLine: @Sendable (String) -> Void = { diagnostics(escapedForTerminal(Array($0.utf8)) + "\n") }
-        let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
-        var sinks: [EventSink] = []
-        if c.output.writesEvents {
-            let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
-            sinks.append(SessionOutputs.sink(c.output, writer: writer))
+        // `filewatcher report` writes events to no output of its own: no file is opened.
+        let writer = c.output.writesEvents
+            ? try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: c.output.append) } ?? io.standardOutput()
+            : nil
+        writer?.report = reportLine
+        reopenable.withLock { state in
+            // The debug log first: what is said about the others goes into the new one.
+            state.writers = [debugWriter, writer].compactMap { $0 }.filter(\.isReopenable)
+            state.logger = logger
+            state.report = reportLine
         }
+        let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
+        var sinks: [EventSink] = writer.map { [SessionOutputs.sink(c.output, writer: $0)] } ?? []
         sinks += try extensions.sinks.map { try $0(context) }
         let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
         let observers = sinks.compactMap { $0 as? SessionObserving }
@@ -122,6 +153,7 @@ public final class WatchSession: @unchecked Sendable {
                 for o in observers { o.observe(notice) }
             })
         pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
+            + [writer].compactMap { $0 }
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
 
         var failure: (any Error)?
@@ -142,7 +174,8 @@ public final class WatchSession: @unchecked Sendable {
         }
         if c.summary { diagnostics(summary) }
         if let message = outcome.failure { diagnostics("filewatcher: \(message)\n") }
-        if outcome.failure != nil || pipeline.statistics.damaged > 0 { outcome.exitStatus = 1 }
+        // Events that never reached the output (a full disk) fail the run too, though it went on.
+        if outcome.failure != nil || pipeline.statistics.damaged > 0 || (writer?.lostEvents ?? 0) > 0 { outcome.exitStatus = 1 }
         return outcome
     }
 }
