@@ -106,12 +106,12 @@ public enum InputFormat: String, CaseIterable, Sendable {
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
     /// starts so: `type=…` (0x74 't') has '=' where the version is.
-    /// JSON Lines: `{"time":` (JSONSink writes `time` first; blanks around `{` are allowed).
+    /// JSON Lines: `{"time":"` (JSONSink writes the `time` string first; blanks are allowed between).
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
         let p = Array(prefix.prefix(16))
         guard let first = p.first else { return nil }
-        let json = Array(p.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.prefix(8))
-        if json == Array(#"{"time":"#.utf8) { return .json }
+        let json = Array(p.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.prefix(9))
+        if json == Array(#"{"time":""#.utf8) { return .json }
         switch first {
         case 0x11:
             guard p.count >= 11 else { return nil }
