@@ -101,7 +101,7 @@ enum Charts {
         var children: [SVGElement] = []
         for (i, r) in rows.enumerated() {
             let y0 = Double(i) * rowHeight
-            let label = r.label.count > 36 ? String(r.label.prefix(35)) + "…" : r.label
+            let label = r.label.count > 31 ? String(r.label.prefix(30)) + "…" : r.label
             children.append(SVGElement("g", [("class", "hbar")], children: [
                 SVGElement("title", text: "\(r.label): \(r.value)\(r.note)"),
                 .label(label, x: labelWidth - 8, y: y0 + 15, class: "bar-label", anchor: "end"),
@@ -122,17 +122,20 @@ enum Charts {
         let total = cells.reduce(0) { $0 + $1.events }
         var children: [SVGElement] = []
         for (i, (cell, r)) in zip(cells, rects).enumerated() where r.area > 0 {
-            let name = Format.visible(cell.path) + (cell.directOnly ? " (files directly in it)" : "")
+            let path = Format.visible(cell.path)
+            let name = path + (cell.directOnly ? " (files directly in it)" : "")
             let share = Double(cell.events) * 100 / Double(max(total, 1))
             let pct = SVG.num((share * 10).rounded() / 10)
             var g = SVGElement("g", [("class", "cell")], children: [
                 SVGElement("title", text: "\(name): \(cell.events) events (\(pct) %)"),
                 .rect(Rect(x: r.x + 1, y: r.y + 1, width: max(0, r.width - 2), height: max(0, r.height - 2)), class: "tm tm\(i % 8)"),
             ])
-            // Labels where they fit (about 7 px per character).
+            // Labels where they fit (about 8 px per character).
             if r.width > 60 && r.height > 34 {
-                let chars = Int((r.width - 12) / 7)
-                let shown = name.count > chars ? "…" + String(name.suffix(max(1, chars - 1))) : name
+                // The end of the path is what tells cells apart; "/*" marks the files directly in a directory.
+                let chars = Int((r.width - 12) / 8)
+                let label = path + (cell.directOnly ? (path.hasSuffix("/") ? "*" : "/*") : "")
+                let shown = label.count > chars ? "…" + String(label.suffix(max(1, chars - 1))) : label
                 g.children.append(.label(shown, x: r.x + 6, y: r.y + 18, class: "tm-label"))
                 g.children.append(.label("\(shortCount(cell.events)) · \(pct) %", x: r.x + 6, y: r.y + 33, class: "tm-value"))
             }

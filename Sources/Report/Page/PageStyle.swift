@@ -60,7 +60,7 @@ enum PageStyle {
     .files{margin:6px 0 10px 20px}
     .tree .children{margin-left:22px;border-left:1px dashed var(--line);padding-left:10px}
     .tree .leaf,.tree summary{padding:2px 0}.tree .leaf{margin-left:16px}
-    .pid{font-variant-numeric:tabular-nums;color:var(--muted);margin-right:6px}.args{margin:0 6px}
+    .pid{font-variant-numeric:tabular-nums;color:var(--muted);margin-right:6px}.args{margin:0 6px}.tree .pname{margin-right:8px}
     .badge{font-size:11px;padding:0 6px;border-radius:9px;margin:0 3px;color:#fff}.badge.alert{background:var(--alert)}.badge.stopped{background:var(--problem)}
     .sev{font-weight:700}.sev-critical .sev,.sev-high .sev{color:var(--alert)}.sev-medium .sev{color:var(--problem)}
     ul.plain{list-style:none;margin:0;padding:0}.response{color:var(--muted);font-size:12px}
