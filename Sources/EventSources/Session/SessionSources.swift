@@ -85,8 +85,8 @@ enum SessionSources {
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
-        case .eslogger:
-            return StreamReplaySource(path: path, format: .eslogger)
+        case .eslogger, .json:
+            return StreamReplaySource(path: path, format: format)
         }
     }
 

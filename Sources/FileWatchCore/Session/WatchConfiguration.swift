@@ -108,6 +108,8 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case bsm
     /// eslogger's JSON Lines (Endpoint Security messages; macOS 13 and later).
     case eslogger
+    /// filewatcher's own JSON Lines (`--format json` writes it).
+    case json
 
     /// How many first bytes `recognize` may need (a JSON line's telling member may come late).
     public static let recognitionBytes = 8192
@@ -121,9 +123,13 @@ public enum InputFormat: String, CaseIterable, Sendable {
     /// eslogger: a JSON object (`{` after any whitespace) holding, within `recognitionBytes`, one of
     /// the members every Endpoint Security message has and our own JSON Lines never do
     /// (`"global_seq_num"`, `"schema_version"`, `"mach_time"`, `"audit_token"`, `"event_type"`).
+    ///
+    /// JSON Lines: `{"time":"` (JSONSink writes the `time` string first; blanks are allowed between).
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
-        if let json = recognizeJSON(Array(prefix.prefix(recognitionBytes))) { return json }
         let p = Array(prefix.prefix(16))
+        let ownJSON = Array(p.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.prefix(9))
+        if ownJSON == Array(#"{"time":""#.utf8) { return .json }
+        if let json = recognizeJSON(Array(prefix.prefix(recognitionBytes))) { return json }
         guard let first = p.first else { return nil }
         switch first {
         case 0x11:
@@ -194,6 +200,9 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// Show this machine's user names for the uids of replayed input (`--resolve-users`; live
     /// events always get names: their uids are this machine's).
     public var resolveUsers = false
+    /// False: events are written to no output of this configuration (`filewatcher report`: only
+    /// the sinks added by `extensions` get them).
+    public var writesEvents = true
     /// `--append`: keep what the output file holds (a service's log across restarts).
     public var append = false
     /// `--flush`: when output reaches the file or pipe.
