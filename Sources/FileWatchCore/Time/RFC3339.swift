@@ -1,5 +1,5 @@
-// RFC 3339 timestamps as eslogger writes them (`2025-08-07T15:13:09.811587464Z`), to microseconds
-// since the epoch. Pure arithmetic (Howard Hinnant's days_from_civil); no Foundation, no locale.
+// RFC 3339 timestamps as eslogger and JSONSink write them (`2025-08-07T15:13:09.811587464Z`), to
+// microseconds since the epoch. The one parser of them (`--since`/`--until` add their own messages). Pure arithmetic (Howard Hinnant's days_from_civil); no Foundation, no locale.
 
 public enum RFC3339 {
     /// Microseconds since the Unix epoch of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (`t` and
@@ -59,8 +59,13 @@ public enum RFC3339 {
         return seconds * 1_000_000 + Int64(micros)
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    /// The same, from any bytes (a line's field copied out, a test's string).
+    public static func epochMicroseconds(_ text: some Collection<UInt8>) -> Int64? {
+        Array(text).withUnsafeBytes { microseconds($0) }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
