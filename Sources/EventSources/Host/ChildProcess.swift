@@ -31,7 +31,16 @@ final class ChildProcess {
             throw error
         }
         defer { close(out.write); close(err.write) }
-        switch Self.spawn(argv, stdout: out.write, stderr: err.write) {
+        var result = Self.spawn(argv, stdout: out.write, stderr: err.write)
+        // ETXTBSY: the program was just written, and another thread's child still holds the
+        // writer's descriptor until it execs: try again shortly.
+        var attempts = 0
+        while case .failure(.textFileBusy) = result, attempts < 50 {
+            attempts += 1
+            usleep(20_000)
+            result = Self.spawn(argv, stdout: out.write, stderr: err.write)
+        }
+        switch result {
         case .success(let pid):
             self.pid = pid
             self.stdout = out.read
