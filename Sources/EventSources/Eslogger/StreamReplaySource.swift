@@ -1,5 +1,6 @@
-// Replays recorded input read as a stream: eslogger JSON Lines (a file or standard input), and
-// standard input whose format is recognized from its first bytes (BSM or eslogger) — it cannot be
+// Replays recorded input read as a stream: eslogger JSON Lines and filewatcher's own JSON Lines
+// (FileWatchCore.JSONLinesDecoder), from a file or standard input, and standard input whose format
+// is recognized from its first bytes (BSM, eslogger or JSON Lines) — it cannot be
 // looked at without being read, so the bytes read to recognize it are then decoded as the rest.
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ public final class StreamReplaySource: EventSource, SessionReporting {
     /// The path given (`-` for standard input), for messages.
     public let name: String
     private let path: String?
-    /// `.eslogger`, `.bsm`, or `.auto` (recognized from the first bytes).
+    /// `.eslogger`, `.json`, `.bsm`, or `.auto` (recognized from the first bytes).
     public let format: InputFormat
     /// Bytes per read.
     public var chunkSize = 256 * 1024
@@ -78,6 +79,7 @@ public final class StreamReplaySource: EventSource, SessionReporting {
     private enum Decoder {
         case bsm(BSMStreamDecoder)
         case eslogger(EsloggerStream)
+        case json(JSONLinesDecoder)
 
         mutating func push(_ bytes: UnsafeRawBufferPointer, _ receiver: EventReceiver, _ stop: StopToken) {
             switch self {
@@ -86,6 +88,9 @@ public final class StreamReplaySource: EventSource, SessionReporting {
                 self = .bsm(d)
             case .eslogger(let s):
                 s.push(bytes, into: receiver)
+            case .json(var d):
+                d.push(bytes, into: receiver, stop: stop)
+                self = .json(d)
             }
         }
 
@@ -96,14 +101,20 @@ public final class StreamReplaySource: EventSource, SessionReporting {
                 self = .bsm(d)
             case .eslogger(let s):
                 s.finish(into: receiver)
+            case .json(var d):
+                d.finish(into: receiver)
+                self = .json(d)
             }
         }
     }
 
     private func makeDecoder(_ format: InputFormat) -> Decoder {
         recognizedFormat = format
-        return format == .eslogger ? .eslogger(stream)
-            : .bsm(BSMStreamDecoder(name: name, mapper: TrailSource.defaultMapper(source: .trail)))
+        switch format {
+        case .eslogger: return .eslogger(stream)
+        case .json: return .json(JSONLinesDecoder(name: name))
+        case .bsm, .auto: return .bsm(BSMStreamDecoder(name: name, mapper: TrailSource.defaultMapper(source: .trail)))
+        }
     }
 }
 

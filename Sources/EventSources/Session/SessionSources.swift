@@ -25,12 +25,27 @@ enum SessionSources {
     /// The one source for `configuration` (several are composed: `SequenceSource` for
     /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
     /// for the debug log.
-    static func make(_ configuration: WatchConfiguration, report: (String) -> Void) throws -> EventSource {
+    /// `selection`: decide BSM records from their headers first (nil when every record must become
+    /// an event, e.g. for detection).
+    static func make(_ configuration: WatchConfiguration, selection: HeaderSelection? = nil,
+                     report: (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
-            let files = try expand(inputs)
-            let sources = try files.map { try replaySource($0, format: format) }
+            var notices: [SourceNotice] = []
+            let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // Standard input alone, format not given: the stream source recognizes it from the bytes
+            // it reads first (BSM or eslogger) — unless BSM is implied by a header selection or by
+            // copying records to BSM output.
+            let stdinRecognized = files == ["-"] && format == .auto && selection == nil && configuration.output.format != .bsm
+            // BSM trails: header first, several merged in time order (Trails/).
+            if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                let merged = MergedTrailSource(paths: files)
+                merged.selection = selection
+                merged.notices = notices
+                return merged
+            }
+            let sources = try files.map { try replaySource($0, format: format) }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path):
             report("source: followed trail \(path)")
@@ -66,12 +81,15 @@ enum SessionSources {
             // Standard input is recognized by the source itself, from the bytes it reads first.
             if path == "-" { return StreamReplaySource(path: path, format: .auto) }
             format = try recognize(path)
+        } else if path != "-", access(path, R_OK) != 0 {
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
+            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
-        case .eslogger:
-            return StreamReplaySource(path: path, format: .eslogger)
+        case .eslogger, .json:
+            return StreamReplaySource(path: path, format: format)
         }
     }
 
