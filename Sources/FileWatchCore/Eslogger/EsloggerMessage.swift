@@ -327,8 +327,8 @@ extension JSONScanner {
 
     /// An RFC 3339 string as µs since the epoch.
     func microseconds(of s: JSONString) -> Int64? {
-        if s.hasEscapes { return bytes(of: s).withUnsafeBytes { RFC3339.epochMicroseconds($0) } }
-        return RFC3339.epochMicroseconds(UnsafeRawBufferPointer(rebasing: input[s.range]))
+        if s.hasEscapes { return bytes(of: s).withUnsafeBytes { RFC3339.microseconds($0) } }
+        return RFC3339.microseconds(UnsafeRawBufferPointer(rebasing: input[s.range]))
     }
 
     /// A hex string (cdhash) as bytes; nil when empty or not hex.
