@@ -48,6 +48,10 @@ func esFile(_ path: String) -> String { "{\"path\":\"\(path)\",\"path_truncated\
         let piped = try run(["--read", "-", "--format", "json", "-a", "--no-summary"], stdin: Data(try EsloggerFixtures.bytes("macos26.jsonl")))
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(piped.out == fromFile.out)
+        // Without -a (the basic kinds only: a header selection for BSM) standard input is still recognized.
+        let basic = try run(["--read", "-", "--format", "json", "--no-summary"], stdin: Data(try EsloggerFixtures.bytes("macos26.jsonl")))
+        #expect(basic.status == 0, "\(basic.stderr)")
+        #expect(basic.out.split(separator: "\n").count == 16, "18 events; fork (other) and exit are not basic")
         let garbage = try run(["--read", "-"], stdin: Data("hello, this is no recording at all\n".utf8))
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("standard input: not a recognized recording"), "\(garbage.stderr)")
