@@ -18,7 +18,7 @@ struct SourceOptions: WatchOptionGroup {
     var follow = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: auto (fanotify on Linux, /dev/auditpipe on macOS and FreeBSD), fanotify or auditpipe; several, comma separated, run side by side.",
+        "Live source: auto (fanotify on Linux, eslogger on macOS 14 and later, /dev/auditpipe on older macOS and FreeBSD), fanotify, auditpipe or eslogger; several, comma separated, run side by side.",
         valueName: "SOURCE"))
     var source = LiveSourceList([.auto])
 

@@ -35,8 +35,9 @@ enum SessionSources {
             let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
             // Standard input alone, format not given: the stream source recognizes it from the bytes
-            // it reads first (BSM, eslogger, JSON Lines; filters then decide per event) — unless BSM
-            // is implied by copying whole records to BSM output.
+            // it reads first (BSM, eslogger or JSON Lines) — unless BSM is implied by copying records
+            // to BSM output. (A header selection only speeds BSM up: the filters select the same
+            // events after mapping, so `cat capture.jsonl | filewatcher --read -` works without -a.)
             let stdinRecognized = files == ["-"] && format == .auto && configuration.output.format != .bsm
             // BSM trails: header first, several merged in time order (Trails/).
             if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
@@ -61,9 +62,12 @@ enum SessionSources {
         }
     }
 
-    /// `auto`: the auditpipe when one is given or the platform has it, else fanotify.
+    /// `auto`: eslogger when its program is given or on macOS 14 and later (audit is disabled
+    /// there), the auditpipe when one is given or the platform has it, else fanotify.
     static func resolve(_ kind: LiveSourceKind, _ configuration: WatchConfiguration) -> LiveSourceKind {
         guard kind == .auto else { return kind }
+        if configuration.esloggerPath != nil { return .eslogger }
+        if configuration.auditPipePath == nil && HostPlatform.prefersEslogger { return .eslogger }
         return configuration.auditPipePath != nil || HostPlatform.hasAuditPipe ? .auditpipe : .fanotify
     }
 
@@ -150,6 +154,18 @@ enum SessionSources {
             let path = configuration.auditPipePath ?? AuditPipeSource.defaultPath
             report("source: auditpipe \(path)")
             return AuditPipeSource(path: path, classMask: mask)
+        case .eslogger:
+            #if !os(macOS)
+            if configuration.esloggerPath == nil {
+                throw SessionError("eslogger is macOS's (13 and later); this system is watched through fanotify (--source fanotify), or give --eslogger-path PATH to run a program that prints eslogger's JSON Lines.")
+            }
+            #endif
+            var o = EsloggerSourceOptions()
+            if let path = configuration.esloggerPath { o.executable = path }
+            o.events = EsloggerDiagnosis.eventNames(for: configuration.requestedKinds)
+            o.ignoredPaths = configuration.ignoredPaths
+            report("source: eslogger \(o.executable) (events \(o.events.joined(separator: " ")))")
+            return EsloggerSource(o)
         }
     }
 }

@@ -24,6 +24,8 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var input: Input = .live([.auto])
     /// `--auditpipe PATH`: read live BSM records from PATH instead of /dev/auditpipe.
     public var auditPipePath: String?
+    /// `--eslogger-path PATH`: run PATH instead of /usr/bin/eslogger (`--source eslogger`).
+    public var esloggerPath: String?
     /// The display filters. `filters.kinds` is `--event`, parsed once; `filters.under` holds the
     /// `--under` directories, resolved once by the session for live input (and then used both to
     /// filter and to choose what the live source watches).
@@ -86,6 +88,11 @@ public struct WatchConfiguration: Sendable, Equatable {
             throw ConfigurationError("--append keeps what an output file holds; it needs -o FILE.")
         }
         for dir in filters.under where dir.isEmpty { throw ConfigurationError("--under needs a directory.") }
+        if esloggerPath != nil {
+            guard case .live(let kinds) = input, kinds.contains(where: { $0 == .eslogger || $0 == .auto }) else {
+                throw ConfigurationError("--eslogger-path names the program of --source eslogger; it cannot be used with --read or other sources.")
+            }
+        }
     }
 }
 
@@ -95,10 +102,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
     public init(_ description: String) { self.description = description }
 }
 
-/// A live source (`--source`). `auto` is the platform's own: fanotify on Linux, the auditpipe on
-/// macOS and FreeBSD.
+/// A live source (`--source`). `auto` is the platform's own: fanotify on Linux, eslogger on macOS 14
+/// and later, the auditpipe on older macOS and FreeBSD.
 public enum LiveSourceKind: String, CaseIterable, Sendable {
     case auto, fanotify, auditpipe
+    /// Apple's eslogger (Endpoint Security as JSON Lines), macOS 13 and later.
+    case eslogger
 }
 
 /// The format of recorded input (`--input`). `auto` recognizes it from the first bytes.
