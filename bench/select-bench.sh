@@ -12,14 +12,17 @@
 #    100 files.
 # The outputs of auditreduce and filewatcher are compared (records byte for byte).
 #
-# Env: BENCH_DIR (default /tmp/filewatcher-select-bench), AUDITREDUCE (default
-#      ../ref/openbsm-build/bin/auditreduce or $FILEWATCHER_AUDITREDUCE). Prints median wall time and
+# Env: BENCH_DIR (default /tmp/filewatcher-select-bench), AUDITREDUCE (default $FILEWATCHER_AUDITREDUCE,
+#      else ../ref/openbsm-build/bin/auditreduce beside the repository or its parent; never committed). Prints median wall time and
 #      median user+sys CPU time of each command (output to a file in BENCH_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"; REPS="${2:-5}"
 DIR="${BENCH_DIR:-/tmp/filewatcher-select-bench}"
-AUDITREDUCE="${AUDITREDUCE:-${FILEWATCHER_AUDITREDUCE:-../ref/openbsm-build/bin/auditreduce}}"
+AUDITREDUCE="${AUDITREDUCE:-${FILEWATCHER_AUDITREDUCE:-}}"
+if [ -z "$AUDITREDUCE" ]; then
+    for c in ../ref/openbsm-build/bin/auditreduce ../../ref/openbsm-build/bin/auditreduce; do [ -x "$c" ] && AUDITREDUCE="$c" && break; done
+fi
 [ -x "$AUDITREDUCE" ] || { echo "select-bench: no auditreduce at $AUDITREDUCE (set AUDITREDUCE)" >&2; exit 1; }
 mkdir -p "$DIR"
 swift build -c release --product filewatcher >/dev/null
@@ -47,7 +50,7 @@ run() {
         read -r w u s < "$DIR/time"
         walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)")
     done
-    printf '%.3f %.3f' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")" \
+    printf '%.3f %.3f\n' "$(printf '%s\n' "${walls[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")" \
         "$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n "$(( (reps + 1) / 2 ))p")"
 }
 row() {  # row <label> <reps> <out> <cmd...>
