@@ -45,6 +45,14 @@ public struct BSMStreamDecoder {
         drain(into: receiver, stop: nil)
     }
 
+    /// A stop request ended the reading: reports the damaged stretch being skipped, if any (it
+    /// would otherwise never be said; records not yet complete are not damage and are left).
+    public func stopped(into receiver: EventReceiver) {
+        guard let d = reader.pendingDamage else { return }
+        receiver.notice(.damaged(file: name, offset: UInt64(d.offset),
+                                 reason: d.reasonText + " so far (reading stopped before the damage ended)"))
+    }
+
     public mutating func drain(into receiver: EventReceiver, stop: StopToken?) {
         while let item = reader.next() {
             switch item {

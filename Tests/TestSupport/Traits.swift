@@ -24,6 +24,11 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: TestEnvironment.praudit != nil, Comment(rawValue: TestEnvironment.prauditMissing))
     }
 
+    /// A Python with the OCSF validators (ocsf-emitter, py-ocsf-models).
+    public static var needsOCSFValidator: Self {
+        .enabled(if: TestEnvironment.ocsfPython != nil, Comment(rawValue: TestEnvironment.ocsfValidatorMissing))
+    }
+
     /// Running as root.
     public static var needsRoot: Self {
         .enabled(if: TestEnvironment.isRoot, Comment(rawValue: TestEnvironment.needsRoot))

@@ -19,6 +19,13 @@ public struct SystemLocalTime: LocalTimeProvider {
 
     public mutating func utcOffset(at epochSeconds: Int64) -> Int64? { cache.utcOffset(at: epochSeconds) }
 
+    /// Now, in microseconds since the epoch (CLOCK_REALTIME).
+    @Sendable public static func nowMicroseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+    }
+
     /// localtime_r's tm_gmtoff at `t`; nil when `t` does not fit a time_t or localtime_r fails.
     static func uncachedOffset(_ t: Int64) -> Int64? {
         var tt = time_t(truncatingIfNeeded: t)

@@ -72,25 +72,12 @@ public enum SelectionTime {
         guard i == b.count else { throw fail("unexpected text after the time") }
         let t = LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
         guard valid(t) else { throw fail("no such date or time") }
-        let secs = daysFromCivil(y, mo, d) * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
+        let secs = Int64(RFC3339.daysFromCivil(year: y, month: mo, day: d)) * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
         return (secs * 1_000_000 + Int64(micros), whole)
     }
 
     static func valid(_ t: LocalDateTime) -> Bool {
         guard (1...12).contains(t.month), t.day >= 1, t.hour < 24, t.minute < 60, t.second <= 60 else { return false }
-        let leap = t.year % 4 == 0 && (t.year % 100 != 0 || t.year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][t.month - 1]
-        return t.day <= days
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-    public static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        return t.day <= RFC3339.daysIn(month: t.month, year: t.year)
     }
 }
