@@ -35,9 +35,10 @@ enum SessionSources {
             let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
             // Standard input alone, format not given: the stream source recognizes it from the bytes
-            // it reads first (BSM or eslogger) — unless BSM is implied by a header selection or by
+            // it reads first (BSM or eslogger) — unless BSM is implied by --bsm-event/--class or by
             // copying records to BSM output.
-            let stdinRecognized = files == ["-"] && format == .auto && selection == nil && configuration.output.format != .bsm
+            let bsmSelection = configuration.filters.bsmEvents != nil || configuration.filters.classes != nil
+            let stdinRecognized = files == ["-"] && format == .auto && !bsmSelection && configuration.output.format != .bsm
             // BSM trails: header first, several merged in time order (Trails/).
             if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
                 let merged = MergedTrailSource(paths: files)
