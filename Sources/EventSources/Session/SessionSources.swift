@@ -41,6 +41,7 @@ enum SessionSources {
             let stdinRecognized = files == ["-"] && format == .auto && !bsmSelection && configuration.output.format != .bsm
             // BSM trails: header first, several merged in time order (Trails/).
             if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                try requireReadable(files)
                 let merged = MergedTrailSource(paths: files)
                 merged.selection = selection
                 merged.notices = notices
@@ -88,6 +89,13 @@ enum SessionSources {
             return TrailSource(path: path)
         case .eslogger, .json:
             return StreamReplaySource(path: path, format: format)
+        }
+    }
+
+    /// Files that cannot be read are said now, before anything runs (and no summary of nothing).
+    static func requireReadable(_ files: [String]) throws {
+        for f in files where f != "-" && access(f, R_OK) != 0 {
+            throw SystemCallError("open", currentErrno(), object: f)
         }
     }
 
