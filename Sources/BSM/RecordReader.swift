@@ -248,6 +248,34 @@ public struct RecordReader: Sendable {
         return slowNext()
     }
 
+    /// The fast path of `next()` for callers that look at bytes only: hands each well-formed
+    /// header record at the current position (complete in the buffered input, trailer valid) to
+    /// `body` with its absolute offset, without making a `Record` (no reference counting per
+    /// record), until `body` returns false (that record is then left unconsumed), a record is not
+    /// well-formed, or the buffered input ends. Everything else (damage, `file` tokens, a record
+    /// split across two pushes) is left for `next()`.
+    public mutating func consumeFramedRecords(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) rethrows {
+        guard damage == nil, pendingRecord == nil, pos < buffer.count else { return }
+        let storage = buffer
+        let base = bufferBase
+        let maxSize = maximumRecordSize
+        var i = pos
+        var touched: UInt8 = 0
+        defer {
+            pos = i
+            prefetchSink &+= touched
+        }
+        try storage.withUnsafeBytes { p in
+            while i < p.count {
+                let (n, t) = Self.quickRecordLength(p, i, maxSize)
+                touched &+= t
+                guard n > 0 else { return }
+                guard try body(UnsafeRawBufferPointer(rebasing: p[i..<(i &+ n)]), base &+ i) else { return }
+                i &+= n
+            }
+        }
+    }
+
     /// Length of the valid header record at `i` (header id, byte count within limits and
     /// available, matching trailer), or 0. Also touches a byte 2 KiB ahead so the memory system
     /// streams the input in (framing is otherwise bound by one cache miss per record).

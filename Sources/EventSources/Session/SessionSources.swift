@@ -35,12 +35,13 @@ enum SessionSources {
             let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
             // Standard input alone, format not given: the stream source recognizes it from the bytes
-            // it reads first (BSM, eslogger or JSON Lines) — unless BSM is implied by copying records
-            // to BSM output. (A header selection only speeds BSM up: the filters select the same
-            // events after mapping, so `cat capture.jsonl | filewatcher --read -` works without -a.)
-            let stdinRecognized = files == ["-"] && format == .auto && configuration.output.format != .bsm
+            // it reads first (BSM, eslogger or JSON Lines; filters decide per event) — unless BSM is implied by --bsm-event/--class or by
+            // copying records to BSM output.
+            let bsmSelection = configuration.filters.bsmEvents != nil || configuration.filters.classes != nil
+            let stdinRecognized = files == ["-"] && format == .auto && !bsmSelection && configuration.output.format != .bsm
             // BSM trails: header first, several merged in time order (Trails/).
             if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                try requireReadable(files)
                 let merged = MergedTrailSource(paths: files)
                 merged.selection = selection
                 merged.notices = notices
@@ -91,6 +92,13 @@ enum SessionSources {
             return TrailSource(path: path)
         case .eslogger, .json:
             return StreamReplaySource(path: path, format: format)
+        }
+    }
+
+    /// Files that cannot be read are said now, before anything runs (and no summary of nothing).
+    static func requireReadable(_ files: [String]) throws {
+        for f in files where f != "-" && access(f, R_OK) != 0 {
+            throw SystemCallError("open", currentErrno(), object: f)
         }
     }
 
