@@ -10,6 +10,11 @@
 // count lands exactly on a valid trailer, or a plausible file token — so every valid record
 // after the damage is still delivered. The header's byte count is never used to allocate: records
 // are slices of the pushed input, and a count over `maximumRecordSize` is rejected.
+//
+// A damaged region is reported when it ends. One that goes on and on (`/dev/zero`, `/dev/urandom`)
+// is also reported in parts while it is read: the first once it reaches 1 MiB, the next ones each
+// twice as long as the one before, up to one per 256 MiB (`Damage.error` of the later parts says
+// `stillDamaged`). `damageInProgress()` reports the part read so far when reading stops early.
 
 /// A damaged region of the input: what was wrong where, and how many bytes were skipped.
 public struct Damage: Error, Hashable, Sendable, CustomStringConvertible {
@@ -50,10 +55,14 @@ public struct RecordReader: Sendable {
 
     /// The default cap on a record's byte count (8 MiB).
     public static let defaultMaximumRecordSize = 8 << 20
+    /// A damaged region still going on is reported once it is this long (then in parts twice as
+    /// long, up to `longestDamagePart`).
+    public static let firstDamagePart = 1 << 20
+    public static let longestDamagePart = 256 << 20
 
     public let maximumRecordSize: Int
-    /// Unconsumed input lives in `buffer[pos...]`; `buffer` is never mutated in place (records
-    /// keep references to it), only replaced.
+    /// Unconsumed input lives in `buffer[pos...]`; `buffer` is replaced, or appended to (records
+    /// delivered from it hold their own copy-on-write reference: they never see a change).
     private var buffer: [UInt8] = []
     private var pos = 0
     /// Absolute stream offset of `buffer[0]`.
@@ -67,6 +76,8 @@ public struct RecordReader: Sendable {
     /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
     /// were already searched for a complete record that would prove the candidate wrong.
     private var waiting: (at: Int, scanned: Int)?
+    /// The length at which the damaged region in progress is reported in part.
+    private var damagePart = RecordReader.firstDamagePart
 
     public init(maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
         self.maximumRecordSize = max(maximumRecordSize, bsmMinimumRecordSize)
@@ -104,6 +115,13 @@ public struct RecordReader: Sendable {
             buffer = chunk
             pos = r.consumed
             waiting = nil
+            return
+        }
+        if pos * 2 < buffer.count {
+            // Little consumed (a long candidate waits for its end): append, amortized, instead of
+            // copying what is buffered for every chunk. The records already delivered keep their own
+            // (copy-on-write) storage.
+            buffer.append(contentsOf: chunk)
             return
         }
         var b: [UInt8] = []
@@ -146,6 +164,16 @@ public struct RecordReader: Sendable {
 
     /// Marks the end of input: a partial record left over is reported as damage.
     public mutating func finish() { finished = true }
+
+    /// Reading stops early (a signal): the damaged region in progress up to where it is known to be
+    /// damaged, or nil when there is none. A record cut off by the stop is not damage.
+    public mutating func damageInProgress() -> Damage? {
+        guard let (start, first) = damage else { return nil }
+        let reached = bufferBase + pos
+        damage = (reached, DecodeError(offset: reached, reason: .stillDamaged))
+        guard reached > start else { return nil }
+        return Damage(offset: start, error: first, skipped: reached - start)
+    }
 
     private enum Candidate {
         case record(Int)
@@ -289,6 +317,14 @@ public struct RecordReader: Sendable {
                     var pending: Int? = nil
                     var undecided: Int? = nil  // first undecided candidate after `pending`
                     while i < p.count {
+                        if pending == nil, bufferBase + i - start >= damagePart {
+                            // Endless damage is said while it is read: this part, now.
+                            pos = i
+                            waiting = nil
+                            damage = (bufferBase + i, DecodeError(offset: bufferBase + i, reason: .stillDamaged))
+                            damagePart = min(damagePart * 2, Self.longestDamagePart)
+                            return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
+                        }
                         let b = p[i]
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
                             switch classify(p, i, strict: true) {
@@ -296,6 +332,7 @@ public struct RecordReader: Sendable {
                                 pos = i
                                 damage = nil
                                 waiting = nil
+                                damagePart = Self.firstDamagePart
                                 return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
                             case .needMore:
                                 if finished { break }
@@ -319,6 +356,7 @@ public struct RecordReader: Sendable {
                         pos = p.count
                         damage = nil
                         waiting = nil
+                        damagePart = Self.firstDamagePart
                         return .damage(Damage(offset: start, error: first, skipped: bufferBase + p.count - start))
                     }
                     if let q = pending {
@@ -327,6 +365,13 @@ public struct RecordReader: Sendable {
                     } else {
                         pos = p.count
                         waiting = nil
+                    }
+                    // Endless damage is said while it is read, in parts (everything before `pos` is damaged).
+                    let reached = bufferBase + pos
+                    if reached - start >= damagePart {
+                        damage = (reached, DecodeError(offset: reached, reason: .stillDamaged))
+                        damagePart = min(damagePart * 2, Self.longestDamagePart)
+                        return .damage(Damage(offset: start, error: first, skipped: reached - start))
                     }
                     return nil
                 }

@@ -40,6 +40,13 @@ public struct BSMStreamDecoder {
         drain(into: receiver, stop: nil)
     }
 
+    /// Reading stopped early (a signal, `--seconds`): the damaged region in progress is reported.
+    public mutating func stopped(into receiver: EventReceiver) {
+        if let damage = reader.damageInProgress() {
+            receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.reasonText))
+        }
+    }
+
     public mutating func drain(into receiver: EventReceiver, stop: StopToken?) {
         while let item = reader.next() {
             switch item {
@@ -50,6 +57,12 @@ public struct BSMStreamDecoder {
                 } catch {
                     receiver.notice(.damaged(file: name, offset: UInt64(error.offset),
                                              reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
+                    continue
+                }
+                // Framing and tokens intact, but a token no kernel writes: its fields cannot be trusted.
+                if let problem = record.innerProblem(tokens: tokens) {
+                    receiver.notice(.damaged(file: name, offset: UInt64(problem.offset),
+                                             reason: "record at offset \(record.offset) skipped: \(problem.reasonText)"))
                     continue
                 }
                 if var event = mapper.map(tokens) {

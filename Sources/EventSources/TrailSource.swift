@@ -77,6 +77,7 @@ public final class TrailSource: EventSource {
             }
             chunk.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
         }
+        decoder.stopped(into: receiver)
     }
 
     /// Waits until `fd` is readable or `stop` is set (then returns false).
