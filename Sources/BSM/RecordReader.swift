@@ -76,6 +76,9 @@ public struct RecordReader: Sendable {
     /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
     /// were already searched for a complete record that would prove the candidate wrong.
     private var waiting: (at: Int, scanned: Int)?
+    /// While resynchronizing: the first candidate waiting for more input (absolute offset `at`),
+    /// the later ones also waiting, and how far the input has been scanned.
+    private var resync: (at: Int, undecided: [Int], frontier: Int)?
     /// The length at which the damaged region in progress is reported in part.
     private var damagePart = RecordReader.firstDamagePart
 
@@ -312,15 +315,35 @@ public struct RecordReader: Sendable {
                 if let (start, first) = damage {
                     // Resynchronizing: scan for the next plausible record start. A candidate that
                     // needs more input is waited for, unless a complete valid record follows it in
-                    // what is already buffered (then its byte count cannot be right).
-                    var i = pos
+                    // what is already buffered (then its byte count cannot be right). Candidates
+                    // waiting from the last call are looked at again (each in O(1)) and only the
+                    // bytes after `frontier` are scanned: linear however long the waiting goes on.
                     var pending: Int? = nil
-                    var undecided: Int? = nil  // first undecided candidate after `pending`
+                    var undecided: [Int] = []  // absolute offsets of the candidates after `pending` still waiting
+                    var i = pos
+                    @inline(__always) func found(_ k: Int) -> Item {
+                        pos = k
+                        damage = nil
+                        resync = nil
+                        damagePart = Self.firstDamagePart
+                        return .damage(Damage(offset: start, error: first, skipped: bufferBase + k - start))
+                    }
+                    if let r = resync, r.at == bufferBase + pos {
+                        for at in CollectionOfOne(r.at) + r.undecided {
+                            let k = at - bufferBase
+                            switch classify(p, k, strict: true) {
+                            case .record, .file: return found(k)
+                            case .needMore: if !finished { if pending == nil { pending = k } else { undecided.append(at) } }
+                            case .invalid: break
+                            }
+                        }
+                        i = max(i, r.frontier - bufferBase)
+                    }
                     while i < p.count {
                         if pending == nil, bufferBase + i - start >= damagePart {
                             // Endless damage is said while it is read: this part, now.
                             pos = i
-                            waiting = nil
+                            resync = nil
                             damage = (bufferBase + i, DecodeError(offset: bufferBase + i, reason: .stillDamaged))
                             damagePart = min(damagePart * 2, Self.longestDamagePart)
                             return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
@@ -329,23 +352,10 @@ public struct RecordReader: Sendable {
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
                             switch classify(p, i, strict: true) {
                             case .record, .file:
-                                pos = i
-                                damage = nil
-                                waiting = nil
-                                damagePart = Self.firstDamagePart
-                                return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
+                                return found(i)
                             case .needMore:
                                 if finished { break }
-                                if pending == nil {
-                                    pending = i
-                                    // Positions before `scanned` were already decided for this candidate.
-                                    if let w = waiting, w.at == bufferBase + i, w.scanned - bufferBase > i + 1 {
-                                        i = w.scanned - bufferBase
-                                        continue
-                                    }
-                                } else if undecided == nil {
-                                    undecided = i
-                                }
+                                if pending == nil { pending = i } else { undecided.append(bufferBase + i) }
                             case .invalid:
                                 break
                             }
@@ -355,23 +365,24 @@ public struct RecordReader: Sendable {
                     if finished {
                         pos = p.count
                         damage = nil
-                        waiting = nil
+                        resync = nil
                         damagePart = Self.firstDamagePart
                         return .damage(Damage(offset: start, error: first, skipped: bufferBase + p.count - start))
                     }
                     if let q = pending {
                         pos = q
-                        waiting = (bufferBase + q, bufferBase + (undecided ?? p.count))
+                        resync = (bufferBase + q, undecided, bufferBase + p.count)
                     } else {
                         pos = p.count
-                        waiting = nil
+                        resync = nil
                     }
-                    // Endless damage is said while it is read, in parts (everything before `pos` is damaged).
-                    let reached = bufferBase + pos
-                    if reached - start >= damagePart {
-                        damage = (reached, DecodeError(offset: reached, reason: .stillDamaged))
+                    // Endless damage is said while it is read, in parts of exactly `damagePart` bytes
+                    // (everything before `pos` is damaged; the candidates waited for stay in `resync`).
+                    if bufferBase + pos - start >= damagePart {
+                        let cut = start + damagePart
+                        damage = (cut, DecodeError(offset: cut, reason: .stillDamaged))
                         damagePart = min(damagePart * 2, Self.longestDamagePart)
-                        return .damage(Damage(offset: start, error: first, skipped: reached - start))
+                        return .damage(Damage(offset: start, error: first, skipped: cut - start))
                     }
                     return nil
                 }
@@ -390,6 +401,7 @@ public struct RecordReader: Sendable {
                 case .needMore(let e):
                     if finished {
                         damage = (bufferBase + pos, e)
+                        resync = nil
                         pos += 1
                         continue
                     }
