@@ -246,8 +246,10 @@ public struct PrauditStream {
             pendingLeading = nil
             problem(Self.problem(d))
         }
-        if let d = reader.damageInProgress() {
-            problem(Self.problem(d))
+        if let d = reader.pendingDamage {
+            var p = Self.problem(d)
+            p.message += " so far (reading stopped before the damage ended)"
+            problem(p)
         }
     }
 

@@ -14,7 +14,7 @@
 // A damaged region is reported when it ends. One that goes on and on (`/dev/zero`, `/dev/urandom`)
 // is also reported in parts while it is read: the first once it reaches 1 MiB, the next ones each
 // twice as long as the one before, up to one per 256 MiB (`Damage.error` of the later parts says
-// `stillDamaged`). `damageInProgress()` reports the part read so far when reading stops early.
+// `stillDamaged`). `pendingDamage` is the part read so far, for a reader stopped early.
 
 /// A damaged region of the input: what was wrong where, and how many bytes were skipped.
 public struct Damage: Error, Hashable, Sendable, CustomStringConvertible {
@@ -98,6 +98,13 @@ public struct RecordReader: Sendable {
     public var offset: Int { pendingRecord?.offset ?? (bufferBase + pos) }
     /// Bytes buffered but not yet consumed.
     public var bufferedByteCount: Int { buffer.count - pos + (pendingRecord?.count ?? 0) }
+    /// The damaged region being skipped right now, up to the end of the input so far: not yet
+    /// reported because its end (the next valid record) has not come. A reader stopped now says
+    /// it with this. nil when none.
+    public var pendingDamage: Damage? {
+        guard let (start, first) = damage else { return nil }
+        return Damage(offset: start, error: first, skipped: bufferBase + buffer.count - start)
+    }
     public var isFinished: Bool { finished }
 
     /// Appends input. Drain `next()` after each push.
@@ -167,16 +174,6 @@ public struct RecordReader: Sendable {
 
     /// Marks the end of input: a partial record left over is reported as damage.
     public mutating func finish() { finished = true }
-
-    /// Reading stops early (a signal): the damaged region in progress up to where it is known to be
-    /// damaged, or nil when there is none. A record cut off by the stop is not damage.
-    public mutating func damageInProgress() -> Damage? {
-        guard let (start, first) = damage else { return nil }
-        let reached = bufferBase + pos
-        damage = (reached, DecodeError(offset: reached, reason: .stillDamaged))
-        guard reached > start else { return nil }
-        return Damage(offset: start, error: first, skipped: reached - start)
-    }
 
     private enum Candidate {
         case record(Int)

@@ -152,6 +152,15 @@ public final class TextSink: EventSink {
             if let name { o.append(name) } else { o.appendDecimal(UInt64(number)) }
             o.append(UInt8(ascii: "]"))
         }
+        if event.pathTruncated { o.append(" (path truncated)") }
+        if event.kind == .other, case .endpointSecurity(let es) = event.detail {
+            // `[fork child 123]`, `[mmap]`: what the message was.
+            o.append(" [")
+            var name = es.event
+            name.withUTF8 { o.appendEscapedText($0) }
+            if let child = es.childPID { o.append(" child "); o.appendDecimal(Int64(child)) }
+            o.append(UInt8(ascii: "]"))
+        }
         if event.kind == .exec, let args = p.arguments, !args.isEmpty {
             o.append(" args:")
             for a in args {

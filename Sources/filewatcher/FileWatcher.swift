@@ -10,7 +10,7 @@ struct FileWatcher: ParsableCommand {
         abstract: "Real-time file-access auditor: which process touched which file, and was that expected?",
         discussion: "Without a subcommand, runs `watch`: see 'filewatcher watch --help' for its options (-f, -p, -a, -d, ...).",
         version: FileWatcherVersion.current,
-        subcommands: [WatchCommand.self, PrintCommand.self],
+        subcommands: [WatchCommand.self, PrintCommand.self, ReportCommand.self],
         defaultSubcommand: WatchCommand.self
     )
 

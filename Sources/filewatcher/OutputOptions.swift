@@ -5,7 +5,8 @@ import FileWatchCore
 /// Where and how events are written, the summary and the debug log.
 struct OutputOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp(
-        "Output format: text (one line per event), json (JSON Lines) or bsm (an OpenBSM trail).", valueName: "text|json|bsm"))
+        "Output format: text (one line per event), json (JSON Lines), bsm (an OpenBSM trail), ecs (Elastic Common Schema 8.x) or ocsf (OCSF 1.5 JSON Lines).",
+        valueName: "text|json|bsm|ecs|ocsf"))
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(

@@ -122,18 +122,23 @@ import TestSupport
         for (a, b) in zip(parts, parts.dropFirst()) { #expect(a.resumeOffset <= b.offset, "\(a) \(b)") }
     }
 
-    @Test func damageInProgressIsReportedWhenReadingStops() {
+    @Test func pendingDamageIsTheDamageReadSoFar() {
         var reader = RecordReader()
         reader.push([UInt8](repeating: 0xff, count: 100_000))
         while reader.next() != nil {}
-        let d = reader.damageInProgress()
+        let d = reader.pendingDamage
         #expect(d?.offset == 0 && d?.skipped == 100_000, "\(String(describing: d))")
-        #expect(reader.damageInProgress() == nil, "reported once")
+        // After a part was reported, what is pending starts where that part ended.
+        reader.push([UInt8](repeating: 0xff, count: 1 << 20))
+        var parts: [Damage] = []
+        while let item = reader.next() { if case .damage(let p) = item { parts.append(p) } }
+        #expect(parts.map(\.skipped) == [1 << 20])
+        #expect(reader.pendingDamage?.offset == 1 << 20 && reader.pendingDamage?.skipped == 100_000)
         // A record cut off by the stop is not damage.
         var clean = RecordReader()
         clean.push(Array(Self.good.prefix(30)))
         while clean.next() != nil {}
-        #expect(clean.damageInProgress() == nil)
+        #expect(clean.pendingDamage == nil)
     }
 
     @Test func aRecordAfterLongGarbageIsStillDelivered() {

@@ -60,6 +60,7 @@ func watch(_ args: [String], noColor: Bool = false, timeout: Duration = .seconds
     let io = SessionIO(standardOutput: { try! FileDescriptorWriter.open(path: stdoutPath, append: true) },
                        diagnostics: { diagnostics.append($0) })
     let session = WatchSession(configuration: configuration, io: io)
+    command.attachParts(to: session)
 
     final class Box: @unchecked Sendable { var outcome: Result<WatchOutcome, SessionError>? }
     let box = Box()

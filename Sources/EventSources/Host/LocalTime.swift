@@ -9,6 +9,7 @@ import Musl
 import Darwin
 #endif
 import BSM
+import FileWatchCore
 
 /// The local UTC offset at an instant, cached (`CachedLocalTime`). One per thread.
 public struct SystemLocalTime: LocalTimeProvider {
@@ -32,5 +33,23 @@ public struct SystemLocalTime: LocalTimeProvider {
         var tmv = tm()
         guard localtime_r(&tt, &tmv) != nil else { return nil }
         return Int64(tmv.tm_gmtoff)
+    }
+}
+
+extension SystemLocalTime {
+    /// Seconds since the epoch of a local date and time (mktime, the zone deciding daylight saving
+    /// time); nil when it cannot be represented.
+    public static func epochSeconds(of t: LocalDateTime) -> Int64? {
+        tzset()
+        var tmv = tm()
+        tmv.tm_year = Int32(t.year - 1900)
+        tmv.tm_mon = Int32(t.month - 1)
+        tmv.tm_mday = Int32(t.day)
+        tmv.tm_hour = Int32(t.hour)
+        tmv.tm_min = Int32(t.minute)
+        tmv.tm_sec = Int32(t.second)
+        tmv.tm_isdst = -1
+        let r = mktime(&tmv)
+        return r == -1 && !(t.year == 1969 && t.month == 12 && t.day == 31) ? nil : Int64(r)
     }
 }
