@@ -11,19 +11,39 @@ import TestSupport
 /// Endless garbage and records with a token no kernel writes, through the binary: damage is said
 /// with the file and the offset while it is read and when stopped, and the status is 1.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct DamagedInputCommandTests {
-    /// Runs the binary on never-ending input and stops it with SIGINT after `after`.
-    func interrupted(_ args: [String], after: useconds_t = 1_500_000) throws -> RunResult {
-        try run(args) { p in
-            usleep(after)
-            kill(p.processIdentifier, SIGINT)
-            p.waitUntilExit()
+    /// Runs the binary on never-ending input; once its standard error holds `waitFor` (said while it
+    /// runs, before any signal), stops it with SIGINT.
+    func interrupted(_ args: [String], waitFor: String) throws -> RunResult {
+        let dir = try TemporaryDirectory("fw-endless")
+        defer { dir.remove() }
+        let errPath = dir.file("err")
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["TZ"] = "UTC"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        let deadline = Date().addingTimeInterval(60)
+        var said = false
+        while Date() < deadline && p.isRunning && !said {
+            usleep(50_000)
+            said = ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").contains(waitFor)
         }
+        #expect(said, "\(waitFor) was not said while running")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return RunResult(status: p.terminationStatus, stdout: Data(), stderr: stderr)
     }
 
     @Test func printOfEndlessZerosSaysSoAndExitsOneOnSIGINT() throws {
-        let r = try interrupted(["print", "/dev/zero"])
+        let r = try interrupted(["print", "/dev/zero"], waitFor: "skipped 1048576 bytes")
         #expect(r.status == 1, "\(r.stderr)")
-        #expect(r.out.isEmpty)
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.first?.hasPrefix("filewatcher print: /dev/zero: offset 0: garbage where a record should start (byte 0x00") == true,
                 "\(r.stderr)")
@@ -31,16 +51,17 @@ import TestSupport
         var next = 0
         for line in lines {
             #expect(line.contains("offset \(next): "), "\(line)")
+            #expect(!line.contains("skipped 0 bytes"))
             if let n = line.split(separator: " ").last(where: { Int($0) != nil }).flatMap({ Int($0) }) { next += n }
         }
     }
 
     @Test func watchOfEndlessRandomBytesSaysSoAndExitsOneOnSIGINT() throws {
-        let r = try interrupted(["--read", "/dev/urandom"])
+        let r = try interrupted(["--read", "/dev/urandom"], waitFor: "damaged input at byte offset 0: ")
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("filewatcher: /dev/urandom: damaged input at byte offset 0: "), "\(r.stderr)")
         #expect(r.stderr.contains("damaged input stretch"), "the summary counts it: \(r.stderr)")
-        let zeros = try interrupted(["--read", "/dev/zero", "--no-summary"])
+        let zeros = try interrupted(["--read", "/dev/zero", "--no-summary"], waitFor: "skipped 1048576 bytes")
         #expect(zeros.status == 1)
         #expect(zeros.stderr.hasPrefix("filewatcher: /dev/zero: damaged input at byte offset 0: garbage where a record should start"),
                 "\(zeros.stderr)")
