@@ -34,6 +34,11 @@ enum SessionSources {
             var notices: [SourceNotice] = []
             let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing);
+            // with `--input auto` recognizing each file's format opens it.
+            if format != .auto {
+                for f in files where f != "-" && access(f, R_OK) != 0 { throw SystemCallError("open", currentErrno(), object: f) }
+            }
             // Standard input alone, format not given: the stream source recognizes it from the bytes
             // it reads first (BSM, eslogger or JSON Lines; filters decide per event) — unless BSM is implied by --bsm-event/--class or by
             // copying records to BSM output.
@@ -83,9 +88,6 @@ enum SessionSources {
             // Standard input is recognized by the source itself, from the bytes it reads first.
             if path == "-" { return StreamReplaySource(path: path, format: .auto) }
             format = try recognize(path)
-        } else if path != "-", access(path, R_OK) != 0 {
-            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
-            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:
