@@ -41,6 +41,10 @@ public enum EventResult: Hashable, Sendable {
 /// Where the event came from.
 public enum SourceKind: String, Sendable, Codable {
     case trail, auditpipe, fanotify
+    /// The Linux kernel audit netlink socket (live).
+    case audit
+    /// auditd's log files (replay).
+    case auditLog = "audit_log"
 }
 
 /// Source-specific detail kept for the curious (and for JSON output).
@@ -50,6 +54,8 @@ public enum SourceDetail: Hashable, Sendable {
     case bsm(event: UInt16, name: String?, modifier: UInt16)
     /// The fanotify event mask as the kernel reported it.
     case fanotify(mask: UInt64)
+    /// The Linux audit records' type, syscall, serial and rule key.
+    case linuxAudit(LinuxAuditDetail)
 }
 
 /// Who did it.

@@ -64,6 +64,8 @@ enum SessionSources {
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
+        case .linuxAudit:
+            return AuditLogSource(path: path)
         }
     }
 
@@ -86,12 +88,26 @@ enum SessionSources {
         var files: [String] = []
         for input in inputs {
             guard input != "-", isDirectory(input) else { files.append(input); continue }
-            let names = try directoryEntries(input).filter { !$0.hasPrefix(".") }.sorted()
+            let names = rotationOrder(try directoryEntries(input).filter { !$0.hasPrefix(".") })
             let inside = names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }.filter(isRegularFile)
             if inside.isEmpty { throw SessionError("\(input): no files to read in this directory") }
             files += inside
         }
         return files
+    }
+
+    /// Name order, except that auditd's rotated logs come oldest first: `audit.log.3`,
+    /// `audit.log.2`, `audit.log.1`, `audit.log` (a suffix of up to 6 digits counts down to the base).
+    static func rotationOrder(_ names: [String]) -> [String] {
+        func key(_ name: String) -> (String, Int) {
+            guard let dot = name.lastIndex(of: "."), case let digits = name[name.index(after: dot)...],
+                  (1...6).contains(digits.count), digits.allSatisfy(\.isASCII), let n = Int(digits) else { return (name, 0) }
+            return (String(name[..<dot]), n)
+        }
+        return names.sorted { a, b in
+            let (ka, kb) = (key(a), key(b))
+            return ka.0 != kb.0 ? ka.0 < kb.0 : ka.1 > kb.1
+        }
     }
 
     // MARK: Live

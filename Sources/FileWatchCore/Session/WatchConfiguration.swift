@@ -95,15 +95,19 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case auto
     /// OpenBSM audit trail (praudit's input; `--format bsm` writes it).
     case bsm
+    /// Linux auditd log text (`type=SYSCALL msg=audit(…): …`, /var/log/audit/audit.log).
+    case linuxAudit = "linux-audit"
 
     /// The format `prefix` (the first bytes of a file) starts like, or nil when none matches.
     /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
-    /// starts so: `type=…` (0x74 't') has '=' where the version is.
+    /// starts so: `type=…` (0x74 't') has '=' where the version is. Linux audit: `type=` or `node=`.
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
         let p = Array(prefix.prefix(16))
         guard let first = p.first else { return nil }
+        // Linux audit text: `type=NAME msg=audit(` or `node=NAME type=…`.
+        if p.starts(with: Array("type=".utf8)) || p.starts(with: Array("node=".utf8)) { return .linuxAudit }
         switch first {
         case 0x11:
             guard p.count >= 11 else { return nil }
