@@ -7,7 +7,7 @@ as its UAPI headers install them (Debian: linux-libc-dev):
   arch/arm64/include/uapi/asm/unistd.h sets them);
 - audit record types (linux/audit.h: AUDIT_<NAME> <number>, the names auditd writes as type=NAME).
 
-Usage: scripts/gen-linux-audit-tables.py [INCLUDE_DIR]   (default /usr/include)
+Usage: scripts/gen-linux-audit-tables.py [INCLUDE_DIR [OUTPUT]]   (default /usr/include, the file above)
 Run it again when the kernel headers grow; the output is committed.
 """
 import re, subprocess, sys, os
@@ -92,6 +92,6 @@ for n in sorted(types):
     out.append("        (%d, \"%s\")," % (n, types[n]))
 out.append("    ]")
 out.append("}")
-target = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources/FileWatchCore/LinuxAudit/LinuxAuditTables.swift")
+target = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources/FileWatchCore/LinuxAudit/LinuxAuditTables.swift")
 with open(target, "w") as f: f.write("\n".join(out) + "\n")
 print("wrote %s: x86_64 %d, i386 %d, aarch64 %d syscalls, %d record types" % (os.path.normpath(target), len(x86_64), len(i386), len(aarch64), len(types)))

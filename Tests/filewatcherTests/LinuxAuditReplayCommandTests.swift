@@ -40,6 +40,14 @@ import TestSupport
         #expect(failed.out.contains("/etc/shadow") && failed.out.contains("FAILED") && !failed.out.contains("/tmp/x"))
     }
 
+    @Test func standardInputIsRecognizedFromItsFirstBytes() throws {
+        let r = try run(["--read", "-", "--format", "json", "--no-summary"], stdin: Data(Self.log.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.out.split(separator: "\n").count == 2 && r.out.contains("\"path\":\"/etc/shadow\""))
+        let bad = try run(["--read", "-"], stdin: Data("hello, this is no recording\n".utf8))
+        #expect(bad.status == 1 && bad.stderr.contains("standard input: not a recognized recording (first bytes 68 65 6c 6c"), "\(bad.stderr)")
+    }
+
     @Test func badLinesAreReportedAndReplayGoesOn() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -54,12 +54,13 @@ enum SessionSources {
 
     // MARK: Recordings
 
-    /// A recording in `format` (`auto`: recognized from its first bytes; standard input and other
-    /// streams that cannot be looked at without reading them are taken as BSM).
+    /// A recording in `format` (`auto`: recognized from its first bytes; standard input from the
+    /// first bytes that arrive; FIFOs and devices, which cannot be looked at without reading, as BSM).
     static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
         var format = format
         if format == .auto {
-            format = path == "-" ? .bsm : try recognize(path)
+            if path == "-" { return StandardInputSource() }
+            format = try recognize(path)
         }
         switch format {
         case .bsm, .auto:
