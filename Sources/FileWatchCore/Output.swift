@@ -6,6 +6,14 @@ import BSM
 /// Where sink bytes go. Implementations write everything or throw.
 public protocol ByteWriter: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Writes a batch holding `events` whole events (the last possibly unfinished, when an alert
+    /// is flushed early). A writer may drop the batch whole, counting them as lost (a full disk),
+    /// instead of writing part of it. Default: `write(bytes)`.
+    func write(_ bytes: UnsafeRawBufferPointer, events: Int) throws
+}
+
+extension ByteWriter {
+    public func write(_ bytes: UnsafeRawBufferPointer, events: Int) throws { try write(bytes) }
 }
 
 /// Collects bytes in memory (tests, and anything that wants the output as a value).
@@ -29,6 +37,10 @@ public final class OutputBuffer {
     public let lineBuffered: Bool
     public let threshold: Int
     private var lastWriteTime: Int64 = 0
+    /// Events ended since the last write, and the byte count at the last end (bytes beyond it
+    /// belong to an event still being written).
+    private var pendingEvents = 0
+    private var endedCount = 0
 
     public init(writer: ByteWriter, lineBuffered: Bool, threshold: Int = 64 * 1024) {
         self.writer = writer
@@ -94,6 +106,10 @@ public final class OutputBuffer {
 
     /// Call after each complete event; writes out when due.
     public func endOfEvent(time: Int64) throws {
+        if storage.count > endedCount {  // not already written early (alerts)
+            pendingEvents += 1
+            endedCount = storage.count
+        }
         if lineBuffered || count >= threshold || time &- lastWriteTime >= 1_000_000 {
             lastWriteTime = time
             try flush()
@@ -103,7 +119,8 @@ public final class OutputBuffer {
     /// Writes everything pending.
     public func flush() throws {
         guard storage.count > 0 else { return }
-        defer { storage.removeAll() }
-        try writer.write(storage.bytes)
+        let events = pendingEvents + (storage.count > endedCount ? 1 : 0)
+        defer { storage.removeAll(); pendingEvents = 0; endedCount = 0 }
+        try writer.write(storage.bytes, events: events)
     }
 }

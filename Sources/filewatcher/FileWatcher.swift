@@ -14,6 +14,8 @@ struct FileWatcher: ParsableCommand {
 
     /// Exit status: 0 ok, 1 runtime error, 2 usage error (ArgumentParser's own default is 64).
     static func main() {
+        // Before anything is opened: a closed stdout must not make the debug log descriptor 1.
+        ensureStandardDescriptorsOpen()
         let arguments = OutputOptions.normalizeDebugArgument(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -9,9 +9,17 @@ struct OutputOptions: WatchOptionGroup {
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: ArgumentHelp(
-        "Write events to FILE instead of standard output (truncated, mode 0600, symlinks refused; - is standard output).",
+        "Write events to FILE instead of standard output (truncated unless --append; a new file has mode 0600; an existing one must belong to root or us, be a regular file not writable by others; symlinks refused; SIGHUP reopens it; - is standard output).",
         valueName: "FILE"))
     var output: String?
+
+    @Flag(name: .long, help: "With -o: append to FILE instead of truncating it (a service's log across restarts).")
+    var append = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "When events are written: auto (at once to a terminal, in batches otherwise) or always (every event at once, for | grep and tail -f).",
+        valueName: "auto|always"))
+    var flush: FlushMode = .auto
 
     @Option(name: .long, help: ArgumentHelp(
         "Colour text output: auto (a terminal and NO_COLOR unset), always or never.", valueName: "auto|always|never"))
@@ -30,6 +38,8 @@ struct OutputOptions: WatchOptionGroup {
         c.output.format = format
         c.output.path = output == "-" ? nil : output
         c.output.color = color
+        c.output.append = append
+        c.output.flush = flush
         c.output.standardOutputIsTerminal = standardOutputIsTerminal()
         c.output.noColorRequested = !(environmentValue("NO_COLOR") ?? "").isEmpty
         c.summary = !noSummary

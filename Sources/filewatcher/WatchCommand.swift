@@ -19,7 +19,8 @@ struct WatchCommand: ParsableCommand {
             delete, rename, link, attrib, exec (not stat, exit, other).
 
             On SIGINT/SIGTERM (or at the end of a trail, --seconds, --count) output is flushed and a \
-            summary is printed to standard error. Exit status: 0 ok, 1 runtime error or damaged input, \
+            summary is printed to standard error. SIGHUP reopens the -o and -d files (after log rotation) \
+            when there are any, and otherwise ends the run like SIGTERM. Exit status: 0 ok, 1 runtime error or damaged input, \
             2 usage error.
             """)
 
@@ -56,7 +57,7 @@ struct WatchCommand: ParsableCommand {
 
     func run() throws {
         let session = WatchSession(configuration: try makeConfiguration())
-        let signals = SignalStopper(stop: session.stopToken)
+        let signals = SessionSignals(session)
         defer { signals.cancel() }
         let outcome: WatchOutcome
         do { outcome = try session.run() } catch { throw RuntimeError(error.description) }

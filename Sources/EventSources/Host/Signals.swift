@@ -1,4 +1,4 @@
-// SIGINT / SIGTERM / SIGHUP → StopToken, and `--seconds`.
+// SIGINT / SIGTERM / SIGHUP → StopToken, SIGHUP → reopen output files (SignalAction), and `--seconds`.
 
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +46,51 @@ public final class SignalStopper: @unchecked Sendable {
     }
 
     deinit { cancel() }
+}
+
+/// Runs `action` (on a queue of its own, not in a signal handler) each time `signal` arrives, until
+/// `cancel`, which gives the signal back its previous disposition. SIGHUP → reopen the output files.
+public final class SignalAction: @unchecked Sendable {
+    private var source: DispatchSourceSignal?
+    private var previous: SignalHandler?
+    private let sig: Int32
+
+    public init(_ sig: Int32, queue: DispatchQueue = DispatchQueue(label: "filewatcher.signal-action"),
+                action: @escaping @Sendable () -> Void) {
+        self.sig = sig
+        previous = signal(sig, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+        source.setEventHandler(handler: action)
+        source.resume()
+        self.source = source
+    }
+
+    public func cancel() {
+        guard let source else { return }
+        source.cancel()
+        self.source = nil
+        signal(sig, previous)
+    }
+
+    deinit { cancel() }
+}
+
+/// A watch session's signals: SIGINT and SIGTERM stop it; SIGHUP reopens its `-o`/`-d` files
+/// (log rotation) when it writes any, and otherwise (a terminal's hangup) stops it too.
+public final class SessionSignals {
+    private let stopper: SignalStopper
+    private let hangup: SignalAction?
+
+    public init(_ session: WatchSession) {
+        let files = session.writesToFiles
+        stopper = SignalStopper(stop: session.stopToken, signals: files ? [SIGINT, SIGTERM] : [SIGINT, SIGTERM, SIGHUP])
+        hangup = files ? SignalAction(SIGHUP) { session.reopenOutputs() } : nil
+    }
+
+    public func cancel() {
+        stopper.cancel()
+        hangup?.cancel()
+    }
 }
 
 /// Stops `stop` after `seconds` (`--seconds`).

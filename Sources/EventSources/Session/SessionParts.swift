@@ -47,16 +47,17 @@ enum SessionOutputs {
     /// The configured output's sink, writing to `writer`.
     static func sink(_ output: OutputConfiguration, writer: FileDescriptorWriter) -> EventSink {
         let interactive = writer.isTerminal
+        let eachEvent = interactive || output.flush == .always
         switch output.format {
         case .text:
-            return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive),
+            return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent),
                             color: output.usesColor(interactive: interactive), zone: SystemLocalTime(),
                             describeErrno: errnoDescription)
         case .json:
-            return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: interactive))
+            return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))
         case .bsm:
-            // Binary: batched even on a terminal-less pipe; flushed when the source idles and at the end.
-            return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: false),
+            // Binary: batched (unless --flush always); flushed when the source idles and at the end.
+            return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: output.flush == .always),
                            trailName: output.path ?? "filewatcher", bsmErrno: hostErrnoToBSM)
         }
     }
@@ -98,16 +99,17 @@ enum SessionOutputs {
         return DetectionStage(rules: rules, ransomware: detector, responders: responders, scope: EventFilter(scope))
     }
 
-    /// The debug log (`-d [FILE]`): to a file (appended, 0600, no symlinks) or standard error.
-    static func logger(_ debugLog: String?) throws(SystemCallError) -> Logger {
+    /// The debug log (`-d [FILE]`): to a file (appended, opened as `FileDescriptorWriter.open`
+    /// says) or standard error; with the file's writer, for reopening on SIGHUP.
+    static func logger(_ debugLog: String?) throws(SystemCallError) -> (Logger, FileDescriptorWriter?) {
         guard let debugLog else {
-            return Logger(label: "filewatcher", factory: { _ in SwiftLogNoOpLogHandler() })
+            return (Logger(label: "filewatcher", factory: { _ in SwiftLogNoOpLogHandler() }), nil)
         }
         let writer = debugLog == "-" ? FileDescriptorWriter.standardError()
             : try FileDescriptorWriter.open(path: debugLog, append: true)
         let out = DebugLogOutput(writer: writer)
         var logger = Logger(label: "filewatcher", factory: { DebugLogHandler(label: $0, output: out) })
         logger.logLevel = .debug
-        return logger
+        return (logger, writer.isReopenable ? writer : nil)
     }
 }

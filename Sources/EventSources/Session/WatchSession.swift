@@ -14,6 +14,7 @@
 import BSM
 import FileWatchCore
 import Logging
+import Synchronization
 
 /// How a run ended.
 public struct WatchOutcome: Sendable {
@@ -36,6 +37,8 @@ public final class WatchSession: @unchecked Sendable {
     /// Parts other targets add (set before `run`).
     public var extensions = SessionExtensions()
     private let io: SessionIO
+    /// The files `reopenOutputs` reopens (`-o FILE`, `-d FILE`) and where it says so, once running.
+    private let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
 
     public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
         self.configuration = Self.resolved(configuration)
@@ -44,6 +47,27 @@ public final class WatchSession: @unchecked Sendable {
 
     /// Ends the run from any thread.
     public func stop() { stopToken.stop() }
+
+    /// Whether the run writes to files that `reopenOutputs` would reopen (`-o FILE`, `-d FILE`).
+    public var writesToFiles: Bool { configuration.output.path != nil || (configuration.debugLog ?? "-") != "-" }
+
+    /// Reopens the output and debug-log files (SIGHUP after log rotation), from any thread: each
+    /// is opened again by its path (appending; a new file is created as at the start) and takes
+    /// the old one's place. Says so in the debug log; a file that cannot be reopened is reported
+    /// and the old one kept.
+    public func reopenOutputs() {
+        reopenable.withLock { state in
+            for writer in state.writers {
+                do {
+                    try writer.reopen()
+                    state.logger?.debug("reopened \(writer.name) (SIGHUP)")
+                } catch {
+                    state.logger?.debug("cannot reopen \(writer.name): \(error)")
+                    state.report?("filewatcher: cannot reopen \(writer.name) (SIGHUP): \(error); still writing to the file open before")
+                }
+            }
+        }
+    }
 
     /// The host facts a configuration needs, filled in once: live `--under` directories made
     /// absolute with symbolic links resolved (as the kernel reports paths, and as the live source
@@ -80,7 +104,7 @@ public final class WatchSession: @unchecked Sendable {
         do { rules = try c.detection.rulesPath.map { try RulesFile.load(path: $0) } } catch {
             throw SessionError("invalid rules file: \(error)")
         }
-        let logger = try SessionOutputs.logger(c.debugLog)
+        let (logger, debugWriter) = try SessionOutputs.logger(c.debugLog)
         logger.debug("filters", metadata: ["options": "\(c.filters)"])
         for selector in c.filters.users where selector.uid == nil {
             io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
@@ -94,7 +118,14 @@ public final class WatchSession: @unchecked Sendable {
 
         let diagnostics = io.diagnostics
         let reportLine: @Sendable (String) -> Void = { diagnostics(escapedForTerminal(Array($0.utf8)) + "\n") }
-        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: false) } ?? io.standardOutput()
+        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: c.output.append) } ?? io.standardOutput()
+        writer.report = reportLine
+        reopenable.withLock { state in
+            // The debug log first: what is said about the others goes into the new one.
+            state.writers = [debugWriter, writer].compactMap { $0 }.filter(\.isReopenable)
+            state.logger = logger
+            state.report = reportLine
+        }
         let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
         var sinks = [SessionOutputs.sink(c.output, writer: writer)]
         sinks += try extensions.sinks.map { try $0(context) }
@@ -116,6 +147,7 @@ public final class WatchSession: @unchecked Sendable {
                 reportLine(line)
             })
         pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
+            + [writer]
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
 
         var failure: (any Error)?
@@ -133,7 +165,8 @@ public final class WatchSession: @unchecked Sendable {
         }
         if c.summary { diagnostics(summary) }
         if let message = outcome.failure { diagnostics("filewatcher: \(message)\n") }
-        if outcome.failure != nil || pipeline.statistics.damaged > 0 { outcome.exitStatus = 1 }
+        // Events that never reached the output (a full disk) fail the run too, though it went on.
+        if outcome.failure != nil || pipeline.statistics.damaged > 0 || writer.lostEvents > 0 { outcome.exitStatus = 1 }
         return outcome
     }
 }

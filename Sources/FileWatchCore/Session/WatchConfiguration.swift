@@ -74,6 +74,9 @@ public struct WatchConfiguration: Sendable, Equatable {
         if output.format == .bsm, output.path == nil, output.standardOutputIsTerminal {
             throw ConfigurationError("--format bsm writes binary data; use -o FILE or redirect standard output.")
         }
+        if output.append, output.path == nil {
+            throw ConfigurationError("--append keeps what an output file holds; it needs -o FILE.")
+        }
         for dir in filters.under where dir.isEmpty { throw ConfigurationError("--under needs a directory.") }
     }
 }
@@ -131,6 +134,13 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case bsm
 }
 
+/// `--flush`: `auto` writes every event at once to a terminal and in batches otherwise (64 KiB,
+/// or a second of event time, or when the source idles); `always` writes every event at once
+/// (`| grep`, `tail -f`).
+public enum FlushMode: String, CaseIterable, Sendable {
+    case auto, always
+}
+
 /// `--color`.
 public enum ColorMode: String, CaseIterable, Sendable {
     case auto, always, never
@@ -147,6 +157,10 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var standardOutputIsTerminal = false
     /// NO_COLOR is set to something (https://no-color.org).
     public var noColorRequested = false
+    /// `--append`: keep what the output file holds (a service's log across restarts).
+    public var append = false
+    /// `--flush`: when output reaches the file or pipe.
+    public var flush: FlushMode = .auto
 
     public init() {}
 

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import EventSources
+import Foundation
+import Testing
+import TestSupport
+
+/// The session's output files: --append, SIGHUP reopening (log rotation), a full disk, and the
+/// standard descriptors closed at start.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct OutputCommandTests {
+    static func lines(_ path: String) -> [Substring] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+    }
+
+    @Test func appendKeepsWhatTheFileHolds() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let out = try dir.write("{\"earlier\":true}\n", to: "out.jsonl")
+        #expect(chmod(out, 0o600) == 0)
+        #expect(try watch(["--read", try fixtureFile(dir), "--format", "json", "-o", out, "--append"]).status == 0)
+        let l = Self.lines(out)
+        #expect(l.count == 7 && l.first == "{\"earlier\":true}")
+        #expect(try watch(["--read", try fixtureFile(dir), "--format", "json", "-o", out]).status == 0)
+        #expect(Self.lines(out).count == 6)  // without --append: truncated
+        let usage = try watch(["--read", try fixtureFile(dir), "--append"])
+        #expect(usage.status == 2 && usage.stderr.contains("--append"), "\(usage.stderr)")
+    }
+
+    @Test func sighupReopensOutputAndDebugLog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let out = dir.file("events.jsonl"), log = dir.file("debug.log")
+        let r = try run(["--read", "-", "--format", "json", "-o", out, "-d", log], stdin: Data(fixture)) { p in
+            try waitForLines(6, in: out)
+            #expect(rename(out, out + ".1") == 0)
+            #expect(rename(log, log + ".1") == 0)
+            kill(p.processIdentifier, SIGHUP)
+            // The run goes on (SIGHUP does not stop it when it writes files) into new files.
+            try waitForLines(1, in: log)
+            let stdin = try #require(p.standardInput as? Pipe)
+            stdin.fileHandleForWriting.write(Data(TrailFixture.bytes(TrailFixture.editing)))
+            try waitForLines(6, in: out)
+            kill(p.processIdentifier, SIGINT)
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.lines(out + ".1").count == 6)
+        #expect(Self.lines(out).count == 6)
+        #expect(Self.lines(log).contains { $0.contains("reopened \(out) (SIGHUP)") }, "\(Self.lines(log))")
+        #expect(Self.lines(log).contains { $0.contains("reopened \(log) (SIGHUP)") })
+        #expect(r.stderr.contains("14 events seen, 12 shown"), "\(r.stderr)")
+    }
+
+    @Test func sighupStillEndsARunWithoutFiles() throws {
+        let r = try run(["--read", "-", "--format", "json"], stdin: Data(fixture)) { p in
+            usleep(300_000)
+            kill(p.processIdentifier, SIGHUP)
+            p.waitUntilExit()
+        }
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("filewatcher summary"))
+    }
+
+    /// Runs the binary with standard output (and input) closed, as `filewatcher ... >&- <&-` would.
+    static func runWithClosedStandardOutput(_ args: [String], stderr: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addclose(&actions, 0)
+        posix_spawn_file_actions_addclose(&actions, 1)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([binary.path] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let env: [UnsafeMutablePointer<CChar>?] = [strdup("TZ=UTC"), nil]
+        defer { for e in env { free(e) } }
+        let rc = posix_spawn(&pid, binary.path, &actions, nil, argv, env)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xff
+    }
+
+    @Test func closedStandardOutputDoesNotSendEventsIntoTheDebugLog() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = dir.file("debug.log")
+        let status = try Self.runWithClosedStandardOutput(
+            ["--read", try fixtureFile(dir), "--format", "json", "-d", log], stderr: dir.file("stderr"))
+        #expect(status == 0)
+        let l = Self.lines(log)
+        #expect(l.contains { $0.contains("debug filewatcher: finished") }, "\(l)")
+        #expect(!l.contains { $0.hasPrefix("{") }, "events landed in the debug log: \(l)")
+        #expect(((try? String(contentsOfFile: dir.file("stderr"), encoding: .utf8)) ?? "").contains("6 shown"))
+    }
+
+    @Test(.needsRoot) func aFullDiskCutsNoLineAndCountsTheLoss() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let small = try TemporaryDirectory("fw-full")
+        #expect(mount("tmpfs", small.path, "tmpfs", 0, "size=64k,mode=0755") == 0)
+        defer { _ = umount2(small.path, Int32(MNT_DETACH)); small.remove() }
+        let trail = try dir.write(TrailFixture.Mac.trail(sessions: 300), to: "big.bsm")
+        let out = small.path + "/out.jsonl"
+        let r = try watch(["--read", trail, "--format", "json", "-o", out])
+        let data = try Data(contentsOf: URL(fileURLWithPath: out))
+        #expect(data.count > 30_000 && data.last == UInt8(ascii: "\n"), "\(data.count) bytes")
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line))) != nil) }
+        // Every shown event is either in the file or counted as lost.
+        let shown = try #require(r.stderr.firstMatch(of: /(\d+) shown/).flatMap { Int($0.1) })
+        let lost = try #require(r.stderr.firstMatch(of: /(\d+) lost/).flatMap { Int($0.1) })
+        #expect(lines.count + lost == shown && lost > 0, "\(lines.count) lines + \(lost) lost != \(shown) shown")
+        #expect(r.stderr.contains("\(lost) events not written to \(out): the filesystem was full"), "\(r.stderr)")
+        #expect(r.stderr.contains("No space left on device; events are dropped"))
+        #expect(r.status == 1)
+    }
+}
