@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "cshims_detection.h"  /* detection's calls (pidfd_send_signal, statx btime) */
+#include "cshims_audit.h"      /* the kernel audit netlink socket (Linux) */
 
 #ifdef __linux__
 /* ---- fanotify (Linux) ------------------------------------------------------------------- */

@@ -41,6 +41,11 @@ enum SessionSources {
                 let k = resolve(kind, configuration)
                 if !chosen.contains(k) { chosen.append(k) }
             }
+            if configuration.filters.result == .failed, chosen.contains(.audit), chosen.count > 1 {
+                // --failed: only the audit source reports failures; the others would watch in vain.
+                report("--failed: only the kernel audit source reports failures; \(chosen.filter { $0 != .audit }.map(\.rawValue).joined(separator: ", ")) not started")
+                chosen = [.audit]
+            }
             let sources = try chosen.map { try liveSource($0, configuration, report: report) }
             return sources.count == 1 ? sources[0] : MergedSource(sources)
         }
@@ -134,6 +139,13 @@ enum SessionSources {
             live.paths = configuration.watchedDirectories
             report("source: live (layout \(configuration.live.layout ?? "default"), queue \(configuration.live.queue.rawValue))")
             do { return try LiveSource.make(live) } catch { throw SessionError("\(error)") }
+        case .audit:
+            if let sentence = AuditLiveSource.unavailable() { throw SessionError(sentence) }
+            var options = AuditLiveOptions()
+            options.daemon = configuration.audit.daemon
+            options.failureRules = configuration.audit.failureRules
+            report("source: kernel audit (\(options.daemon ? "as the audit daemon" : "multicast log, read-only")\(options.failureRules ? ", our failure rules" : ""))")
+            return AuditLiveSource(options: options)
         case .auditpipe:
             if configuration.auditPipePath == nil && !HostPlatform.hasAuditPipe {
                 throw SessionError("Linux has no /dev/auditpipe: filewatcher watches Linux live through fanotify (run it as root without --source auditpipe), or give --auditpipe PATH to read BSM records from a FIFO or file.")

@@ -38,6 +38,8 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// Stop after this many shown events.
     public var count: UInt64?
     public var live = LiveTuning()
+    /// The Linux kernel audit source (`--source audit`).
+    public var audit = AuditSourceSettings()
     public var detection = DetectionConfiguration()
 
     public init() {}
@@ -78,6 +80,10 @@ public struct WatchConfiguration: Sendable, Equatable {
             throw ConfigurationError("--append keeps what an output file holds; it needs -o FILE.")
         }
         for dir in filters.under where dir.isEmpty { throw ConfigurationError("--under needs a directory.") }
+        let liveKinds: [LiveSourceKind] = if case .live(let k) = input { k } else { [] }
+        if (audit.daemon || audit.failureRules) && !liveKinds.contains(.audit) {
+            throw ConfigurationError("--audit-daemon and --audit-rules belong to the kernel audit source: add --source audit (or fanotify,audit).")
+        }
     }
 }
 
@@ -91,6 +97,17 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable, Sen
 /// macOS and FreeBSD.
 public enum LiveSourceKind: String, CaseIterable, Sendable {
     case auto, fanotify, auditpipe
+    /// The Linux kernel audit netlink socket (denied accesses, exec arguments).
+    case audit
+}
+
+/// `--audit-daemon`, `--audit-rules`.
+public struct AuditSourceSettings: Sendable, Equatable {
+    /// Register as the audit daemon instead of reading the multicast log beside it.
+    public var daemon = false
+    /// Add filewatcher's own rules reporting denied file operations, for as long as it runs.
+    public var failureRules = false
+    public init() {}
 }
 
 /// The format of recorded input (`--input`). `auto` recognizes it from the first bytes.
