@@ -100,7 +100,7 @@ public final class AuditLiveSource: EventSource {
 
     private func loop(_ socket: AuditNetlink, control: AuditControl, lostAtStart: UInt32, stop: StopToken,
                       receiver: EventReceiver) throws {
-        var decoder = AuditLogSource.makeDecoder(name: "kernel audit", source: .audit)
+        var decoder = AuditLogReplay.makeDecoder(name: "kernel audit", source: .audit)
         let me = getpid()
         let own = OwnEventFilter(pid: me, target: receiver)
         var lastLost = lostAtStart

@@ -25,12 +25,28 @@ enum SessionSources {
     /// The one source for `configuration` (several are composed: `SequenceSource` for
     /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
     /// for the debug log.
-    static func make(_ configuration: WatchConfiguration, report: (String) -> Void) throws -> EventSource {
+    /// `selection`: decide BSM records from their headers first (nil when every record must become
+    /// an event, e.g. for detection).
+    static func make(_ configuration: WatchConfiguration, selection: HeaderSelection? = nil,
+                     report: (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
-            let files = try expand(inputs)
-            let sources = try files.map { try replaySource($0, format: format) }
+            var notices: [SourceNotice] = []
+            let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // Standard input alone, format not given: the stream source recognizes it from the bytes
+            // it reads first (BSM, eslogger, JSON Lines, Linux audit; BSM then with the header
+            // selection) — unless BSM is implied by copying records to BSM output.
+            let stdinRecognized = files == ["-"] && format == .auto && configuration.output.format != .bsm
+            // BSM trails: header first, several merged in time order (Trails/).
+            if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                let merged = MergedTrailSource(paths: files)
+                merged.selection = selection
+                merged.notices = notices
+                return merged
+            }
+            let sources = try files.map { try replaySource($0, format: format) }
+            for case let stream as StreamReplaySource in sources { stream.selection = selection }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path):
             report("source: followed trail \(path)")
@@ -59,19 +75,24 @@ enum SessionSources {
 
     // MARK: Recordings
 
-    /// A recording in `format` (`auto`: recognized from its first bytes; standard input from the
-    /// first bytes that arrive; FIFOs and devices, which cannot be looked at without reading, as BSM).
+    /// A recording in `format` (`auto`: recognized from its first bytes; standard input by the
+    /// source as it reads them; FIFOs and other streams that cannot be looked at without reading
+    /// them are taken as BSM).
     static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
         var format = format
         if format == .auto {
-            if path == "-" { return StandardInputSource() }
+            // Standard input is recognized by the source itself, from the bytes it reads first.
+            if path == "-" { return StreamReplaySource(path: path, format: .auto) }
             format = try recognize(path)
+        } else if path != "-", access(path, R_OK) != 0 {
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
+            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
-        case .linuxAudit:
-            return AuditLogSource(path: path)
+        case .eslogger, .json, .linuxAudit:
+            return StreamReplaySource(path: path, format: format)
         }
     }
 
@@ -79,7 +100,7 @@ enum SessionSources {
     static func recognize(_ path: String) throws -> InputFormat {
         // A FIFO or device is never opened here: opening would meet (and lose) its writer.
         if existsAsNonRegularFile(path) { return .bsm }
-        let prefix = try firstBytes(of: path, count: 16)
+        let prefix = try firstBytes(of: path, count: InputFormat.recognitionBytes)
         guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
         if let format = InputFormat.recognize(prefix) { return format }
         let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
