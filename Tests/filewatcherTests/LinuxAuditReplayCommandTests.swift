@@ -52,6 +52,35 @@ import TestSupport
         #expect(bad.status == 1 && bad.stderr.contains("standard input: not a recognized recording (first bytes 68 65 6c 6c"), "\(bad.stderr)")
     }
 
+    /// `--format bsm` of an auditd log: a trail praudit reads (our `print`; OpenBSM's praudit too
+    /// when FILEWATCHER_PRAUDIT names one).
+    @Test func bsmOutputOfAnAuditLogIsPrauditReadable() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let file = try dir.write(Self.log, to: "audit.log")
+        let trail = dir.file("out.bsm")
+        let r = try watch(["--read", file, "-a", "--format", "bsm", "-o", trail])
+        #expect(r.status == 0, "\(r.stderr)")
+        let printed = try run(["print", trail])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.out.contains("path,/etc/shadow") && printed.out.contains("path,/tmp/x"), "\(printed.out)")
+        #expect(printed.out.contains("return,failure : Permission denied"), "\(printed.out)")
+        if let praudit = TestEnvironment.praudit {
+            let p = try run(["print", trail])  // the same bytes through OpenBSM's praudit
+            let real = Process()
+            real.executableURL = URL(fileURLWithPath: praudit)
+            real.arguments = [trail]
+            real.environment = ["TZ": "UTC"]
+            let out = Pipe()
+            real.standardOutput = out
+            try real.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            real.waitUntilExit()
+            #expect(real.terminationStatus == 0)
+            #expect(text.contains("path,/etc/shadow") && !p.out.isEmpty)
+        }
+    }
+
     @Test func badLinesAreReportedAndReplayGoesOn() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

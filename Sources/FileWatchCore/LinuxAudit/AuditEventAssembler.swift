@@ -69,13 +69,14 @@ public struct AuditEventAssembler {
         if record.type == AuditRecordTypes.eoe {
             if let done = open.removeValue(forKey: key) { emit(.event(done.records)) }
             // An EOE for an event already complete (or alone) adds nothing.
-        } else if AuditRecordTypes.isSingleRecord(record.type) && open[key] == nil {
+        } else if let i = open.index(forKey: key) {
+            // One lookup; the event's records grow in place.
+            open.values[i].records.append(record)
+            open.values[i].lastTime = time
+            open.values[i].lastRecord = recordCount
+        } else if AuditRecordTypes.isSingleRecord(record.type) {
             noteSerial(stamp.serial, node: node, time: time)
             emit(.event([record]))
-        } else if open[key] != nil {
-            open[key]!.records.append(record)
-            open[key]!.lastTime = time
-            open[key]!.lastRecord = recordCount
         } else {
             noteSerial(stamp.serial, node: node, time: time)
             open[key] = Open(records: [record], lastTime: time, lastRecord: recordCount, order: nextOrder)

@@ -64,7 +64,7 @@ public final class AuditEventMapper {
         event.detail = .linuxAudit(detail)
 
         // Result: success=yes|no, exit=N (negative: -errno).
-        if let success = sc.field("success"), success.raw == Array("no".utf8) {
+        if let success = sc.field("success"), success.is("no") {
             let exit = sc.field("exit")?.integer
             let errno = exit.flatMap { $0 < 0 && $0 > -4096 ? hostErrno(Int32(-$0)) : nil }
             event.result = .failure(errno: errno)
@@ -185,7 +185,7 @@ public final class AuditEventMapper {
                 for f in r.fields where !f.enriched {
                     var i = Int(f.keyStart)
                     let end = Int(f.keyEnd)
-                    let value = AuditValue(bytes: b, field: f)
+                    let value = AuditValue(storage: r.bytes, field: f)
                     if end - i == 4, b[i] == 0x61, b[i + 1] == 0x72, b[i + 2] == 0x67, b[i + 3] == 0x63 {  // argc
                         argc = Int(clamping: value.integer ?? 0)
                         continue
@@ -251,9 +251,8 @@ public final class AuditEventMapper {
     }
 
     static func result(ofRes res: AuditValue) -> EventResult {
-        let v = res.raw
-        if v == Array("success".utf8) || v == [0x31] || v == Array("yes".utf8) { return .success }
-        if v == Array("failed".utf8) || v == [0x30] || v == Array("no".utf8) { return .failure(errno: nil) }
+        if res.is("success") || res.is("1") || res.is("yes") { return .success }
+        if res.is("failed") || res.is("0") || res.is("no") { return .failure(errno: nil) }
         return .success
     }
 }
@@ -269,21 +268,12 @@ struct PathItem {
     init(_ r: AuditRecord) {
         index = Int(clamping: r.field("item")?.integer ?? 0)
         name = r.field("name")?.text
-        let t = (r.field("nametype") ?? r.field("objtype"))?.raw ?? []
-        switch t {
-        case Array("NORMAL".utf8): type = .normal
-        case Array("CREATE".utf8): type = .create
-        case Array("DELETE".utf8): type = .delete
-        case Array("PARENT".utf8): type = .parent
-        default: type = t.isEmpty ? .normal : .unknown
+        if let t = r.field("nametype") ?? r.field("objtype") {
+            type = t.is("NORMAL") ? .normal : t.is("CREATE") ? .create : t.is("DELETE") ? .delete
+                : t.is("PARENT") ? .parent : .unknown
+        } else {
+            type = .normal
         }
-        var mode: UInt64 = 0
-        var valid = false
-        for c in r.field("mode")?.raw ?? [] {
-            guard (0x30...0x37).contains(c) else { valid = false; break }
-            mode = mode << 3 | UInt64(c - 0x30)
-            valid = true
-        }
-        isDirectory = valid && mode & 0o170000 == 0o040000
+        isDirectory = (r.field("mode")?.octalNumber).map { $0 & 0o170000 == 0o040000 } ?? false
     }
 }

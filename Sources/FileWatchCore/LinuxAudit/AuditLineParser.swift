@@ -96,10 +96,27 @@ public enum AuditLineParser {
             guard n <= Int(UInt16.max) else { throw AuditLineError(reason: "record type number out of range", column: start + 1) }
             return UInt16(n)
         }
+        if let common = commonType(name) { return common }
         for ch in name where !((0x41...0x5A).contains(ch) || (0x30...0x39).contains(ch) || ch == 0x5F) {
             throw AuditLineError(reason: "record type is not an upper-case name", column: start + 1)
         }
         return AuditRecordTypes.number(String(decoding: name, as: UTF8.self)) ?? 0
+    }
+
+    /// The record types of nearly every line, told from their bytes without a table lookup.
+    @inline(__always)
+    private static func commonType(_ name: ArraySlice<UInt8>) -> UInt16? {
+        func equals(_ literal: StaticString) -> Bool {
+            literal.withUTF8Buffer { l in l.count == name.count && zip(l, name).allSatisfy { $0 == $1 } }
+        }
+        switch name.count {
+        case 3: return equals("EOE") ? AuditRecordTypes.eoe : equals("CWD") ? AuditRecordTypes.cwd : nil
+        case 4: return equals("PATH") ? AuditRecordTypes.path : nil
+        case 6: return equals("EXECVE") ? AuditRecordTypes.execve : nil
+        case 7: return equals("SYSCALL") ? AuditRecordTypes.syscall : nil
+        case 9: return equals("PROCTITLE") ? AuditRecordTypes.proctitle : nil
+        default: return nil
+        }
     }
 
     /// `audit(SECONDS.MILLIS:SERIAL)` and an optional `:`.

@@ -21,9 +21,11 @@ public struct AuditLogDecoder {
 
     /// Adds bytes (lines may be cut anywhere) and delivers every event they complete.
     public mutating func push(_ bytes: UnsafeRawBufferPointer, into receiver: EventReceiver) {
-        var pieces: [(AuditRecord?, AuditLineError?, UInt64, UInt64)] = []
-        splitter.push(bytes) { piece in pieces.append(Self.parse(piece)) }
-        for p in pieces { deliver(p, into: receiver) }
+        // The splitter is taken out while it hands out lines, so each line goes straight on.
+        var lines = splitter
+        splitter = LineSplitter(maxLineBytes: 1)
+        lines.push(bytes) { piece in deliver(Self.parse(piece), into: receiver) }
+        splitter = lines
     }
 
     /// End of input: a last line without newline is read; every open event is delivered.

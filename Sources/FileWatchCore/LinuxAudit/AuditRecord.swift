@@ -76,15 +76,18 @@ public struct AuditRecord: Sendable {
     }
 
     public func field(named key: UnsafeBufferPointer<UInt8>, enriched: Bool = false) -> AuditValue? {
-        bytes.withUnsafeBufferPointer { b in
-            for f in fields where f.enriched == enriched && Int(f.keyEnd - f.keyStart) == key.count {
-                var equal = true
-                var i = Int(f.keyStart), j = 0
-                while j < key.count { if b[i] != key[j] { equal = false; break }; i += 1; j += 1 }
-                if equal { return AuditValue(bytes: b, field: f) }
+        let hit: AuditField? = bytes.withUnsafeBufferPointer { b in
+            let n = key.count
+            guard n > 0 else { return nil }
+            let k0 = key[0]
+            for f in fields where f.enriched == enriched && Int(f.keyEnd - f.keyStart) == n && b[Int(f.keyStart)] == k0 {
+                var i = Int(f.keyStart) + 1, j = 1
+                while j < n, b[i] == key[j] { i += 1; j += 1 }
+                if j == n { return f }
             }
             return nil
         }
+        return hit.map { AuditValue(storage: bytes, field: $0) }
     }
 
     public func field(named key: String, enriched: Bool = false) -> AuditValue? {
@@ -101,22 +104,39 @@ public struct AuditRecord: Sendable {
     }
 }
 
-/// A field's value, copied out of its record.
+/// A field's value: a range of its record's bytes (shared, not copied).
 public struct AuditValue: Sendable, Equatable {
-    /// The value as written (without quotes).
-    public var raw: [UInt8]
+    let storage: [UInt8]
+    let range: Range<Int>
     public var form: AuditValueForm
 
-    init(bytes: UnsafeBufferPointer<UInt8>, field f: AuditField) {
-        raw = Array(bytes[Int(f.valueStart)..<Int(f.valueEnd)])
+    init(storage: [UInt8], field f: AuditField) {
+        self.storage = storage
+        range = Int(f.valueStart)..<Int(f.valueEnd)
         form = f.form
     }
 
-    public init(raw: [UInt8], form: AuditValueForm) { self.raw = raw; self.form = form }
+    public init(raw: [UInt8], form: AuditValueForm) { storage = raw; range = 0..<raw.count; self.form = form }
+
+    public static func == (a: AuditValue, b: AuditValue) -> Bool { a.form == b.form && a.raw == b.raw }
+
+    /// The value as written (without quotes).
+    public var raw: [UInt8] { Array(storage[range]) }
+
+    /// Whether the value is exactly `literal` as written.
+    @inline(__always)
+    public func `is`(_ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { lit in
+            guard lit.count == range.count else { return false }
+            var i = range.lowerBound
+            for c in lit { if storage[i] != c { return false }; i += 1 }
+            return true
+        }
+    }
 
     /// `(null)` and `?`: the kernel had nothing to say.
     public var isAbsent: Bool {
-        form == .bare && (raw == Array("(null)".utf8) || raw == [UInt8(ascii: "?")] || raw == Array("(none)".utf8))
+        form == .bare && (self.is("(null)") || self.is("?") || self.is("(none)"))
     }
 
     /// The string the value stands for: quoted text as is, bare upper-case hex decoded (the
@@ -125,17 +145,17 @@ public struct AuditValue: Sendable, Equatable {
     public var text: [UInt8]? {
         if form != .bare { return raw }
         if isAbsent { return nil }
-        return AuditHex.decode(raw) ?? raw
+        return AuditHex.decode(storage[range]) ?? raw
     }
 
     /// A decimal number (`pid=123`, `exit=-13`).
     public var integer: Int64? {
-        var i = 0, negative = false
-        if raw.first == UInt8(ascii: "-") { negative = true; i = 1 }
-        guard i < raw.count, raw.count - i <= 19 else { return nil }
+        var i = range.lowerBound, negative = false
+        if i < range.upperBound, storage[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+        guard i < range.upperBound, range.upperBound - i <= 18 else { return nil }
         var n: Int64 = 0
-        while i < raw.count {
-            let d = raw[i] &- 0x30
+        while i < range.upperBound {
+            let d = storage[i] &- 0x30
             guard d < 10 else { return nil }
             n = n * 10 + Int64(d)
             i += 1
@@ -145,11 +165,23 @@ public struct AuditValue: Sendable, Equatable {
 
     /// A hexadecimal number without `0x` (`arch=c000003e`, `a1=10800`).
     public var hexNumber: UInt64? {
-        guard !raw.isEmpty, raw.count <= 16 else { return nil }
+        guard !range.isEmpty, range.count <= 16 else { return nil }
         var n: UInt64 = 0
-        for c in raw {
-            guard let d = AuditHex.digit(c) else { return nil }
+        for i in range {
+            guard let d = AuditHex.digit(storage[i]) else { return nil }
             n = n << 4 | UInt64(d)
+        }
+        return n
+    }
+
+    /// An octal number (`mode=0100644`).
+    public var octalNumber: UInt64? {
+        guard !range.isEmpty, range.count <= 21 else { return nil }
+        var n: UInt64 = 0
+        for i in range {
+            let d = storage[i] &- 0x30
+            guard d < 8 else { return nil }
+            n = n << 3 | UInt64(d)
         }
         return n
     }
@@ -175,17 +207,17 @@ public enum AuditHex {
     }
 
     /// Upper-case hex (the kernel writes upper case) of even length → bytes; nil otherwise.
-    public static func decode(_ hex: [UInt8]) -> [UInt8]? {
+    public static func decode(_ hex: some RandomAccessCollection<UInt8>) -> [UInt8]? {
         guard !hex.isEmpty, hex.count % 2 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(hex.count / 2)
-        var i = 0
-        while i < hex.count {
-            let h = hex[i], l = hex[i + 1]
+        var i = hex.startIndex
+        while i != hex.endIndex {
+            let h = hex[i], l = hex[hex.index(after: i)]
             guard (0x30...0x39).contains(h) || (0x41...0x46).contains(h),
                   (0x30...0x39).contains(l) || (0x41...0x46).contains(l), let hd = digit(h), let ld = digit(l) else { return nil }
             out.append(hd << 4 | ld)
-            i += 2
+            i = hex.index(i, offsetBy: 2)
         }
         return out
     }
