@@ -39,10 +39,13 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Detection")
     var detection: DetectionOptions
 
+    @OptionGroup(title: "Shipping to collectors")
+    var shipping: ShipOptions
+
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, output, sources, tuning, detection]
+        let groups: [any WatchOptionGroup] = [filters, output, sources, tuning, detection, shipping]
         for group in groups { try group.apply(to: &c) }
         return c
     }

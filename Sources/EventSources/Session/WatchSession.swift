@@ -128,6 +128,10 @@ public final class WatchSession: @unchecked Sendable {
         }
         let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
         var sinks = [SessionOutputs.sink(c.output, writer: writer)]
+        if c.shipping.isActive {
+            sinks.append(try ShipSink(c.shipping, live: c.isLive, identity: HostRecordIdentity.make(),
+                                      report: reportLine, logger: logger))
+        }
         sinks += try extensions.sinks.map { try $0(context) }
         let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
 

@@ -39,6 +39,8 @@ public struct WatchConfiguration: Sendable, Equatable {
     public var count: UInt64?
     public var live = LiveTuning()
     public var detection = DetectionConfiguration()
+    /// `--ship` collectors, the spool, TLS.
+    public var shipping = ShippingConfiguration()
 
     public init() {}
 
@@ -78,6 +80,7 @@ public struct WatchConfiguration: Sendable, Equatable {
             throw ConfigurationError("--append keeps what an output file holds; it needs -o FILE.")
         }
         for dir in filters.under where dir.isEmpty { throw ConfigurationError("--under needs a directory.") }
+        try shipping.validate()
     }
 }
 
