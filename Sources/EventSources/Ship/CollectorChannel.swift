@@ -50,6 +50,9 @@ enum CollectorTLS {
                 ? "the collector refused the TLS connection: it requires a client certificate (give --tls-cert and --tls-key)"
                 : "the collector refused the TLS connection: it did not accept the client certificate in \(c.tlsCertificate!)"
         }
+        if let e = error as? NIOSSLError, case .uncleanShutdown = e, c.tlsCertificate == nil {
+            return "the collector ended the TLS session without answering: it requires a client certificate, most likely (give --tls-cert and --tls-key)"
+        }
         if let e = error as? IOError {
             return "cannot connect: \(e.description)"
         }

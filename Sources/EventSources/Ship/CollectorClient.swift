@@ -107,6 +107,7 @@ final class CollectorClient: @unchecked Sendable {
                 self.channel = ch
                 self.logger.debug("ship: connected", metadata: ["collector": "\(self.address)"])
                 if relp {
+                    self.nextTxnr = 1  // every RELP session numbers its transactions from 1
                     self.openTxnr = self.takeTxnr()
                     let offer = RELPFrame(transaction: self.openTxnr, command: "open",
                                           data: RELPFrame.openOffer(software: "filewatcher,\(FileWatcherVersion.string)"))

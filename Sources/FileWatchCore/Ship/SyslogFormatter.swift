@@ -62,11 +62,11 @@ public struct SyslogFormatter {
         while bytes.count > maxBytes {
             let over = bytes.count - maxBytes
             switch step {
-            case 0: Self.truncateArguments(&e, by: over)
-            case 1: Self.truncatePaths(&e, by: over, floor: 256)
-            case 2: Self.truncateAlerts(&e)
-            case 3: Self.truncatePaths(&e, by: over, floor: 32)
-            case 4: e.process.arguments = e.process.arguments.map { _ in [ByteString(Self.truncationMarker)] }
+            case 0..<4: Self.truncateArguments(&e, by: over)  // a few passes: escaping makes sizes inexact
+            case 4, 5: Self.truncatePaths(&e, by: over, floor: 256)
+            case 6: Self.truncateAlerts(&e)
+            case 7, 8: Self.truncatePaths(&e, by: over, floor: 32)
+            case 9: e.process.arguments = e.process.arguments.map { _ in [ByteString(Self.truncationMarker)] }
             default:
                 // Nothing left to cut: the fixed members alone exceed the cap (a tiny --ship-max-message).
                 return bytes
@@ -110,20 +110,28 @@ public struct SyslogFormatter {
 
     /// Cuts the arguments by at least `over` bytes (plus room for the markers), from the end.
     static func truncateArguments(_ e: inout Event, by over: Int) {
-        guard let args = e.process.arguments, !args.isEmpty else { return }
-        let total = args.reduce(0) { $0 + $1.bytes.count + 6 }
+        guard var args = e.process.arguments, !args.isEmpty else { return }
+        // A marker from an earlier pass: take its count over.
+        var alreadyDropped = 0
+        if let last = args.last?.description, last.hasPrefix("["), last.hasSuffix(" more arguments truncated]"),
+           let n = Int(last.dropFirst().prefix { $0 != " " }) {
+            alreadyDropped = n
+            args.removeLast()
+        }
+        let total = args.reduce(0) { $0 + $1.bytes.count + 3 }
         var budget = max(0, total - over - 64)
         var kept: [ByteString] = []
         for a in args {
-            if a.bytes.count + 6 <= budget {
+            if a.bytes.count + 3 <= budget {
                 kept.append(a)
-                budget -= a.bytes.count + 6
+                budget -= a.bytes.count + 3
             } else {
                 kept.append(cut(a, to: max(0, budget - 6)))
                 break
             }
         }
-        if kept.count < args.count { kept.append(ByteString("[\(args.count - kept.count) more arguments truncated]")) }
+        let dropped = args.count - kept.count + alreadyDropped
+        if dropped > 0 { kept.append(ByteString("[\(dropped) more arguments truncated]")) }
         e.process.arguments = kept
     }
 
