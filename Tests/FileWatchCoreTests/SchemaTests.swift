@@ -92,7 +92,7 @@ func schemaSampleEvents() -> [Event] {
         #expect(member(r[0], "host.name") as? String == "host1")
         #expect(member(r[0], "host.id") as? String == "0123abcd")
         #expect(member(r[0], "agent.type") as? String == "filewatcher")
-        #expect(member(r[0], "agent.version") as? String == FileWatcherVersion.string)
+        #expect(member(r[0], "agent.version") as? String == FileWatcherVersion.current)
     }
 
     @Test func fileFieldsAndRenameAsElasticEndpoint() throws {

@@ -120,7 +120,7 @@ private func writeLockedCopies(_ docs: String) throws {
         let ruleLine = try #require(lines.first { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
         #expect(ruleLine.components(separatedBy: "ssh-keys").count == 2, "\(ruleLine)")
         #expect(ruleLine.hasPrefix("  !! ALERT [high] rule ssh-keys: open of /root/.ssh/id_rsa by cat (pid 30"), "\(ruleLine)")
-        #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: possible ransomware: locker (pid 40") })
+        #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: locker (pid 40") })
         #expect(lines.filter { $0.contains("Detected") }.count == 2)
     }
 

@@ -37,7 +37,7 @@ public struct ECSSchema: RecordSchema {
         w.open("agent")
         w.literal("type", "filewatcher")
         w.literal("name", "filewatcher")
-        w.string("version", FileWatcherVersion.string)
+        w.string("version", FileWatcherVersion.current)
         w.string("ephemeral_id", identity.runID)
         w.close()
         if case .failure(let errno) = event.result, let errno {
@@ -189,7 +189,7 @@ public struct ECSSchema: RecordSchema {
 
 extension SourceKind {
     var staticName: StaticString {
-        switch self { case .trail: "trail"; case .auditpipe: "auditpipe"; case .fanotify: "fanotify" }
+        switch self { case .trail: "trail"; case .auditpipe: "auditpipe"; case .fanotify: "fanotify"; case .eslogger: "eslogger" }
     }
 }
 
@@ -218,6 +218,14 @@ extension SourceDetail {
             w.close()
         case .fanotify(let mask):
             w.unsigned("fanotify_mask", mask)
+        case .endpointSecurity(let es):
+            // `es_event`, as in the native JSON: the message's event name and sequence numbers.
+            w.open("es_event")
+            w.string("name", es.event)
+            if let v = es.version { w.number("version", Int64(v)) }
+            if let g = es.globalSequence { w.unsigned("global_seq_num", g) }
+            if let q = es.sequence { w.unsigned("seq_num", q) }
+            w.close()
         }
     }
 }

@@ -118,7 +118,7 @@ public struct OCSFSchema: RecordSchema {
         w.open("product")
         w.literal("name", "filewatcher")
         w.literal("vendor_name", "filewatcher")
-        w.string("version", FileWatcherVersion.string)
+        w.string("version", FileWatcherVersion.current)
         w.close()
         w.string("uid", identity.recordID(sequence: sequence))
         w.unsigned("sequence", sequence)

@@ -2,11 +2,6 @@
 // and the sink that writes them as JSON Lines (`--format ecs|ocsf`). Shipping uses the same schemas
 // for the messages it sends.
 
-/// The program's version, as records and `--version` give it.
-public enum FileWatcherVersion {
-    public static let string = "0.9.0"
-}
-
 /// Who writes the records: the facts every record carries (filled in by EventSources from the host).
 public struct RecordIdentity: Sendable, Equatable {
     /// The host's name (`host.name`, OCSF `device.hostname`).
