@@ -110,7 +110,7 @@ final class CollectorClient: @unchecked Sendable {
                     self.nextTxnr = 1  // every RELP session numbers its transactions from 1
                     self.openTxnr = self.takeTxnr()
                     let offer = RELPFrame(transaction: self.openTxnr, command: "open",
-                                          data: RELPFrame.openOffer(software: "filewatcher,\(FileWatcherVersion.string)"))
+                                          data: RELPFrame.openOffer(software: "filewatcher,\(FileWatcherVersion.current)"))
                     ch.writeAndFlush(ByteBuffer(bytes: offer.encoded()), promise: nil)
                 } else if tls != nil {
                     // TLS: delivered only once the handshake succeeded (a refusal arrives as an error).

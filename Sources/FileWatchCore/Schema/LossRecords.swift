@@ -25,7 +25,7 @@ extension ECSSchema {
         w.string("name", identity.hostName)
         if let id = identity.hostID { w.string("id", id) }
         w.close()
-        w.open("agent"); w.literal("type", "filewatcher"); w.string("version", FileWatcherVersion.string)
+        w.open("agent"); w.literal("type", "filewatcher"); w.string("version", FileWatcherVersion.current)
         w.string("ephemeral_id", identity.runID); w.close()
         w.open("filewatcher")
         loss.appendMembers(&w)
@@ -59,7 +59,7 @@ extension OCSFSchema {
         w.open("metadata")
         w.literal("version", Self.ocsfVersion)
         w.open("product"); w.literal("name", "filewatcher"); w.literal("vendor_name", "filewatcher")
-        w.string("version", FileWatcherVersion.string); w.close()
+        w.string("version", FileWatcherVersion.current); w.close()
         w.string("uid", identity.recordID(sequence: sequence) + "-loss")
         w.unsigned("sequence", sequence)
         w.close()
