@@ -35,6 +35,15 @@ public final class JSONSink: EventSink {
     }
 
     public func write(_ event: Event) throws {
+        appendObject(event)
+        output.append(UInt8(ascii: "\n"))
+        if !event.alerts.isEmpty { try output.flush() }
+        try output.endOfEvent(time: event.time)
+    }
+
+    /// The event's object (no newline); `members` may add members before the closing brace (each
+    /// starting with a comma).
+    public func appendObject(_ event: Event, members: ((OutputBuffer) -> Void)? = nil) {
         let o = output
         o.append("{\"time\":\"")
         o.appendRFC3339(epochMicroseconds: event.time)
@@ -99,9 +108,8 @@ public final class JSONSink: EventSink {
             o.appendEndpointSecurity(es)
         }
         if !event.alerts.isEmpty { o.appendAlertMembers(event.alerts) }
-        o.append("}\n")
-        if !event.alerts.isEmpty { try o.flush() }
-        try o.endOfEvent(time: event.time)
+        members?(o)
+        o.append(UInt8(ascii: "}"))
     }
 
     private func writeProcess(_ p: ProcessSubject) {

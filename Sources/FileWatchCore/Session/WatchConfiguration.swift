@@ -43,6 +43,8 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// The Linux kernel audit source (`--source audit`).
     public var audit = AuditSourceSettings()
     public var detection = DetectionConfiguration()
+    /// `--ship` collectors, the spool, TLS.
+    public var shipping = ShippingConfiguration()
 
     public init() {}
 
@@ -99,6 +101,7 @@ public struct WatchConfiguration: Sendable, Equatable {
         if (audit.daemon || audit.failureRules) && !liveKinds.contains(.audit) {
             throw ConfigurationError("--audit-daemon and --audit-rules belong to the kernel audit source: add --source audit (or fanotify,audit).")
         }
+        try shipping.validate()
     }
 }
 
