@@ -57,9 +57,8 @@ struct WatchCommand: ParsableCommand {
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, eslogger, detection, audit]
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, eslogger, detection, audit, shipping]
 
-        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection, shipping]
         for group in groups { try group.apply(to: &c) }
         return c
     }
