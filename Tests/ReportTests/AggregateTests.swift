@@ -37,6 +37,14 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(abs(Double(mid.count) - 300) / 300 < 0.1, "\(mid.count)")
     }
 
+    @Test func pathAndDirectoryHashesAreThoseOfThePathAndItsDirectory() {
+        for path: ByteString in ["/home/u/doc.txt", "/etc", "/", "name", "", "a/b/", "//x", ByteString([0x2F, 0xFF, 0x2F, 0x00])] {
+            let h = StableHash.pathAndDirectory(path.bytes)
+            #expect(h.path == StableHash.of(path.bytes))
+            #expect(h.directory == StableHash.of(directoryOf(path).bytes), "\(path)")
+        }
+    }
+
     @Test func histogramKeepsEveryEventWhateverTheOrderAndSpan() {
         var h = TimeHistogram(capacity: 64)
         let base: Int64 = 1_700_000_000_000_000

@@ -39,13 +39,13 @@ public struct ProcessTable {
 
     public init(capacity: Int = 20_000) { nodes = BoundedTable(capacity: capacity) }
 
-    mutating func add(_ event: Event) {
+    mutating func add(_ event: Event, pathHash: UInt64?) {
         let p = event.process
         nodes.update(p.pid, make: { ProcessNode(p, time: event.time) }) { n in
             if event.time < n.first { n.first = event.time }
             if event.time > n.last { n.last = event.time }
             n.counts.add(event.kind)
-            if let path = event.path { n.files.add(path.bytes) }
+            if let h = pathHash { n.files.add(hash: h) }
             if n.ppid == nil, let ppid = p.ppid { n.ppid = ppid }
             // An exec changes the program: the node shows the last one.
             if event.kind == .exec || n.name.isEmpty {
