@@ -17,9 +17,11 @@ public struct TopCounter: Sendable {
             return
         }
         if counts.count >= capacity {
+            // The median count (sorting a copy), then the rarest half removed in place.
             let sorted = counts.values.sorted()
             let cut = sorted[sorted.count / 2]
-            counts = counts.filter { $0.value > cut }
+            let rare = counts.compactMap { $0.value <= cut ? $0.key : nil }
+            for key in rare { counts.removeValue(forKey: key) }
             approximate = true
         }
         counts[key] = 1

@@ -24,6 +24,17 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(t.top(3, tieBreak: <).map(\.key) == [0, 1, 2])
     }
 
+    @Test func selectionFindsTheKthSmallest() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [1, 2, 3, 10, 101, 1000] {
+            let values = (0..<n).map { _ in UInt64.random(in: 0..<UInt64(max(2, n / 3)), using: &rng) }
+            for k in [0, n / 2, n - 1] {
+                var copy = values
+                #expect(BoundedTable<Int, Weight>.select(&copy, k) == values.sorted()[k])
+            }
+        }
+    }
+
     @Test func distinctCounterIsExactWhenSmallAndCloseWhenLarge() {
         var small = DistinctCounter(exactLimit: 256)
         for i in 0..<200 { small.add(Array("/f/\(i % 100)".utf8)) }
@@ -139,6 +150,6 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(a.files.count <= 1000 && a.directories.count <= 500 && a.processes.nodes.count <= 300 && a.programs.count <= 50)
         #expect(a.programs.entries.values.allSatisfy { $0.files.count <= 20 })
         #expect(a.files.isApproximate && a.processes.nodes.isApproximate)
-        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.01)  // exact up to 100 000
+        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.06)  // exact up to 32 768, then estimated
     }
 }

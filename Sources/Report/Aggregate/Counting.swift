@@ -39,6 +39,8 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     public private(set) var evictedKeys: UInt64 = 0
     /// Their summed weight at the time.
     public private(set) var evictedWeight: UInt64 = 0
+    /// Reused by eviction.
+    private var scratch: [UInt64] = []
 
     public init(capacity: Int) {
         self.capacity = max(2, capacity)
@@ -63,19 +65,39 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     }
 
     private mutating func evictLighterHalf() {
-        let weights = entries.values.map(\.weight).sorted()
-        let cut = weights[weights.count / 2]
-        var kept: [Key: Value] = [:]
-        kept.reserveCapacity(capacity)
+        // The median weight by selection (no full sort), then the lighter half removed in place
+        // (no new table is allocated).
+        scratch.removeAll(keepingCapacity: true)
+        for v in entries.values { scratch.append(v.weight) }
+        let cut = Self.select(&scratch, scratch.count / 2)
+        var keptTies = 0
+        var doomed: [Key] = []
+        doomed.reserveCapacity(entries.count / 2 + 1)
         for (k, v) in entries {
-            if v.weight > cut || kept.count < capacity / 4 && v.weight == cut {
-                kept[k] = v
-            } else {
-                evictedKeys += 1
-                evictedWeight += v.weight
-            }
+            let w = v.weight
+            if w > cut { continue }
+            if w == cut && keptTies < capacity / 4 { keptTies += 1; continue }
+            doomed.append(k)
+            evictedKeys += 1
+            evictedWeight += w
         }
-        entries = kept
+        for k in doomed { entries.removeValue(forKey: k) }
+    }
+
+    /// The k-th smallest of `a` (0-based), reordering `a` (Hoare's quickselect, middle pivot).
+    static func select(_ a: inout [UInt64], _ k: Int) -> UInt64 {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let pivot = a[lo + (hi - lo) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 
     /// The `n` heaviest values, heaviest first; ties by `tieBreak` on the values (ascending).

@@ -90,7 +90,7 @@ public struct ReportAggregator {
     public private(set) var programs: BoundedTable<UInt64, ProgramStats>
     public private(set) var files: BoundedTable<UInt64, FileStats>
     public private(set) var directories: BoundedTable<UInt64, FileStats>
-    public private(set) var distinctFiles = DistinctCounter(exactLimit: 100_000)
+    public private(set) var distinctFiles = DistinctCounter(exactLimit: 32_768)
     public private(set) var processes: ProcessTable
     public private(set) var failures: BoundedTable<FailureKey, FailureStats>
     public private(set) var failedTotal: UInt64 = 0
