@@ -24,6 +24,21 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(t.top(3, tieBreak: <).map(\.key) == [0, 1, 2])
     }
 
+    @Test func hashedTableKeepsTheHeavyAndCountsWhatItForgot() {
+        var t = HashedTable<Weight>(capacity: 100)
+        for k in 0..<10 { for _ in 0..<1000 { t.update(StableHash.of([UInt8(k)]), make: { Weight(weight: 0) }) { $0.weight += 1 } } }
+        for k in 10..<5000 { t.update(UInt64(k) &* 0x9E37_79B9_7F4A_7C15, make: { Weight(weight: 0) }) { $0.weight += 1 } }
+        t.update(0, make: { Weight(weight: 0) }) { $0.weight += 7 }  // 0 is a key like any other
+        #expect(t.count <= 100 && t.isApproximate)
+        for k in 0..<10 { #expect(t.entries[StableHash.of([UInt8(k)])]?.weight == 1000) }
+        #expect(t.evictedWeight + t.allValues.reduce(0) { $0 + $1.weight } == 10_000 + 4990 + 7)
+        #expect(t.topValues(3, tieBreak: { $0.weight < $1.weight }).map(\.weight) == [1000, 1000, 1000])
+        var small = HashedTable<Weight>(capacity: 1000)
+        for k in 1...999 { small.update(UInt64(k), make: { Weight(weight: 0) }) { $0.weight += UInt64(k) } }
+        #expect(small.count == 999 && !small.isApproximate)
+        #expect(small.entries[500]?.weight == 500)
+    }
+
     @Test func selectionFindsTheKthSmallest() {
         var rng = SystemRandomNumberGenerator()
         for n in [1, 2, 3, 10, 101, 1000] {

@@ -65,23 +65,25 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     }
 
     private mutating func evictLighterHalf() {
-        // The median weight by selection (no full sort), then the lighter half removed in place
-        // (no new table is allocated).
+        // The median weight by selection (no full sort), then the heavier half into a new table
+        // (removing in place would leave long probe clusters).
         scratch.removeAll(keepingCapacity: true)
         for v in entries.values { scratch.append(v.weight) }
         let cut = Self.select(&scratch, scratch.count / 2)
-        var keptTies = 0
-        var doomed: [Key] = []
-        doomed.reserveCapacity(entries.count / 2 + 1)
+        var kept: [Key: Value] = [:]
+        kept.reserveCapacity(capacity)
+        var ties = 0
         for (k, v) in entries {
             let w = v.weight
-            if w > cut { continue }
-            if w == cut && keptTies < capacity / 4 { keptTies += 1; continue }
-            doomed.append(k)
-            evictedKeys += 1
-            evictedWeight += w
+            if w > cut || (w == cut && ties < capacity / 4) {
+                if w == cut { ties += 1 }
+                kept[k] = v
+            } else {
+                evictedKeys += 1
+                evictedWeight += w
+            }
         }
-        for k in doomed { entries.removeValue(forKey: k) }
+        entries = kept
     }
 
     /// The k-th smallest of `a` (0-based), reordering `a` (Hoare's quickselect, middle pivot).

@@ -13,14 +13,14 @@ public struct ProgramStats: Sendable, Weighted {
     public var name: ByteString
     public var counts = KindCounts()
     /// Files by path hash.
-    public var files: BoundedTable<UInt64, FileStats>
+    public var files: HashedTable<FileStats>
     public var distinctFiles = DistinctCounter(exactLimit: 512)
     public var pids = DistinctCounter(exactLimit: 64)
     public var weight: UInt64 { counts.total }
 
     init(name: ByteString, fileCapacity: Int) {
         self.name = name
-        files = BoundedTable(capacity: fileCapacity)
+        files = HashedTable(capacity: fileCapacity)
     }
 }
 
@@ -87,9 +87,9 @@ public struct ReportAggregator {
     public private(set) var lastTime: Int64?
     public private(set) var sources: Set<SourceKind> = []
     public private(set) var timeline = TimeHistogram()
-    public private(set) var programs: BoundedTable<UInt64, ProgramStats>
-    public private(set) var files: BoundedTable<UInt64, FileStats>
-    public private(set) var directories: BoundedTable<UInt64, FileStats>
+    public private(set) var programs: HashedTable<ProgramStats>
+    public private(set) var files: HashedTable<FileStats>
+    public private(set) var directories: HashedTable<FileStats>
     public private(set) var distinctFiles = DistinctCounter(exactLimit: 32_768)
     public private(set) var processes: ProcessTable
     public private(set) var failures: BoundedTable<FailureKey, FailureStats>
@@ -104,9 +104,9 @@ public struct ReportAggregator {
 
     public init(limits: ReportLimits = ReportLimits()) {
         self.limits = limits
-        programs = BoundedTable(capacity: limits.programs)
-        files = BoundedTable(capacity: limits.files)
-        directories = BoundedTable(capacity: limits.directories)
+        programs = HashedTable(capacity: limits.programs)
+        files = HashedTable(capacity: limits.files)
+        directories = HashedTable(capacity: limits.directories)
         processes = ProcessTable(capacity: limits.processes)
         failures = BoundedTable(capacity: limits.failures)
     }

@@ -52,7 +52,7 @@ enum Tables {
     // MARK: Files
 
     static func filesSection(_ a: ReportAggregator) -> BodyNode {
-        let cells = DirectoryTree(a.directories.entries.values.map { ($0.path, $0.counts.total) }).cells(maxCells: 30)
+        let cells = DirectoryTree(a.directories.allValues.map { ($0.path, $0.counts.total) }).cells(maxCells: 30)
         let top = a.files.topValues(50, tieBreak: { $0.path < $1.path })
         let kinds = kindColumns(top.map(\.counts))
         let distinct = (a.distinctFiles.isExact ? "" : "about ") + Format.count(a.distinctFiles.count)
