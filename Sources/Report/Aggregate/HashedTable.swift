@@ -12,6 +12,8 @@ public struct HashedTable<Value: Weighted> {
     public private(set) var evictedKeys: UInt64 = 0
     public private(set) var evictedWeight: UInt64 = 0
     private var scratch: [UInt64] = []
+    private var spareKeys: [UInt64] = []
+    private var spareValues: [Value?] = []
 
     public init(capacity: Int) {
         self.capacity = max(2, capacity)
@@ -67,15 +69,22 @@ public struct HashedTable<Value: Weighted> {
     }
 
     /// New slots; with `keepingAbove`, only entries heavier than it (and some equal to it) stay.
+    /// The old slots are emptied as they are read (values moved, not copied) and kept as the
+    /// spare for the next rebuild: a full table evicting again and again allocates nothing.
     private mutating func rebuild(slots: Int, keepingAbove cut: UInt64?) {
-        let oldKeys = keys, oldValues = values
-        keys = [UInt64](repeating: 0, count: slots)
-        values = [Value?](repeating: nil, count: slots)
+        if spareKeys.count != slots {
+            spareKeys = [UInt64](repeating: 0, count: slots)
+            spareValues = [Value?](repeating: nil, count: slots)
+        }
+        swap(&keys, &spareKeys)
+        swap(&values, &spareValues)
         mask = slots - 1
         count = 0
         var ties = 0
-        for i in 0..<oldKeys.count where oldKeys[i] != 0 {
-            let v = oldValues[i]!
+        for i in 0..<spareKeys.count where spareKeys[i] != 0 {
+            let k = spareKeys[i]
+            spareKeys[i] = 0
+            let v = spareValues[i].take()!
             if let cut {
                 let w = v.weight
                 if w < cut || (w == cut && ties >= capacity / 4) {
@@ -84,8 +93,9 @@ public struct HashedTable<Value: Weighted> {
                 }
                 if w == cut { ties += 1 }
             }
-            insert(oldKeys[i], v)
+            insert(k, v)
         }
+        if spareKeys.count != slots { spareKeys = []; spareValues = [] }  // grown: the old size is not needed again
     }
 
     /// The entries (for rendering).
