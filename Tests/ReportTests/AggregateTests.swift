@@ -39,6 +39,18 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(small.entries[500]?.weight == 500)
     }
 
+    @Test func admissionKeepsRecurringKeysOutOfAStreamOfOneOffs() {
+        var t = HashedTable<Weight>(capacity: 64, admitEvery: 4)
+        for i in 0..<20_000 {
+            // Ten keys come back every 50 events (one event in five); the rest are seen once.
+            let key = i % 5 == 0 ? UInt64(1 + (i / 5) % 10) : UInt64(1000 + i)
+            t.update(key, make: { Weight(weight: 0) }) { $0.weight += 1 }
+        }
+        let top = t.topValues(10, tieBreak: { $0.weight < $1.weight })
+        #expect(top.count == 10 && top.allSatisfy { $0.weight >= 350 }, "\(top.map(\.weight))")  // of 400 each
+        #expect(t.isApproximate && t.count <= 64)
+    }
+
     @Test func selectionFindsTheKthSmallest() {
         var rng = SystemRandomNumberGenerator()
         for n in [1, 2, 3, 10, 101, 1000] {

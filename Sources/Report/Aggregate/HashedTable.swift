@@ -15,7 +15,14 @@ public struct HashedTable<Value: Weighted> {
     private var spareKeys: [UInt64] = []
     private var spareValues: [Value?] = []
 
-    public init(capacity: Int) {
+    /// Once the table has forgotten entries, a key it does not hold gets in only at every
+    /// `admitEvery`-th such miss (1: always): a stream of one-off keys then churns the table
+    /// `admitEvery` times less, while a key that keeps coming back still gets in.
+    public let admitEvery: Int
+    private var misses = 0
+
+    public init(capacity: Int, admitEvery: Int = 1) {
+        self.admitEvery = max(1, admitEvery)
         self.capacity = max(2, capacity)
         var slots = 8
         while slots < self.capacity * 2 { slots <<= 1 }
@@ -41,6 +48,10 @@ public struct HashedTable<Value: Weighted> {
             if slot == k { body(&values[i]!); return }
             if slot == 0 { break }
             i = (i + 1) & mask
+        }
+        if evictedKeys > 0 && admitEvery > 1 {
+            misses += 1
+            if misses % admitEvery != 0 { return }
         }
         if count >= capacity {
             evictLighterHalf()
