@@ -17,11 +17,9 @@ public struct TopCounter: Sendable {
             return
         }
         if counts.count >= capacity {
-            // The median count (sorting a copy), then the rarest half removed in place.
             let sorted = counts.values.sorted()
             let cut = sorted[sorted.count / 2]
-            let rare = counts.compactMap { $0.value <= cut ? $0.key : nil }
-            for key in rare { counts.removeValue(forKey: key) }
+            counts = counts.filter { $0.value > cut }
             approximate = true
         }
         counts[key] = 1
@@ -83,6 +81,20 @@ public struct EventStatistics: Sendable {
     public var files = TopCounter()
 
     public init() {}
+
+    /// Counts one event of `kind`, seen and shown or dropped by the filters (for runs that select
+    /// whole records without making events of them: BSM copied to BSM).
+    @inline(__always)
+    public mutating func count(_ kind: EventKind, shown: Bool) {
+        seen &+= 1
+        seenCounts[kind.index] &+= 1
+        if shown {
+            self.shown &+= 1
+            shownCounts[kind.index] &+= 1
+        } else {
+            filtered &+= 1
+        }
+    }
 
     /// The summary text (several lines, each ending in a newline). Names escaped for a terminal.
     public func summary(top n: Int = 5, extraLines: [String] = []) -> String {
@@ -191,6 +203,10 @@ public final class EventPipeline: EventReceiver {
             break
         }
         report(notice)
+    }
+
+    public func passedOver(_ kind: EventKind) {
+        statistics.count(kind, shown: false)
     }
 
     public func sourceIdle() {

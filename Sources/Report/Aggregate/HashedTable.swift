@@ -66,6 +66,16 @@ public struct HashedTable<Value: Weighted> {
         insert(k, { var v = make(); body(&v); return v }())
     }
 
+    /// Updates the entry for `key` when there is one.
+    public mutating func updateIfPresent(_ key: UInt64, _ body: (inout Value) -> Void) {
+        let k = Self.normalized(key)
+        var i = Int(truncatingIfNeeded: k) & mask
+        while keys[i] != 0 {
+            if keys[i] == k { body(&values[i]!); return }
+            i = (i + 1) & mask
+        }
+    }
+
     private mutating func insert(_ k: UInt64, _ v: Value) {
         var i = Int(truncatingIfNeeded: k) & mask
         while keys[i] != 0 { i = (i + 1) & mask }

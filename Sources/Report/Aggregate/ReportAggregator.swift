@@ -122,9 +122,9 @@ public struct ReportAggregator {
         counts.add(kind)
         if firstTime == nil || event.time < firstTime! { firstTime = event.time }
         if lastTime == nil || event.time > lastTime! { lastTime = event.time }
-        sources.insert(event.source)
+        if !sources.contains(event.source) { sources.insert(event.source) }
         timeline.add(time: event.time, kind: kind)
-        let program = Self.program(event.process)
+        let program = event.process.name.isEmpty ? event.process.executable ?? "?" : event.process.name
         let hashes = event.path.map { StableHash.pathAndDirectory($0.bytes) }
         let fileCapacity = limits.filesPerProgram
         let pid = event.process.pid
@@ -144,7 +144,7 @@ public struct ReportAggregator {
         processes.add(event, pathHash: hashes?.path)
         if case .failure(let errno) = event.result {
             failedTotal += 1
-            let key = FailureKey(path: event.path, program: program, user: event.process.user ?? event.process.uid.map { String($0) } ?? "?",
+            let key = FailureKey(path: event.path, program: program, user: event.process.user ?? event.process.uid.map { "uid \($0)" } ?? "?",
                                  errno: errno, kind: event.kind)
             failures.update(key, make: { FailureStats(first: event.time, last: event.time) }) { f in
                 f.count += 1
