@@ -177,6 +177,6 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(a.files.count <= 1000 && a.directories.count <= 500 && a.processes.nodes.count <= 300 && a.programs.count <= 50)
         #expect(a.programs.entries.values.allSatisfy { $0.files.count <= 20 })
         #expect(a.files.isApproximate && a.processes.nodes.isApproximate)
-        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.06)  // exact up to 32 768, then estimated
+        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.06)  // exact up to 8192, then estimated
     }
 }

@@ -91,7 +91,7 @@ public struct ReportAggregator {
     public private(set) var programs: HashedTable<ProgramStats>
     public private(set) var files: HashedTable<FileStats>
     public private(set) var directories: HashedTable<FileStats>
-    public private(set) var distinctFiles = DistinctCounter(exactLimit: 32_768)
+    public private(set) var distinctFiles = DistinctCounter(exactLimit: 8192)
     public private(set) var processes: ProcessTable
     public private(set) var failures: BoundedTable<FailureKey, FailureStats>
     public private(set) var failedTotal: UInt64 = 0
