@@ -1,8 +1,6 @@
-// Replays a recording (a file, or standard input `-`) through the event pipeline: a BSM audit
-// trail (framing, damage reports and resynchronization from BSM.RecordReader, the record → event
-// mapping from FileWatchCore.BSMEventMapper) or filewatcher's own JSON Lines
-// (FileWatchCore.JSONLinesDecoder). With `format: .auto` (standard input) the first bytes read
-// decide; a stream that starts like no known format is read as BSM (its damage then reported).
+// Replays a BSM audit trail (a file, or standard input `-`) through the event pipeline.
+// Framing, damage reports and resynchronization come from BSM.RecordReader; the record → event
+// mapping from FileWatchCore.BSMEventMapper.
 
 #if canImport(Glibc)
 import Glibc
@@ -25,43 +23,14 @@ public final class TrailSource: EventSource {
     /// How long to wait for input on a pipe or terminal before checking the stop token again.
     public var pollMilliseconds: Int32 = 200
     public let mapper: BSMEventMapper
-    /// What the bytes are (`.auto`: decided by the first bytes read).
-    public let format: InputFormat
+    /// Decide from each record's header first (records it rejects are not decoded).
+    public var selection: HeaderSelection?
 
     /// - Parameter path: a trail file, or `-` for standard input.
-    public init(path: String, format: InputFormat = .bsm, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
+    public init(path: String, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
         self.name = path == "-" ? "standard input" : path
         self.path = path == "-" ? nil : path
         self.mapper = mapper
-        self.format = format
-    }
-
-    /// The decoder of one stream.
-    private enum Decoder {
-        case bsm(BSMStreamDecoder)
-        case json(JSONLinesDecoder)
-
-        mutating func push(_ bytes: UnsafeRawBufferPointer, into receiver: EventReceiver, stop: StopToken) {
-            switch self {
-            case .bsm(var d): d.push(bytes, into: receiver, stop: stop); self = .bsm(d)
-            case .json(var d): d.push(bytes, into: receiver, stop: stop); self = .json(d)
-            }
-        }
-
-        mutating func finish(into receiver: EventReceiver) {
-            switch self {
-            case .bsm(var d): d.finish(into: receiver); self = .bsm(d)
-            case .json(var d): d.finish(into: receiver); self = .json(d)
-            }
-        }
-    }
-
-    private func makeDecoder(firstBytes: [UInt8]) -> Decoder {
-        let chosen = format == .auto ? InputFormat.recognize(firstBytes) ?? .bsm : format
-        switch chosen {
-        case .json: return .json(JSONLinesDecoder(name: name))
-        case .bsm, .auto: return .bsm(BSMStreamDecoder(name: name, mapper: mapper))
-        }
     }
 
     /// A mapper using this host's errno numbers and the BSM event catalog.
@@ -86,8 +55,8 @@ public final class TrailSource: EventSource {
         let (fd, owned) = try openInput()
         defer { if owned { try? fd.close() } }
         let isRegular = try Sys.isRegularFile(fd.rawValue).get("fstat", object: name)
-        var decoder: Decoder?
-        var sniffed: [UInt8] = []
+        var decoder = BSMStreamDecoder(name: name, mapper: mapper)
+        decoder.selection = selection
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
         while !stop.isStopped {
@@ -106,24 +75,12 @@ public final class TrailSource: EventSource {
             if n == 0 {
                 // End of input (for a FIFO: its last writer closed; poll does not report a FIFO
                 // that never had a writer, so that one is waited for).
-                if decoder == nil, !sniffed.isEmpty {
-                    decoder = makeDecoder(firstBytes: sniffed)
-                    sniffed.withUnsafeBytes { decoder!.push($0, into: receiver, stop: stop) }
-                }
-                decoder?.finish(into: receiver)
+                decoder.finish(into: receiver)
                 return
             }
-            chunk.withUnsafeBytes {
-                let bytes = UnsafeRawBufferPointer(rebasing: $0[0..<n])
-                if decoder != nil { decoder!.push(bytes, into: receiver, stop: stop); return }
-                // The format is decided on the first 16 bytes, however the reads cut them.
-                sniffed += bytes
-                guard sniffed.count >= 16 || format != .auto else { return }
-                decoder = makeDecoder(firstBytes: sniffed)
-                sniffed.withUnsafeBytes { decoder!.push($0, into: receiver, stop: stop) }
-                sniffed = []
-            }
+            chunk.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
         }
+        decoder.stopped(into: receiver)
     }
 
     /// Waits until `fd` is readable or `stop` is set (then returns false).

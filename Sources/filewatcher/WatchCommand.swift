@@ -27,6 +27,9 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Filters")
     var filters: FilterOptionGroup
 
+    @OptionGroup(title: "Selection (auditreduce's -m, -c, -a, -b)")
+    var selection: SelectionOptions
+
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
@@ -45,7 +48,7 @@ struct WatchCommand: ParsableCommand {
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, output, sources, tuning, detection]
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection]
         for group in groups { try group.apply(to: &c) }
         return c
     }
@@ -62,6 +65,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     mutating func validate() throws {
+        if !sources.read.isEmpty, let option = tuning.firstGiven {
+            throw ValidationError("\(option) tunes the live source; it cannot be used with --read (a replay has no kernel queue).")
+        }
         do {
             try makeConfiguration().validate()
         } catch let e as ConfigurationError {

@@ -22,7 +22,7 @@ final class DiagnosticsText: Sendable {
 /// reported in `result`).
 func parseWatch(_ args: [String], into result: inout RunResult) -> WatchCommand? {
     do {
-        let command = try FileWatcher.parseAsRoot(OutputOptions.normalizeDebugArgument(args))
+        let command = try FileWatcher.parseAsRoot(OutputOptions.normalizeArguments(args))
         guard let watch = command as? WatchCommand else {
             result.status = 70
             result.stderr = "not the watch command: \(args)"

@@ -37,9 +37,9 @@ public final class WatchSession: @unchecked Sendable {
     public let stopToken = StopToken()
     /// Parts other targets add (set before `run`).
     public var extensions = SessionExtensions()
-    private let io: SessionIO
+    let io: SessionIO
     /// The files `reopenOutputs` reopens (`-o FILE`, `-d FILE`) and where it says so, once running.
-    private let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
+    let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
 
     public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
         self.configuration = Self.resolved(configuration)
@@ -89,6 +89,7 @@ public final class WatchSession: @unchecked Sendable {
     /// session cannot start (bad rules file, missing input, no live source here, an output that
     /// cannot be opened); everything after that is in the outcome (and already reported).
     public func run() throws(SessionError) -> WatchOutcome {
+        defer { io.finish() }
         do {
             return try runThrowing()
         } catch let e as SessionError {
@@ -111,8 +112,22 @@ public final class WatchSession: @unchecked Sendable {
             io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
                 + "only events already carrying that user name can match.\n")
         }
+        // Live: a directory that is not there (a typo?) is watched all the same, but said.
+        if c.isLive {
+            for dir in c.filters.under where !isDirectory(dir) {
+                let what = existsAsNonRegularFile(dir) || isRegularFile(dir) ? "not a directory" : "no such directory"
+                io.diagnostics("filewatcher: warning: --under \(escapedForTerminal(Array(dir.utf8))): \(what); "
+                    + "only events at paths inside it are shown, should it appear.\n")
+            }
+        }
 
-        var sources = [try SessionSources.make(c, report: { logger.debug("\($0)") })]
+        // BSM in, BSM out: whole records selected and copied (TrailCopyRun.swift).
+        if let trails = try copyableTrails() { return try runCopy(trails, logger: logger) }
+
+        // Detection and added stages see every event: no record may be passed over by its header then.
+        let headerFirst = c.detection.isActive || !extensions.stages.isEmpty ? nil : HeaderSelection(c.filters)
+        var sources = [try SessionSources.make(c, selection: headerFirst.flatMap { $0.isTrivial ? nil : $0 },
+                                               report: { logger.debug("\($0)") })]
         sources += try extensions.sources.map { try $0(c) }
         let source = sources.count == 1 ? sources[0] : MergedSource(sources)
         logger.debug("source: \(source.kind)", metadata: ["input": "\(c.input)"])
@@ -144,7 +159,7 @@ public final class WatchSession: @unchecked Sendable {
         stages += try extensions.stages.map { try $0(context) }
 
         let pipeline = EventPipeline(
-            filter: EventFilter(c.filters), sink: sink, stages: stages, users: SystemIdentityNames(),
+            filter: EventFilter(c.filters), sink: sink, stages: stages, users: c.namesUsers ? SystemIdentityNames() : nil,
             limit: c.count, stop: stopToken,
             report: { notice in
                 let line = "filewatcher: " + notice.message
