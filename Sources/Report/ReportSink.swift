@@ -5,7 +5,7 @@ import FileWatchCore
 /// Gathers the shown events of a session and writes the HTML page at its end through `write`
 /// (the caller opens the file: this target makes no system calls).
 public final class ReportSink: EventSink, SessionObserving, SessionReporting {
-    public private(set) var aggregator: ReportAggregator
+    @exclusivity(unchecked) public private(set) var aggregator: ReportAggregator
     public var context: ReportContext
     private let now: () -> Int64
     private let write: ([UInt8]) throws -> Void

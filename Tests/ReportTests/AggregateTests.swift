@@ -24,6 +24,44 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(t.top(3, tieBreak: <).map(\.key) == [0, 1, 2])
     }
 
+    @Test func hashedTableKeepsTheHeavyAndCountsWhatItForgot() {
+        var t = HashedTable<Weight>(capacity: 100)
+        for k in 0..<10 { for _ in 0..<1000 { t.update(StableHash.of([UInt8(k)]), make: { Weight(weight: 0) }) { $0.weight += 1 } } }
+        for k in 10..<5000 { t.update(UInt64(k) &* 0x9E37_79B9_7F4A_7C15, make: { Weight(weight: 0) }) { $0.weight += 1 } }
+        t.update(0, make: { Weight(weight: 0) }) { $0.weight += 7 }  // 0 is a key like any other
+        #expect(t.count <= 100 && t.isApproximate)
+        for k in 0..<10 { #expect(t.entries[StableHash.of([UInt8(k)])]?.weight == 1000) }
+        #expect(t.evictedWeight + t.allValues.reduce(0) { $0 + $1.weight } == 10_000 + 4990 + 7)
+        #expect(t.topValues(3, tieBreak: { $0.weight < $1.weight }).map(\.weight) == [1000, 1000, 1000])
+        var small = HashedTable<Weight>(capacity: 1000)
+        for k in 1...999 { small.update(UInt64(k), make: { Weight(weight: 0) }) { $0.weight += UInt64(k) } }
+        #expect(small.count == 999 && !small.isApproximate)
+        #expect(small.entries[500]?.weight == 500)
+    }
+
+    @Test func admissionKeepsRecurringKeysOutOfAStreamOfOneOffs() {
+        var t = HashedTable<Weight>(capacity: 64, admitEvery: 4)
+        for i in 0..<20_000 {
+            // Ten keys come back every 50 events (one event in five); the rest are seen once.
+            let key = i % 5 == 0 ? UInt64(1 + (i / 5) % 10) : UInt64(1000 + i)
+            t.update(key, make: { Weight(weight: 0) }) { $0.weight += 1 }
+        }
+        let top = t.topValues(10, tieBreak: { $0.weight < $1.weight })
+        #expect(top.count == 10 && top.allSatisfy { $0.weight >= 350 }, "\(top.map(\.weight))")  // of 400 each
+        #expect(t.isApproximate && t.count <= 64)
+    }
+
+    @Test func selectionFindsTheKthSmallest() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [1, 2, 3, 10, 101, 1000] {
+            let values = (0..<n).map { _ in UInt64.random(in: 0..<UInt64(max(2, n / 3)), using: &rng) }
+            for k in [0, n / 2, n - 1] {
+                var copy = values
+                #expect(BoundedTable<Int, Weight>.select(&copy, k) == values.sorted()[k])
+            }
+        }
+    }
+
     @Test func distinctCounterIsExactWhenSmallAndCloseWhenLarge() {
         var small = DistinctCounter(exactLimit: 256)
         for i in 0..<200 { small.add(Array("/f/\(i % 100)".utf8)) }
@@ -35,6 +73,14 @@ struct Weight: Weighted { var weight: UInt64 }
         var mid = DistinctCounter(exactLimit: 16)
         for i in 0..<300 { mid.add(Array("x\(i)".utf8)) }
         #expect(abs(Double(mid.count) - 300) / 300 < 0.1, "\(mid.count)")
+    }
+
+    @Test func pathAndDirectoryHashesAreThoseOfThePathAndItsDirectory() {
+        for path: ByteString in ["/home/u/doc.txt", "/etc", "/", "name", "", "a/b/", "//x", ByteString([0x2F, 0xFF, 0x2F, 0x00])] {
+            let h = StableHash.pathAndDirectory(path.bytes)
+            #expect(h.path == StableHash.of(path.bytes))
+            #expect(h.directory == StableHash.of(directoryOf(path).bytes), "\(path)")
+        }
     }
 
     @Test func histogramKeepsEveryEventWhateverTheOrderAndSpan() {
@@ -131,6 +177,6 @@ struct Weight: Weighted { var weight: UInt64 }
         #expect(a.files.count <= 1000 && a.directories.count <= 500 && a.processes.nodes.count <= 300 && a.programs.count <= 50)
         #expect(a.programs.entries.values.allSatisfy { $0.files.count <= 20 })
         #expect(a.files.isApproximate && a.processes.nodes.isApproximate)
-        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.01)  // exact up to 100 000
+        #expect(abs(Double(a.distinctFiles.count) - 50_000) / 50_000 < 0.06)  // exact up to 8192, then estimated
     }
 }

@@ -39,6 +39,8 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     public private(set) var evictedKeys: UInt64 = 0
     /// Their summed weight at the time.
     public private(set) var evictedWeight: UInt64 = 0
+    /// Reused by eviction.
+    private var scratch: [UInt64] = []
 
     public init(capacity: Int) {
         self.capacity = max(2, capacity)
@@ -63,19 +65,50 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     }
 
     private mutating func evictLighterHalf() {
-        let weights = entries.values.map(\.weight).sorted()
-        let cut = weights[weights.count / 2]
+        // The median weight by selection (no full sort), then the heavier half into a new table
+        // (removing in place would leave long probe clusters).
+        scratch.removeAll(keepingCapacity: true)
+        for v in entries.values { scratch.append(v.weight) }
+        let cut = Self.select(&scratch, scratch.count / 2)
         var kept: [Key: Value] = [:]
         kept.reserveCapacity(capacity)
+        var ties = 0
         for (k, v) in entries {
-            if v.weight > cut || kept.count < capacity / 4 && v.weight == cut {
+            let w = v.weight
+            if w > cut || (w == cut && ties < capacity / 4) {
+                if w == cut { ties += 1 }
                 kept[k] = v
             } else {
                 evictedKeys += 1
-                evictedWeight += v.weight
+                evictedWeight += w
             }
         }
         entries = kept
+    }
+
+    /// The k-th smallest of `a` (0-based), reordering `a` (Hoare's quickselect, middle pivot).
+    static func select(_ a: inout [UInt64], _ k: Int) -> UInt64 {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let pivot = a[lo + (hi - lo) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
+    }
+
+    /// The `n` heaviest values, heaviest first; ties by `tieBreak` on the values (ascending).
+    public func topValues(_ n: Int, by weight: (Value) -> UInt64 = { $0.weight },
+                          tieBreak: (Value, Value) -> Bool) -> [Value] {
+        entries.values.sorted { a, b in
+            let wa = weight(a), wb = weight(b)
+            return wa != wb ? wa > wb : tieBreak(a, b)
+        }.prefix(n).map { $0 }
     }
 
     /// The `n` heaviest entries, heaviest first; ties by `tieBreak` (ascending).
@@ -90,30 +123,50 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     }
 }
 
-/// Counts distinct byte strings: exactly up to `exactLimit`, then by a HyperLogLog sketch
-/// (2^10 registers, about 3 % error).
+/// Counts distinct byte strings (by their `StableHash`): exactly up to `exactLimit`, then by a
+/// HyperLogLog sketch (2^10 registers, about 3 % error).
 public struct DistinctCounter: Sendable {
-    private var exact: Set<UInt64> = []
+    /// Open addressing, linear probing; 0 marks a free slot (a hash of 0 is stored as 1).
+    private var slots: [UInt64] = []
+    private var used = 0
     private var registers: [UInt8] = []
     public let exactLimit: Int
 
-    public init(exactLimit: Int = 256) { self.exactLimit = exactLimit }
+    public init(exactLimit: Int = 256) { self.exactLimit = max(1, exactLimit) }
 
     public var isExact: Bool { registers.isEmpty }
 
     @inline(__always)
     public mutating func add(_ bytes: [UInt8]) { add(hash: StableHash.of(bytes)) }
 
-    public mutating func add(hash h: UInt64) {
-        if registers.isEmpty {
-            exact.insert(h)
-            guard exact.count > exactLimit else { return }
-            registers = [UInt8](repeating: 0, count: 1 << 10)
-            for x in exact { insertRegister(x) }
-            exact = []
-            return
+    public mutating func add(hash: UInt64) {
+        guard registers.isEmpty else { insertRegister(hash); return }
+        let h = hash == 0 ? 1 : hash
+        if slots.isEmpty { slots = [UInt64](repeating: 0, count: 16) }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let v = slots[i]
+            if v == h { return }
+            if v == 0 { break }
+            i = (i + 1) & mask
         }
-        insertRegister(h)
+        slots[i] = h
+        used += 1
+        if used > exactLimit {
+            registers = [UInt8](repeating: 0, count: 1 << 10)
+            for x in slots where x != 0 { insertRegister(x) }
+            slots = []
+        } else if used * 2 > slots.count {
+            let old = slots
+            slots = [UInt64](repeating: 0, count: old.count * 2)
+            let m = slots.count - 1
+            for x in old where x != 0 {
+                var j = Int(truncatingIfNeeded: x) & m
+                while slots[j] != 0 { j = (j + 1) & m }
+                slots[j] = x
+            }
+        }
     }
 
     @inline(__always) private mutating func insertRegister(_ h: UInt64) {
@@ -124,7 +177,7 @@ public struct DistinctCounter: Sendable {
 
     /// The number of distinct values (exact while `isExact`).
     public var count: UInt64 {
-        if registers.isEmpty { return UInt64(exact.count) }
+        if registers.isEmpty { return UInt64(used) }
         let m = Double(registers.count)
         var sum = 0.0
         var zeros = 0
@@ -141,16 +194,41 @@ public struct DistinctCounter: Sendable {
     }
 }
 
-/// A hash that is the same in every run (FNV-1a, then a 64-bit finalizer), so reports are reproducible.
+/// A hash that is the same in every run (FNV-1a, then a 64-bit finalizer), so reports are
+/// reproducible; and the hashes of a path and of its directory in one pass.
 public enum StableHash {
-    @inline(__always)
-    public static func of(_ bytes: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    static let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+    @inline(__always) static func step(_ h: UInt64, _ b: UInt8) -> UInt64 { (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    @inline(__always) static func finish(_ x: UInt64) -> UInt64 {
+        var h = x
         h ^= h >> 33; h &*= 0xff51_afd7_ed55_8ccd
         h ^= h >> 33; h &*= 0xc4ce_b9fe_1a85_ec53
         h ^= h >> 33
         return h
+    }
+
+    @inline(__always)
+    public static func of(_ bytes: [UInt8]) -> UInt64 {
+        var h = basis
+        for b in bytes { h = step(h, b) }
+        return finish(h)
+    }
+
+    /// `of(path)` and `of(directoryOf(path))`, in one pass.
+    @inline(__always)
+    public static func pathAndDirectory(_ bytes: [UInt8]) -> (path: UInt64, directory: UInt64) {
+        var h = basis
+        var atSlash = basis
+        var lastSlash = -1
+        bytes.withUnsafeBufferPointer { p in
+            for i in 0..<p.count {
+                let b = p[i]
+                if b == UInt8(ascii: "/") { atSlash = h; lastSlash = i }
+                h = step(h, b)
+            }
+        }
+        let dir = lastSlash < 0 ? step(basis, UInt8(ascii: ".")) : lastSlash == 0 ? step(basis, UInt8(ascii: "/")) : atSlash
+        return (finish(h), finish(dir))
     }
 }
 

@@ -35,50 +35,60 @@ public struct ProcessNode: Sendable, Weighted {
 
 /// Processes keyed by pid (a later process reusing a pid is merged with the earlier one).
 public struct ProcessTable {
-    public private(set) var nodes: BoundedTable<Int32, ProcessNode>
+    public private(set) var nodes: HashedTable<ProcessNode>
 
-    public init(capacity: Int = 20_000) { nodes = BoundedTable(capacity: capacity) }
+    public init(capacity: Int = 20_000) { nodes = HashedTable(capacity: capacity) }
 
-    mutating func add(_ event: Event) {
-        let p = event.process
-        nodes.update(p.pid, make: { ProcessNode(p, time: event.time) }) { n in
-            if event.time < n.first { n.first = event.time }
-            if event.time > n.last { n.last = event.time }
-            n.counts.add(event.kind)
-            if let path = event.path { n.files.add(path.bytes) }
-            if n.ppid == nil, let ppid = p.ppid { n.ppid = ppid }
+    @inline(__always) static func key(_ pid: Int32) -> UInt64 { StableHash.finish(UInt64(UInt32(bitPattern: pid)) | 1 << 32) }
+
+    mutating func add(_ event: Event, pathHash: UInt64?) {
+        // Fields are read where needed: copying the whole ProcessSubject would retain each of its names.
+        let time = event.time, kind = event.kind
+        nodes.update(Self.key(event.process.pid), make: { ProcessNode(event.process, time: time) }) { n in
+            if time < n.first { n.first = time }
+            if time > n.last { n.last = time }
+            n.counts.add(kind)
+            if let h = pathHash { n.files.add(hash: h) }
+            if n.ppid == nil, let ppid = event.process.ppid { n.ppid = ppid }
             // An exec changes the program: the node shows the last one.
-            if event.kind == .exec || n.name.isEmpty {
-                if !p.name.isEmpty { n.name = p.name }
-                if let exe = p.executable { n.executable = exe }
+            if kind == .exec || n.name.isEmpty {
+                if !event.process.name.isEmpty { n.name = event.process.name }
+                if let exe = event.process.executable { n.executable = exe }
             }
-            if let args = p.arguments, event.kind == .exec || n.arguments == nil { n.arguments = args }
-            if n.user == nil { n.user = p.user }
-            if n.uid == nil { n.uid = p.uid }
+            if kind == .exec || n.arguments == nil, let args = event.process.arguments { n.arguments = args }
+            if n.user == nil, let user = event.process.user { n.user = user }
+            if n.uid == nil { n.uid = event.process.uid }
         }
     }
 
     mutating func markAlerted(_ pid: Int32, stopped: Bool) {
-        guard nodes.entries[pid] != nil else { return }
-        nodes.update(pid, make: { fatalError("present") }) { n in
+        nodes.updateIfPresent(Self.key(pid)) { n in
             n.alerted = true
             if stopped { n.stopped = true }
         }
     }
 
+    /// The processes by pid.
+    public var byPid: [Int32: ProcessNode] {
+        var d: [Int32: ProcessNode] = [:]
+        for n in nodes.allValues { d[n.pid] = n }
+        return d
+    }
+
     /// The tree: children by parent pid (sorted by first time), and the roots.
     public func tree() -> ProcessForest {
+        let all = byPid
         var children: [Int32: [Int32]] = [:]
         var roots: [Int32] = []
-        for (pid, n) in nodes.entries {
-            if let ppid = n.ppid, ppid != pid, nodes.entries[ppid] != nil {
+        for (pid, n) in all {
+            if let ppid = n.ppid, ppid != pid, all[ppid] != nil {
                 children[ppid, default: []].append(pid)
             } else {
                 roots.append(pid)
             }
         }
         let byTime: (Int32, Int32) -> Bool = { a, b in
-            let na = nodes.entries[a]!, nb = nodes.entries[b]!
+            let na = all[a]!, nb = all[b]!
             return na.first != nb.first ? na.first < nb.first : a < b
         }
         for k in children.keys { children[k]!.sort(by: byTime) }
@@ -92,13 +102,13 @@ public struct ProcessTable {
             }
         }
         roots.forEach(mark)
-        for pid in nodes.entries.keys.sorted() where !reached.contains(pid) {
+        for pid in all.keys.sorted() where !reached.contains(pid) {
             roots.append(pid)
-            if let ppid = nodes.entries[pid]!.ppid { children[ppid]?.removeAll { $0 == pid } }
+            if let ppid = all[pid]!.ppid { children[ppid]?.removeAll { $0 == pid } }
             mark(pid)
         }
         roots.sort(by: byTime)
-        return ProcessForest(nodes: nodes.entries, children: children, roots: roots)
+        return ProcessForest(nodes: all, children: children, roots: roots)
     }
 }
 

@@ -3,26 +3,34 @@
 
 import FileWatchCore
 
+// Tables of names are keyed by the names' StableHash (computed once per event, the path's and its
+// directory's in one pass) and keep the name in the entry: no name is hashed twice or copied per
+// event. Two names with the same 64-bit hash would share an entry (about 1 in 10^11 for a
+// million names).
+
 /// Per program (process name): what it did and to which files.
 public struct ProgramStats: Sendable, Weighted {
+    public var name: ByteString
     public var counts = KindCounts()
-    public var files: BoundedTable<ByteString, FileStats>
+    /// Files by path hash.
+    public var files: HashedTable<FileStats>
     public var distinctFiles = DistinctCounter(exactLimit: 512)
     public var pids = DistinctCounter(exactLimit: 64)
     public var weight: UInt64 { counts.total }
 
-    init(fileCapacity: Int) { files = BoundedTable(capacity: fileCapacity) }
+    init(name: ByteString, fileCapacity: Int) {
+        self.name = name
+        // A program's files: one-off files churn it a quarter as much (the page shows its busiest).
+        files = HashedTable(capacity: fileCapacity, admitEvery: 4)
+    }
 }
 
-/// Per file.
+/// Per file (or directory).
 public struct FileStats: Sendable, Weighted {
+    public var path: ByteString
     public var counts = KindCounts()
     public var weight: UInt64 { counts.total }
-}
-
-public struct KindCountsEntry: Sendable, Weighted {
-    public var counts = KindCounts()
-    public var weight: UInt64 { counts.total }
+    public init(path: ByteString) { self.path = path }
 }
 
 /// A created, deleted or renamed file.
@@ -80,10 +88,10 @@ public struct ReportAggregator {
     public private(set) var lastTime: Int64?
     public private(set) var sources: Set<SourceKind> = []
     public private(set) var timeline = TimeHistogram()
-    public private(set) var programs: BoundedTable<ByteString, ProgramStats>
-    public private(set) var files: BoundedTable<ByteString, FileStats>
-    public private(set) var directories: BoundedTable<ByteString, KindCountsEntry>
-    public private(set) var distinctFiles = DistinctCounter(exactLimit: 100_000)
+    public private(set) var programs: HashedTable<ProgramStats>
+    public private(set) var files: HashedTable<FileStats>
+    public private(set) var directories: HashedTable<FileStats>
+    public private(set) var distinctFiles = DistinctCounter(exactLimit: 8192)
     public private(set) var processes: ProcessTable
     public private(set) var failures: BoundedTable<FailureKey, FailureStats>
     public private(set) var failedTotal: UInt64 = 0
@@ -97,9 +105,9 @@ public struct ReportAggregator {
 
     public init(limits: ReportLimits = ReportLimits()) {
         self.limits = limits
-        programs = BoundedTable(capacity: limits.programs)
-        files = BoundedTable(capacity: limits.files)
-        directories = BoundedTable(capacity: limits.directories)
+        programs = HashedTable(capacity: limits.programs)
+        files = HashedTable(capacity: limits.files)
+        directories = HashedTable(capacity: limits.directories)
         processes = ProcessTable(capacity: limits.processes)
         failures = BoundedTable(capacity: limits.failures)
     }
@@ -110,30 +118,33 @@ public struct ReportAggregator {
 
     public mutating func add(_ event: Event) {
         shown += 1
-        counts.add(event.kind)
+        let kind = event.kind
+        counts.add(kind)
         if firstTime == nil || event.time < firstTime! { firstTime = event.time }
         if lastTime == nil || event.time > lastTime! { lastTime = event.time }
-        sources.insert(event.source)
-        timeline.add(time: event.time, kind: event.kind)
-        let program = Self.program(event.process)
+        if !sources.contains(event.source) { sources.insert(event.source) }
+        timeline.add(time: event.time, kind: kind)
+        let program = event.process.name.isEmpty ? event.process.executable ?? "?" : event.process.name
+        let hashes = event.path.map { StableHash.pathAndDirectory($0.bytes) }
         let fileCapacity = limits.filesPerProgram
-        programs.update(program, make: { ProgramStats(fileCapacity: fileCapacity) }) { s in
-            s.counts.add(event.kind)
-            s.pids.add(hash: UInt64(UInt32(bitPattern: event.process.pid)) &* 0x9E37_79B9_7F4A_7C15)
-            if let path = event.path {
-                s.files.update(path, make: { FileStats() }) { $0.counts.add(event.kind) }
-                s.distinctFiles.add(path.bytes)
+        let pid = event.process.pid
+        programs.update(StableHash.of(program.bytes), make: { ProgramStats(name: program, fileCapacity: fileCapacity) }) { s in
+            s.counts.add(kind)
+            s.pids.add(hash: StableHash.finish(UInt64(UInt32(bitPattern: pid))))
+            if let path = event.path, let h = hashes {
+                s.files.update(h.path, make: { FileStats(path: path) }) { $0.counts.add(kind) }
+                s.distinctFiles.add(hash: h.path)
             }
         }
-        if let path = event.path {
-            files.update(path, make: { FileStats() }) { $0.counts.add(event.kind) }
-            directories.update(directoryOf(path), make: { KindCountsEntry() }) { $0.counts.add(event.kind) }
-            distinctFiles.add(path.bytes)
+        if let path = event.path, let h = hashes {
+            files.update(h.path, make: { FileStats(path: path) }) { $0.counts.add(kind) }
+            directories.update(h.directory, make: { FileStats(path: directoryOf(path)) }) { $0.counts.add(kind) }
+            distinctFiles.add(hash: h.path)
         }
-        processes.add(event)
+        processes.add(event, pathHash: hashes?.path)
         if case .failure(let errno) = event.result {
             failedTotal += 1
-            let key = FailureKey(path: event.path, program: program, user: event.process.user ?? event.process.uid.map { String($0) } ?? "?",
+            let key = FailureKey(path: event.path, program: program, user: event.process.user ?? event.process.uid.map { "uid \($0)" } ?? "?",
                                  errno: errno, kind: event.kind)
             failures.update(key, make: { FailureStats(first: event.time, last: event.time) }) { f in
                 f.count += 1

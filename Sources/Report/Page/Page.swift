@@ -114,24 +114,23 @@ public enum ReportPage {
     }
 
     static func programsSection(_ a: ReportAggregator) -> BodyNode {
-        let top = a.programs.top(25, tieBreak: <)
-        let scale = top.first?.value.counts.total ?? 0
-        let byFiles = a.programs.top(15, by: { $0.distinctFiles.count }, tieBreak: <)
+        let top = a.programs.topValues(25, tieBreak: { $0.name < $1.name })
+        let scale = top.first?.counts.total ?? 0
+        let byFiles = a.programs.topValues(15, by: { $0.distinctFiles.count }, tieBreak: { $0.name < $1.name })
         let more = a.programs.count - top.count
         return .section(.id("programs"), .h2(text("Programs")),
             .p(.class("hint"), text("Top programs by events; open one to see its files by directory, with counts per kind.")),
-            .div(.class("programs"), .forEach(top) { entry in
-                let s = entry.value
+            .div(.class("programs"), .forEach(top) { s in
                 let distinct = (s.distinctFiles.isExact ? "" : "≈") + Format.count(s.distinctFiles.count)
                 return .details(.class("program"),
-                    .summary(.span(.class("pname"), name(entry.key)),
+                    .summary(.span(.class("pname"), name(s.name)),
                              .raw(Charts.inlineBar(s.counts, scale: scale)),
                              .span(.class("pnum"), text("\(Format.count(s.counts.total)) events · \(distinct) files · \(s.pids.count) process\(s.pids.count == 1 ? "" : "es")"))),
                     block("files", [Tables.programFiles(s)]))
             }),
             .if(more > 0, .p(.class("more"), text("… and \(more) more programs\(a.programs.isApproximate ? " (after \(a.programs.evictedKeys) rare ones were dropped)" : "")"))),
             .h3(text("By distinct files")),
-            .unwrap(Charts.horizontalBars(byFiles.map { (Format.visible($0.key), $0.value.distinctFiles.count, $0.value.distinctFiles.isExact ? "" : " (estimate)") },
+            .unwrap(Charts.horizontalBars(byFiles.map { (Format.visible($0.name), $0.distinctFiles.count, $0.distinctFiles.isExact ? "" : " (estimate)") },
                                           title: "Programs by distinct files"), { .div(.class("figure narrow"), .raw($0)) }))
     }
 }

@@ -1,6 +1,7 @@
 // The page's inline CSS (light and dark by prefers-color-scheme) and its little script: sorting
 // tables by a click on a column head. The page reads fine without the script; the script records
-// that it ran (`data-js="ok"` on <html>) and any error (`data-js-error`), which the browser test reads.
+// that it ran (`data-js="ok"` on <html>), when it finished (`data-js-ms`: ms since navigation start,
+// the page parsed) and any error (`data-js-error`), which the browser test and bench read.
 
 enum PageStyle {
     static let css = """
@@ -83,6 +84,6 @@ enum PageStyle {
     if(rows.length!==body.rows.length){body.querySelectorAll('tr.dir').forEach(function(r){r.remove()})}
     rows.sort(function(a,b){var x=key(a.cells[i]),y=key(b.cells[i]);return (x>y?1:y>x?-1:0)*(asc?1:-1)});
     rows.forEach(function(r){body.appendChild(r)});});});});
-    d.setAttribute('data-js','ok');})();
+    d.setAttribute('data-js','ok');d.setAttribute('data-js-ms',String(Math.round(performance.now())));})();
     """
 }

@@ -23,11 +23,11 @@ enum Tables {
 
     static func programFiles(_ s: ProgramStats) -> BodyNode {
         var groups: [ByteString: [(ByteString, FileStats)]] = [:]
-        let shown = s.files.top(filesPerProgram, tieBreak: <)
-        for (path, f) in shown { groups[directoryOf(path), default: []].append((path, f)) }
+        let shown = s.files.topValues(filesPerProgram, tieBreak: { $0.path < $1.path })
+        for f in shown { groups[directoryOf(f.path), default: []].append((f.path, f)) }
         let dirs = groups.map { (dir: $0.key, files: $0.value, total: $0.value.reduce(0) { $0 + $1.1.counts.total }) }
             .sorted { $0.total != $1.total ? $0.total > $1.total : $0.dir < $1.dir }
-        let kinds = kindColumns(shown.map(\.value.counts))
+        let kinds = kindColumns(shown.map(\.counts))
         return .group([
             .table(.class("sortable compact"), head(["File"] + kinds.map(\.rawValue) + ["Total"]),
                 .tbody(.forEach(dirs) { d in
@@ -52,17 +52,17 @@ enum Tables {
     // MARK: Files
 
     static func filesSection(_ a: ReportAggregator) -> BodyNode {
-        let cells = DirectoryTree(a.directories.entries.map { ($0.key, $0.value.counts.total) }).cells(maxCells: 30)
-        let top = a.files.top(50, tieBreak: <)
-        let kinds = kindColumns(top.map(\.value.counts))
+        let cells = DirectoryTree(a.directories.allValues.map { ($0.path, $0.counts.total) }).cells(maxCells: 30)
+        let top = a.files.topValues(50, tieBreak: { $0.path < $1.path })
+        let kinds = kindColumns(top.map(\.counts))
         let distinct = (a.distinctFiles.isExact ? "" : "about ") + Format.count(a.distinctFiles.count)
         return .section(.id("files"), .h2(ReportPage.text("Files")),
             .p(.class("hint"), ReportPage.text("\(distinct) distinct files. Directories by events (a cell is a directory with everything below it):")),
             .unwrap(Charts.treemap(cells), { .div(.class("figure"), .raw($0)) }, else: .p(.class("empty"), ReportPage.text("No paths."))),
             .h3(ReportPage.text("Most touched files")),
             .table(.class("sortable"), head(["File"] + kinds.map(\.rawValue) + ["Total"]),
-                .tbody(.forEach(top) { path, f in
-                    .tr(.td(ReportPage.code(path)), .forEach(kinds) { ReportPage.countCell(f.counts[$0]) }, ReportPage.numberCell(f.counts.total))
+                .tbody(.forEach(top) { f in
+                    .tr(.td(ReportPage.code(f.path)), .forEach(kinds) { ReportPage.countCell(f.counts[$0]) }, ReportPage.numberCell(f.counts.total))
                 })),
             .if(a.files.count > top.count, .p(.class("more"), ReportPage.text("… and \(Format.count(UInt64(a.files.count - top.count)))\(a.files.isApproximate ? "+" : "") more files."))),
             changes(a, .create, "Created"),
