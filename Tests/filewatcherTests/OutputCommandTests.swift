@@ -65,7 +65,11 @@ import TestSupport
 
     /// Runs the binary with standard output (and input) closed, as `filewatcher ... >&- <&-` would.
     static func runWithClosedStandardOutput(_ args: [String], stderr: String) throws -> Int32 {
+        #if os(Linux)
         var actions = posix_spawn_file_actions_t()
+        #else
+        var actions: posix_spawn_file_actions_t? = nil  // a pointer type on macOS and FreeBSD
+        #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addclose(&actions, 0)

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "cshims_detection.h"  /* detection's calls (pidfd_send_signal, statx btime) */
+#include "cshims_bsd.h"        /* macOS/FreeBSD headers outside their Swift libc modules */
 
 #ifdef __linux__
 /* ---- fanotify (Linux) ------------------------------------------------------------------- */
