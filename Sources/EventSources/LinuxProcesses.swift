@@ -102,12 +102,20 @@ struct ProcessAnnouncement {
     var executable: [UInt8]?
 }
 
+/// Where `ProcessModel` takes the kernel's process events from (`ProcessEventFeed`; recorded in tests).
+protocol ProcessAnnouncing: AnyObject {
+    /// Hands every announcement received so far to `body`, in order.
+    func drain(_ body: (ProcessAnnouncement) -> Void)
+    /// Announcements lost so far.
+    var overflows: Int { get }
+}
+
 /// Process births, execs, uid changes and deaths as the kernel announces them (the proc connector; root),
 /// in the order they happened: `ProcessModel` follows every process from its fork, so that one gone
 /// before its first file event is read still has its parent, its image and its ids. A dispatch source
 /// reads the socket as messages come (an exec's image is read from /proc at once, before a short-lived
 /// program is gone); `drain` reads what is still queued and hands over everything since the last call.
-final class ProcessEventFeed: @unchecked Sendable {
+final class ProcessEventFeed: ProcessAnnouncing, @unchecked Sendable {
     /// The socket and its buffers; used only on `queue`.
     private final class Reader: @unchecked Sendable {
         let fd: Int32

@@ -68,12 +68,15 @@ final class ProcessModel {
         /// The process that had this pid before, when it ended and this one began since the last window.
         var predecessor: ProcessSubject?
         /// Images of announced execs not yet seen in the queue (comm and executable read at the exec).
-        var announced: [(name: [UInt8], executable: [UInt8])] = []
+        var announced: [(name: [UInt8], executable: [UInt8]?)] = []
         /// Execs the kernel announced / exec events seen in the queue: a difference that lasts means an
         /// exec of a program on no watched filesystem (a memfd): /proc then gives the new image.
         var announcedExecs = 0
         var queuedExecs = 0
         var lagging = false
+        /// The last exec seen in the queue came before its announcement (the kernel announces an exec when
+        /// it is done, after the FAN_OPEN_EXEC of its program): its executable. The announcement names it.
+        var awaitingAnnouncement: [UInt8]??
     }
 
     private var entries: [Int32: Entry] = [:]
@@ -81,7 +84,7 @@ final class ProcessModel {
     private var exitedBefore: [Int32] = []
     private let reader: ProcessReading
     private let users = SystemIdentityNames()
-    var feed: ProcessEventFeed?
+    var feed: ProcessAnnouncing?
     let capacity: Int
     /// Boot-time ticks at the current window's read: a process started later did not cause its events.
     var readTicks: UInt64 = 0
@@ -121,7 +124,16 @@ final class ProcessModel {
         case UInt32(FW_PROC_EXEC):
             guard entries[event.pid] != nil else { return }
             entries[event.pid]!.announcedExecs += 1
-            if let name, let executable {
+            if let awaited = entries[event.pid]!.awaitingAnnouncement {
+                // The exec already translated: its announcement names it (for the events from now on).
+                entries[event.pid]!.awaitingAnnouncement = nil
+                if let name, awaited == nil || executable == nil || awaited == executable {
+                    entries[event.pid]!.subject.name = ByteString(name)
+                    return
+                }
+            }
+            if let name {
+                // No executable: a zombie (comm stays, exe is gone) — it matches the exec whatever its program.
                 if entries[event.pid]!.announced.count >= 8 { entries[event.pid]!.announced.removeFirst() }
                 entries[event.pid]!.announced.append((name, executable))
             }
@@ -220,11 +232,26 @@ final class ProcessModel {
         entries[pid]!.subject.name = ByteString(Self.commName(name))
         entries[pid]!.subject.executable = path.map(ByteString.init)
         entries[pid]!.subject.arguments = nil
-        // The name it was exec'd by (a symbolic link's: `sh` for /bin/sh → dash), when /proc showed it.
-        if let path, let at = entries[pid]!.announced.firstIndex(where: { $0.executable == path }) {
-            entries[pid]!.subject.name = ByteString(entries[pid]!.announced[at].name)
-            entries[pid]!.announced.removeSubrange(0...at)
+        entries[pid]!.awaitingAnnouncement = nil
+        // The name it was exec'd by (a symbolic link's: `sh` for /bin/sh → dash), as /proc showed it when the
+        // exec was announced. The kernel announces an exec when it is done, after this event was queued: when
+        // the announcement is not here yet, read what the kernel has sent since; when it is still not, the
+        // exec is under way now and its announcement names the process when it comes.
+        if takeAnnouncement(pid: pid, path: path) { return }
+        drainFeed()
+        guard entries[pid] != nil else { return }
+        if !takeAnnouncement(pid: pid, path: path), entries[pid]!.announcedExecs < entries[pid]!.queuedExecs {
+            entries[pid]!.awaitingAnnouncement = .some(path)
         }
+    }
+
+    private func takeAnnouncement(pid: Int32, path: [UInt8]?) -> Bool {
+        guard let at = entries[pid]!.announced.firstIndex(where: { $0.executable == nil || $0.executable == path }) else {
+            return false
+        }
+        entries[pid]!.subject.name = ByteString(entries[pid]!.announced[at].name)
+        entries[pid]!.announced.removeSubrange(0...at)
+        return true
     }
 
     /// An event of `pid` that only its new image can cause: the exec under way is over.
@@ -238,7 +265,7 @@ final class ProcessModel {
     func imageAfterExec(of subject: ProcessSubject, path: [UInt8]?, name: [UInt8]) -> ProcessSubject {
         var after = subject
         after.name = ByteString(Self.commName(name))
-        if let path, let announced = entries[subject.pid]?.announced.first(where: { $0.executable == path }) {
+        if let announced = entries[subject.pid]?.announced.first(where: { $0.executable == nil || $0.executable == path }) {
             after.name = ByteString(announced.name)
         }
         after.executable = path.map(ByteString.init)

@@ -243,6 +243,26 @@ struct Actor {
         }
     }
 
+    /// The same, with the clone's last files and the checkout's first in one fanotify read: every event stamped with
+    /// that read's time. The verdicts are delivered in queue order, so an earlier one is earlier, whatever its stamp.
+    @Test func encryptedLookingInTheSameReadIsAlreadyEncrypted() throws {
+        let r = MemoryReader()
+        let d = RansomwareDetector(reader: r)
+        let clone = Actor(830, "git", ppid: 1), checkout = Actor(831, "git", ppid: 1)
+        let t: Int64 = 5_000_000
+        for i in 0..<10 {
+            let p = "/clone/blob\(i).bin"
+            r.encrypt(p)
+            #expect(feed(d, [clone.ev(.create, p, t), clone.ev(.close, p, t, afterWrite: true)]).isEmpty)
+        }
+        for i in 0..<10 {
+            let p = "/clone/blob\(i).bin"
+            r.encrypt(p, seed: 78)
+            #expect(feed(d, [checkout.ev(.delete, p, t), checkout.ev(.create, p, t),
+                             checkout.ev(.close, p, t, afterWrite: true)]).isEmpty, "\(p)")
+        }
+    }
+
     @Test func deletesNeedAnEncryptedFileNamedAfterThem() throws {
         let r = MemoryReader()
         let d = RansomwareDetector(reader: r)

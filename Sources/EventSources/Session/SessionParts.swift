@@ -63,9 +63,14 @@ enum SessionOutputs {
         case .text:
             return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent),
                             color: output.usesColor(interactive: interactive), zone: SystemLocalTime(),
+                            timeFormat: output.timeFormat, now: SystemLocalTime.nowMicroseconds,
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))
+        case .ecs, .ocsf:
+            let kind: RecordSchemaKind = output.format == .ecs ? .ecs : .ocsf
+            return SchemaSink(schema: kind.schema(HostRecordIdentity.make()),
+                              output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))
         case .bsm:
             // Binary: batched (unless --flush always); flushed when the source idles and at the end.
             return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: output.flush == .always),

@@ -144,7 +144,7 @@ public final class RansomwareDetector {
             state.openForWrite.remove(path)
             guard wrote else { break }
             let judged = judge(event)
-            let wasEncrypted = alreadyEncrypted(path, now)
+            let wasEncrypted = alreadyEncrypted(path)
             if let (verdict, _) = judged { noteVerdict(path, encrypted: verdict.isEncrypted, now) }
             guard let (verdict, birth) = judged, case .encrypted(let stats) = verdict else {
                 // Plain content: a new file is the actor's own.
@@ -171,7 +171,7 @@ public final class RansomwareDetector {
             }
         case .rename:
             guard let dest = event.destinationPath else { break }
-            let destWasEncrypted = alreadyEncrypted(dest, now), sourceWasEncrypted = alreadyEncrypted(path, now)
+            let destWasEncrypted = alreadyEncrypted(dest), sourceWasEncrypted = alreadyEncrypted(path)
             if let t = encryptedLooking.removeValue(forKey: path) { encryptedLooking[dest] = t } else { encryptedLooking[dest] = nil }
             for a in actors {
                 let readDest = a.hasRead(dest, since: horizon) && !a.isOwn(dest)
@@ -189,7 +189,7 @@ public final class RansomwareDetector {
             }
         case .delete:
             state.openForWrite.remove(path)
-            let wasEncrypted = alreadyEncrypted(path, now)
+            let wasEncrypted = alreadyEncrypted(path)
             encryptedLooking[path] = nil
             for a in actors {
                 let ownFile = a.isOwn(path)
@@ -205,11 +205,11 @@ public final class RansomwareDetector {
         return changed.isEmpty ? [] : alerts(for: changed, chain: actors, event: event)
     }
 
-    /// Was `path` judged encrypted-looking in an earlier batch of events? (Within one batch the fanotify groups
-    /// arrive out of order: a verdict from the same 50 ms describes the very content being judged now.)
-    private func alreadyEncrypted(_ path: ByteString, _ now: Int64) -> Bool {
-        guard let t = encryptedLooking[path] else { return false }
-        return t < now - 50_000
+    /// Was `path` judged encrypted-looking by an earlier event? Sources deliver events in the order they happened
+    /// (the live fanotify source translates its one queue in order) but stamp them coarsely (one time per read of
+    /// the queue): the order of verdicts, not their stamps, says which came first.
+    private func alreadyEncrypted(_ path: ByteString) -> Bool {
+        encryptedLooking[path] != nil
     }
 
     private func noteVerdict(_ path: ByteString, encrypted: Bool, _ now: Int64) {
@@ -349,7 +349,7 @@ public final class RansomwareDetector {
             who += members == 0 ? " with the processes it ran" : " and \(members) process\(members == 1 ? "" : "es") it ran"
         }
         let secs = (seconds * 10).rounded() / 10
-        let reason = "possible ransomware: \(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"
+        let reason = "\(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"
         return Alert(time: event.time, origin: .ransomware, severity: .critical, process: p, eventKind: event.kind,
                      path: event.path, destinationPath: event.destinationPath, reason: reason, evidence: files,
                      offender: actor.identity, offenderTree: actor.isTree)
