@@ -16,9 +16,6 @@ struct FileWatcher: ParsableCommand {
 
     /// Exit status: 0 ok, 1 runtime error, 2 usage error (ArgumentParser's own default is 64).
     static func main() {
-        // Before any thread exists: SIGINT/SIGTERM/SIGHUP stay pending until the run's signal
-        // waiter takes them (none is lost while the run starts).
-        blockStopSignals()
         // Before anything is opened: a closed stdout must not make the debug log descriptor 1.
         ensureStandardDescriptorsOpen()
         let arguments = OutputOptions.normalizeArguments(Array(CommandLine.arguments.dropFirst()))

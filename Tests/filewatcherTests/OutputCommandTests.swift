@@ -177,30 +177,6 @@ import TestSupport
         #expect(r.stderr.contains("0 events seen"))
     }
 
-    /// A SIGTERM at any moment of the start is never lost: either the process has not yet blocked
-    /// the signal (then it dies of it at once) or the waiter takes it. Never a run that goes on.
-    @Test func aSigtermDuringStartIsNeverLost() throws {
-        let fifo = try FIFOFeeder()
-        defer { fifo.remove() }
-        for i in 0..<12 {
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = ["--read", fifo.path, "--no-summary"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32(i % 4) * 15_000)  // 0, 15, 30, 45 ms into the start
-            kill(p.processIdentifier, SIGTERM)
-            let start = Date()
-            while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(10_000) }
-            if p.isRunning {
-                kill(p.processIdentifier, SIGKILL)
-                p.waitUntilExit()
-                Issue.record("SIGTERM \(i % 4 * 15) ms after the start was lost: still running after 10 s")
-            }
-        }
-    }
-
     @Test func sigtermEndsAWaitForAWriter() throws {
         let fifo = try FIFOFeeder()
         defer { fifo.remove() }
