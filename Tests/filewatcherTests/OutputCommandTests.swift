@@ -180,16 +180,29 @@ import TestSupport
     @Test func sigtermEndsAWaitForAWriter() throws {
         let fifo = try FIFOFeeder()
         defer { fifo.remove() }
-        var elapsed = 0.0
-        let r = try run(["--read", fifo.path]) { p in
-            usleep(300_000)
-            let start = Date()
-            kill(p.processIdentifier, SIGTERM)
-            while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
-            elapsed = Date().timeIntervalSince(start)
-        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = dir.file("debug.log")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", fifo.path, "-d", log]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        // Signalled once it waits for the writer (its signal handling is set up before the source).
+        try waitForLines(2, in: log)
+        usleep(300_000)
+        let start = Date()
+        kill(p.processIdentifier, SIGTERM)
+        while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(!p.isRunning, "SIGTERM did not end a run waiting for a FIFO writer within 10 s")
+        guard !p.isRunning else { return }
         #expect(elapsed < 5, "SIGTERM took \(elapsed) s")
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("filewatcher summary: 0 events seen"))
+        #expect(p.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("filewatcher summary: 0 events seen"), "\(stderr)")
     }
 }
