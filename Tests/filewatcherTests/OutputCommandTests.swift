@@ -54,13 +54,26 @@ import TestSupport
     }
 
     @Test func sighupStillEndsARunWithoutFiles() throws {
-        let r = try run(["--read", "-", "--format", "json"], stdin: Data(fixture)) { p in
-            usleep(300_000)
-            kill(p.processIdentifier, SIGHUP)
-            p.waitUntilExit()
-        }
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("filewatcher summary"))
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        fifo.feed(fixture, holdOpen: 30)  // the input never ends: only the signal does
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", fifo.path, "--format", "json"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        usleep(1_500_000)  // well into the run (signal handling is set up before the source)
+        kill(p.processIdentifier, SIGHUP)
+        let start = Date()
+        while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+        #expect(!p.isRunning, "SIGHUP did not end a run without -o/-d files")
+        guard !p.isRunning else { return }
+        #expect(p.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("filewatcher summary"), "\(stderr)")
     }
 
     /// Runs the binary with standard output (and input) closed, as `filewatcher ... >&- <&-` would.
