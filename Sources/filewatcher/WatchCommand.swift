@@ -9,7 +9,7 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Watch file events live or replay a trail (default command).",
         discussion: """
-            Without --read, watches the system live (Linux: fanotify, as root). With --read, replays \
+            Without --read, watches the system live (Linux: fanotify, as root; macOS 14 and later: eslogger, as root with Full Disk Access). With --read, replays \
             recorded input (OpenBSM audit trails from macOS/FreeBSD, or ones written with --format bsm) \
             through the same filters.
 
@@ -39,16 +39,27 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Live source tuning")
     var tuning: LiveTuningOptions
 
+    @OptionGroup(title: "macOS Endpoint Security (eslogger)")
+    var eslogger: EsloggerOptions
+
     @OptionGroup(title: "Detection")
     var detection: DetectionOptions
 
     @OptionGroup(title: "Report")
     var report: ReportOptions
 
+    @OptionGroup(title: "Linux kernel audit")
+    var audit: AuditOptions
+
+    @OptionGroup(title: "Shipping to collectors")
+    var shipping: ShipOptions
+
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection]
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, eslogger, detection, audit]
+
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection, shipping]
         for group in groups { try group.apply(to: &c) }
         return c
     }

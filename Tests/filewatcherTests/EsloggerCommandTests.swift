@@ -48,6 +48,10 @@ func esFile(_ path: String) -> String { "{\"path\":\"\(path)\",\"path_truncated\
         let piped = try run(["--read", "-", "--format", "json", "-a", "--no-summary"], stdin: Data(try EsloggerFixtures.bytes("macos26.jsonl")))
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(piped.out == fromFile.out)
+        // Without -a (the basic kinds only: a header selection for BSM) standard input is still recognized.
+        let basic = try run(["--read", "-", "--format", "json", "--no-summary"], stdin: Data(try EsloggerFixtures.bytes("macos26.jsonl")))
+        #expect(basic.status == 0, "\(basic.stderr)")
+        #expect(basic.out.split(separator: "\n").count == 16, "18 events; fork (other) and exit are not basic")
         let garbage = try run(["--read", "-"], stdin: Data("hello, this is no recording at all\n".utf8))
         #expect(garbage.status == 1)
         #expect(garbage.stderr.contains("standard input: not a recognized recording"), "\(garbage.stderr)")
@@ -124,5 +128,104 @@ func esFile(_ path: String) -> String { "{\"path\":\"\(path)\",\"path_truncated\
         #expect((ransom["process"] as? [String: Any])?["pid"] as? Int == 40)
         #expect(alerting.last?["event"] as? String == "close")
         #expect(r.stderr.contains("alerts: 2 (critical 1, high 1)"), "\(r.stderr)")
+    }
+}
+
+/// `--source eslogger` end to end, with a script standing in for eslogger (as on Linux).
+@Suite(.timeLimit(.minutes(3))) struct EsloggerLiveCommandTests {
+    static let fixture = EsloggerFixtures.path("macos14.jsonl")
+
+    func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func waitFor(_ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while !condition() {
+            if Date() > deadline { throw TimedOut("not within 20 s") }
+            usleep(20_000)
+        }
+    }
+
+    @Test func liveEventsUntilStoppedWithNarrowedEvents() throws {
+        let d = try TemporaryDirectory("fw-es-cli-live")
+        defer { d.remove() }
+        let fake = try FakeEslogger(d, body: "cat '\(Self.fixture)'\nexec sleep 600")
+        let out = d.file("out.jsonl")
+        let r = try watch(["--source", "eslogger", "--eslogger-path", fake.path, "--event", "open,close", "--format", "json", "-o", out]) { _ in
+            try waitFor { lines(out).count >= 4 }
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(fake.arguments == "open close exec exit fork")
+        let shown = lines(out)
+        #expect(shown.count == 4)
+        #expect(shown.allSatisfy { $0.contains("\"source\":\"eslogger\"") })
+        #expect(r.stderr.contains("18 events seen, 4 shown"), "\(r.stderr)")
+        let pid = try #require(fake.pid)
+        #expect(kill(pid, 0) != 0, "eslogger ended with the run")
+    }
+
+    @Test func anErrorOfEsloggerIsOneSentenceAndExitStatusOne() throws {
+        let d = try TemporaryDirectory("fw-es-cli-err")
+        defer { d.remove() }
+        let fake = try FakeEslogger(d, body: "echo 'ERROR: ES_NEW_CLIENT_RESULT_ERR_NOT_PERMITTED' >&2\nexit 1")
+        let r = try watch(["--source", "eslogger", "--eslogger-path", fake.path])
+        #expect(r.status == 1)
+        let message = try #require(r.stderr.split(separator: "\n").last)
+        #expect(message.hasPrefix("filewatcher: eslogger is not permitted to use Endpoint Security"), "\(r.stderr)")
+        #expect(message.contains("Full Disk Access"))
+    }
+
+    @Test func endingEarlyKeepsItsEventsAndFails() throws {
+        let d = try TemporaryDirectory("fw-es-cli-early")
+        defer { d.remove() }
+        let fake = try FakeEslogger(d, body: "cat '\(Self.fixture)'")
+        let r = try watch(["--source", "eslogger", "--eslogger-path", fake.path, "--format", "json", "-a"])
+        #expect(r.status == 1)
+        #expect(r.out.split(separator: "\n").count == 18)
+        #expect(r.stderr.contains("filewatcher: eslogger (\(fake.path)) ended (exit status 0) after 18 events while filewatcher was still watching."), "\(r.stderr)")
+    }
+
+    @Test func detectionOnLiveEsloggerEvents() throws {
+        let d = try TemporaryDirectory("fw-es-cli-detect")
+        defer { d.remove() }
+        let docs = d.file("docs")
+        try FileManager.default.createDirectory(atPath: docs, withIntermediateDirectories: true)
+        var g = SystemRandomNumberGenerator()
+        var text = esloggerLine("\"open\":{\"fflag\":1,\"file\":\(esFile("/Users/alice/.ssh/id_ed25519"))}",
+                                pid: 30, exe: "/bin/cat", global: 1, second: 1)
+        var global = 2
+        for i in 0..<6 {
+            let doc = "\(docs)/report\(i).docx"
+            try Data((0..<(64 << 10)).map { _ in UInt8.random(in: 0...255, using: &g) }).write(to: URL(fileURLWithPath: doc))
+            for event in ["\"open\":{\"fflag\":1,\"file\":\(esFile(doc))}", "\"close\":{\"modified\":false,\"target\":\(esFile(doc))}",
+                          "\"open\":{\"fflag\":3,\"file\":\(esFile(doc))}", "\"close\":{\"modified\":true,\"target\":\(esFile(doc))}"] {
+                text += esloggerLine(event, pid: 40, exe: "/tmp/locker", global: global, second: 3 + i)
+                global += 1
+            }
+        }
+        let capture = try d.write(text, to: "capture.jsonl")
+        let fake = try FakeEslogger(d, body: "cat '\(capture)'\nexec sleep 600")
+        let rules = try d.write("rules:\n  - name: ssh-keys\n    paths: [\"/Users/*/.ssh/\"]\n    severity: high\n", to: "rules.yaml")
+        let out = d.file("out.jsonl")
+        let r = try watch(["--source", "eslogger", "--eslogger-path", fake.path, "--rules", rules, "--format", "json", "-o", out]) { _ in
+            try waitFor { lines(out).filter { $0.contains("\"alert\":") }.count >= 2 }
+        }
+        #expect(r.status == 0, "\(r.stderr)")
+        let alerts = lines(out).filter { $0.contains("\"alert\":") }
+        #expect(alerts.count == 2)
+        #expect(alerts.first?.contains("\"rule\":\"ssh-keys\"") == true)
+        #expect(alerts.last?.contains("\"type\":\"ransomware\"") == true)
+    }
+
+    @Test func misuseIsAUsageErrorOrASentence() throws {
+        let withRead = try watch(["--read", EsloggerFixtures.path("macos13.jsonl"), "--eslogger-path", "/bin/true"])
+        #expect(withRead.status == 2)
+        #expect(withRead.stderr.contains("--eslogger-path"), "\(withRead.stderr)")
+        #if os(Linux)
+        let noPath = try watch(["--source", "eslogger"])
+        #expect(noPath.status == 1)
+        #expect(noPath.stderr.contains("eslogger is macOS's (13 and later)"), "\(noPath.stderr)")
+        #endif
     }
 }
