@@ -3,7 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "filewatcher",
-    platforms: [.macOS(.v13)],
+    // macOS 15: Synchronization's Mutex and Atomic and String(validating:as:) are available from
+    // macOS 15 on (no back-deployment); on Linux and FreeBSD the toolchain's own runtime has them.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "filewatcher", targets: ["filewatcher"]),
         .library(name: "BSM", targets: ["BSM"]),

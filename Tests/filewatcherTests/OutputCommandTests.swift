@@ -54,18 +54,35 @@ import TestSupport
     }
 
     @Test func sighupStillEndsARunWithoutFiles() throws {
-        let r = try run(["--read", "-", "--format", "json"], stdin: Data(fixture)) { p in
-            usleep(300_000)
-            kill(p.processIdentifier, SIGHUP)
-            p.waitUntilExit()
-        }
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("filewatcher summary"))
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        fifo.feed(fixture, holdOpen: 30)  // the input never ends: only the signal does
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", fifo.path, "--format", "json"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        usleep(1_500_000)  // well into the run (signal handling is set up before the source)
+        kill(p.processIdentifier, SIGHUP)
+        let start = Date()
+        while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+        #expect(!p.isRunning, "SIGHUP did not end a run without -o/-d files")
+        guard !p.isRunning else { return }
+        #expect(p.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("filewatcher summary"), "\(stderr)")
     }
 
     /// Runs the binary with standard output (and input) closed, as `filewatcher ... >&- <&-` would.
     static func runWithClosedStandardOutput(_ args: [String], stderr: String) throws -> Int32 {
+        #if os(Linux)
         var actions = posix_spawn_file_actions_t()
+        #else
+        var actions: posix_spawn_file_actions_t? = nil  // a pointer type on macOS and FreeBSD
+        #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addclose(&actions, 0)
@@ -176,16 +193,29 @@ import TestSupport
     @Test func sigtermEndsAWaitForAWriter() throws {
         let fifo = try FIFOFeeder()
         defer { fifo.remove() }
-        var elapsed = 0.0
-        let r = try run(["--read", fifo.path]) { p in
-            usleep(300_000)
-            let start = Date()
-            kill(p.processIdentifier, SIGTERM)
-            while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
-            elapsed = Date().timeIntervalSince(start)
-        }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let log = dir.file("debug.log")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", fifo.path, "-d", log]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        // Signalled once it waits for the writer (its signal handling is set up before the source).
+        try waitForLines(2, in: log)
+        usleep(300_000)
+        let start = Date()
+        kill(p.processIdentifier, SIGTERM)
+        while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(!p.isRunning, "SIGTERM did not end a run waiting for a FIFO writer within 10 s")
+        guard !p.isRunning else { return }
         #expect(elapsed < 5, "SIGTERM took \(elapsed) s")
-        #expect(r.status == 0)
-        #expect(r.stderr.contains("filewatcher summary: 0 events seen"))
+        #expect(p.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("filewatcher summary: 0 events seen"), "\(stderr)")
     }
 }

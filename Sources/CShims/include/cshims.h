@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "cshims_detection.h"  /* detection's calls (pidfd_send_signal, statx btime) */
+#include "cshims_bsd.h"        /* macOS/FreeBSD headers outside their Swift libc modules */
 #include "cshims_signals.h"    /* signals forwarded to a pipe (the self-pipe trick) */
 #include "cshims_pipe.h"       /* close-on-exec pipes for spawned programs (eslogger) */
 #include "cshims_audit.h"      /* the kernel audit netlink socket (Linux) */

@@ -3,6 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if os(macOS) || os(FreeBSD)
+import CShims  // proc_pidpath (libproc.h) / sysctl (sys/sysctl.h): outside the libc modules
+#endif
 
 /// Asks the system once per pid for a process's executable path (when no exec record named it)
 /// and remembers the answer. Bounded: the cache is cleared when it grows past `capacity`.

@@ -36,6 +36,8 @@ public final class BoundedLineWriter: Sendable {
         var broken = false
         var busy = false
         var finishing = false
+        /// The writing thread runs (from the first message on).
+        var started = false
     }
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
@@ -45,7 +47,6 @@ public final class BoundedLineWriter: Sendable {
         self.fd = fd
         self.capacity = capacity
         self.reportInterval = reportInterval
-        DispatchQueue(label: "filewatcher.standard-error").async { [self] in loop() }
     }
 
     /// Messages dropped so far (queue full, or the descriptor failed).
@@ -54,15 +55,17 @@ public final class BoundedLineWriter: Sendable {
     /// Queues `text`, or drops and counts it when `capacity` bytes are already waiting. Never blocks.
     public func write(_ text: String) {
         let bytes = Array(text.utf8)
-        let queued = state.withLock { s -> Bool in
+        let (queued, start) = state.withLock { s -> (Bool, Bool) in
             if s.broken || s.closed || s.queuedBytes + bytes.count > capacity {
                 s.unreported += 1; s.dropped += 1
-                return false
+                return (false, false)
             }
             s.queue.append(bytes)
             s.queuedBytes += bytes.count
-            return true
+            defer { s.started = true }
+            return (true, !s.started)
         }
+        if start { DispatchQueue(label: "filewatcher.standard-error").async { [self] in loop() } }
         if queued { wake.signal() }
     }
 
@@ -75,7 +78,9 @@ public final class BoundedLineWriter: Sendable {
         state.withLock { $0.finishing = true }
         while true {
             let done = state.withLock { s in
-                let empty = s.head == s.queue.count && !s.busy && (s.unreported == 0 || s.broken)
+                // Never started (nothing was ever queued): only a drop count could be left, and
+                // with nothing written there is no reader to tell; done.
+                let empty = !s.started || (s.head == s.queue.count && !s.busy && (s.unreported == 0 || s.broken))
                 if empty { s.closed = true }
                 return empty
             }
