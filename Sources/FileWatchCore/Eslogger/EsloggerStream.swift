@@ -44,6 +44,10 @@ public final class EsloggerStream: SessionReporting {
     private var splitter: LineSplitter
     private var lastGlobal: UInt64?
     private var lastByType: [String: UInt64] = [:]
+    /// Event types whose `seq_num` is followed at most (Endpoint Security has about 150).
+    public static let maxTrackedTypes = 512
+    /// Event types whose `seq_num` is followed now.
+    public var trackedTypes: Int { lastByType.count }
     private var pendingLoss: UInt64 = 0
     private var pendingLossNote = ""
     private var lastLossReport: Int64?
@@ -123,6 +127,8 @@ public final class EsloggerStream: SessionReporting {
             if gap > 0 { pendingLossNote = "global_seq_num \(g)" }
         } else if let s = m.sequence, let event = m.event {
             if let last = lastByType[event], s > last { gap = s - last - 1 }
+            // Names come from the input: at most `maxTrackedTypes` are followed (memory stays bounded).
+            if lastByType.count >= Self.maxTrackedTypes, lastByType[event] == nil { lastByType.removeAll(keepingCapacity: true) }
             lastByType[event] = s
             if gap > 0 { pendingLossNote = "\(event) seq_num \(s)" }
         }
