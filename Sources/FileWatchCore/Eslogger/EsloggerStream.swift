@@ -38,6 +38,8 @@ public final class EsloggerStream: SessionReporting {
     /// Events lost according to the sequence numbers.
     public private(set) var lost: UInt64 = 0
 
+    /// Process objects decoded before (most lines come from a few processes).
+    public let processCache = EsloggerProcessCache()
     /// Longer lines are skipped.
     public let maxLineBytes: Int
     /// Mutated only by `push`/`finish` (the per-line work must not touch it: exclusive access).
@@ -86,7 +88,7 @@ public final class EsloggerStream: SessionReporting {
             if Self.isBlank(bytes) { return }
             let message: EsloggerMessage
             do {
-                message = try EsloggerMessage.decode(bytes)
+                message = try EsloggerMessage.decode(bytes, cache: processCache)
             } catch {
                 malformedLines += 1
                 skipped(receiver, offset: offset &+ UInt64(max(0, error.offset)),
