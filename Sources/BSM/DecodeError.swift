@@ -42,6 +42,14 @@ public struct DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
         case overlapsNextRecord(nextOffset: Int)
         /// Bytes skipped while resynchronizing after damage.
         case skippedBytes(count: Int)
+        /// A data token's how-to-print byte is not 0...4 (binary, octal, decimal, hex, string).
+        case badDataFormat(UInt8)
+        /// An exec_args/exec_env token announces more strings than it holds: its count ran into
+        /// the tokens after it.
+        case execStringsOverrun(id: TokenID, count: UInt32)
+        /// A damaged region goes on: no valid record in these bytes either (reported in parts
+        /// so that endless garbage is said while it is read).
+        case stillDamaged
     }
 
     public var description: String {
@@ -82,6 +90,12 @@ public struct DecodeError: Error, Hashable, Sendable, CustomStringConvertible {
             return "record byte count runs past the valid record at offset \(next)"
         case .skippedBytes(let n):
             return "skipped \(n) damaged byte\(n == 1 ? "" : "s") to resynchronize"
+        case .badDataFormat(let f):
+            return "data token has unknown format \(f) (expected 0 to 4)"
+        case .execStringsOverrun(let id, let count):
+            return "\(Self.tokenName(id)) token announces \(count) strings but holds fewer (its count runs into the tokens after it)"
+        case .stillDamaged:
+            return "still no valid record (the damage goes on)"
         }
     }
 

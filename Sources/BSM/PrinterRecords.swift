@@ -10,7 +10,12 @@ extension PrauditPrinter {
     /// printed (in XML the record is closed so the document stays well-formed) and the error is
     /// returned for the caller to report.
     @discardableResult
-    public func printRecord(_ record: Record) -> DecodeError? {
+    public func printRecord(_ record: Record) -> DecodeError? { printRecordChecked(record).failure }
+
+    /// `printRecord`, also returning the first problem of a token that did decode and was printed
+    /// as praudit prints it, but cannot be what a kernel wrote (`RecordChecker`): the caller reports it.
+    public func printRecordChecked(_ record: Record) -> (failure: DecodeError?, problem: DecodeError?) {
+        var checker = RecordChecker()
         let bytes = record.bytes
         let storage = bytes.storage
         let lo = bytes.lowerBound, hi = bytes.upperBound
@@ -32,12 +37,14 @@ extension PrauditPrinter {
                         return DecodeError(offset: base + pos, reason: .truncatedToken(id: TokenID(id), needed: 2, available: trailerStart - pos))
                     }
                     unknownToken(id, prefix: nil, BSMBytes(storage: storage, range: (pos + 1)..<trailerStart))
+                    checker.noteOrdinary()
                     endToken()
                     pos = trailerStart
                     continue
                 }
                 if fastPath, let next = printFast(p, pos, limit, first: pos == lo, inTrailer: pos >= trailerStart) {
                     if pos == lo && id == 0x14 { sawHeader = true }
+                    checker.noteOrdinary()
                     endToken()
                     pos = next
                     continue
@@ -56,6 +63,7 @@ extension PrauditPrinter {
                     return DecodeError(offset: base + pos, reason: .unknownTokenID(uid))
                 }
                 if pos == lo, token.header != nil { sawHeader = true }
+                checker.note(token, at: base + pos)
                 if options.xml && pos != lo && token.header != nil {
                     // A header token inside a record would open a nested <record>.
                     printInnerHeaderXML(token)
@@ -72,7 +80,7 @@ extension PrauditPrinter {
           }
         }
         endRecord()
-        return failure
+        return (failure, failure == nil ? checker.problem : nil)
     }
 
 
@@ -203,14 +211,23 @@ public struct PrauditStream {
                 // by the start of the stream; praudit skips them silently.
                 pendingLeading = nil
                 sawRecord = true
-                if let e = printer.printRecord(r) {
+                let printed = printer.printRecordChecked(r)
+                if let e = printed.failure {
                     problem(PrintProblem(offset: e.offset, message: e.reasonText
                         + " (in the record at offset \(r.offset); its remaining tokens were not printed)", skipped: 0))
+                } else if let e = printed.problem {
+                    problem(PrintProblem(offset: e.offset, message: e.reasonText
+                        + " (in the record at offset \(r.offset), printed as praudit prints it)", skipped: 0))
                 }
             case .damage(let d):
                 if partialStart && !sawRecord && d.offset == 0 {
                     pendingLeading = d
                     continue
+                }
+                if let leading = pendingLeading {
+                    // The leading damage goes on (in parts): it was garbage, not a cut-off record.
+                    pendingLeading = nil
+                    problem(Self.problem(leading))
                 }
                 problem(Self.problem(d))
             }
@@ -219,6 +236,20 @@ public struct PrauditStream {
             // Nothing valid followed: that was not a cut-off record but garbage.
             pendingLeading = nil
             problem(Self.problem(d))
+        }
+    }
+
+    /// Reading stops early (a signal): the damage in progress is reported (a record cut off by the
+    /// stop is not damage).
+    public mutating func stop(problem: (PrintProblem) -> Void) {
+        if let d = pendingLeading {
+            pendingLeading = nil
+            problem(Self.problem(d))
+        }
+        if let d = reader.pendingDamage {
+            var p = Self.problem(d)
+            p.message += " so far (reading stopped before the damage ended)"
+            problem(p)
         }
     }
 

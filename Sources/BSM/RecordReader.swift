@@ -10,6 +10,11 @@
 // count lands exactly on a valid trailer, or a plausible file token — so every valid record
 // after the damage is still delivered. The header's byte count is never used to allocate: records
 // are slices of the pushed input, and a count over `maximumRecordSize` is rejected.
+//
+// A damaged region is reported when it ends. One that goes on and on (`/dev/zero`, `/dev/urandom`)
+// is also reported in parts while it is read: the first once it reaches 1 MiB, the next ones each
+// twice as long as the one before, up to one per 256 MiB (`Damage.error` of the later parts says
+// `stillDamaged`). `pendingDamage` is the part read so far, for a reader stopped early.
 
 /// A damaged region of the input: what was wrong where, and how many bytes were skipped.
 public struct Damage: Error, Hashable, Sendable, CustomStringConvertible {
@@ -50,10 +55,14 @@ public struct RecordReader: Sendable {
 
     /// The default cap on a record's byte count (8 MiB).
     public static let defaultMaximumRecordSize = 8 << 20
+    /// A damaged region still going on is reported once it is this long (then in parts twice as
+    /// long, up to `longestDamagePart`).
+    public static let firstDamagePart = 1 << 20
+    public static let longestDamagePart = 256 << 20
 
     public let maximumRecordSize: Int
-    /// Unconsumed input lives in `buffer[pos...]`; `buffer` is never mutated in place (records
-    /// keep references to it), only replaced.
+    /// Unconsumed input lives in `buffer[pos...]`; `buffer` is replaced, or appended to (records
+    /// delivered from it hold their own copy-on-write reference: they never see a change).
     private var buffer: [UInt8] = []
     private var pos = 0
     /// Absolute stream offset of `buffer[0]`.
@@ -67,6 +76,11 @@ public struct RecordReader: Sendable {
     /// While waiting for the rest of a candidate at absolute offset `at`: bytes before `scanned`
     /// were already searched for a complete record that would prove the candidate wrong.
     private var waiting: (at: Int, scanned: Int)?
+    /// While resynchronizing: the first candidate waiting for more input (absolute offset `at`),
+    /// the later ones also waiting, and how far the input has been scanned.
+    private var resync: (at: Int, undecided: [Int], frontier: Int)?
+    /// The length at which the damaged region in progress is reported in part.
+    private var damagePart = RecordReader.firstDamagePart
 
     public init(maximumRecordSize: Int = RecordReader.defaultMaximumRecordSize) {
         self.maximumRecordSize = max(maximumRecordSize, bsmMinimumRecordSize)
@@ -111,6 +125,13 @@ public struct RecordReader: Sendable {
             buffer = chunk
             pos = r.consumed
             waiting = nil
+            return
+        }
+        if pos * 2 < buffer.count {
+            // Little consumed (a long candidate waits for its end): append, amortized, instead of
+            // copying what is buffered for every chunk. The records already delivered keep their own
+            // (copy-on-write) storage.
+            buffer.append(contentsOf: chunk)
             return
         }
         var b: [UInt8] = []
@@ -248,6 +269,34 @@ public struct RecordReader: Sendable {
         return slowNext()
     }
 
+    /// The fast path of `next()` for callers that look at bytes only: hands each well-formed
+    /// header record at the current position (complete in the buffered input, trailer valid) to
+    /// `body` with its absolute offset, without making a `Record` (no reference counting per
+    /// record), until `body` returns false (that record is then left unconsumed), a record is not
+    /// well-formed, or the buffered input ends. Everything else (damage, `file` tokens, a record
+    /// split across two pushes) is left for `next()`.
+    public mutating func consumeFramedRecords(_ body: (UnsafeRawBufferPointer, Int) throws -> Bool) rethrows {
+        guard damage == nil, pendingRecord == nil, pos < buffer.count else { return }
+        let storage = buffer
+        let base = bufferBase
+        let maxSize = maximumRecordSize
+        var i = pos
+        var touched: UInt8 = 0
+        defer {
+            pos = i
+            prefetchSink &+= touched
+        }
+        try storage.withUnsafeBytes { p in
+            while i < p.count {
+                let (n, t) = Self.quickRecordLength(p, i, maxSize)
+                touched &+= t
+                guard n > 0 else { return }
+                guard try body(UnsafeRawBufferPointer(rebasing: p[i..<(i &+ n)]), base &+ i) else { return }
+                i &+= n
+            }
+        }
+    }
+
     /// Length of the valid header record at `i` (header id, byte count within limits and
     /// available, matching trailer), or 0. Also touches a byte 2 KiB ahead so the memory system
     /// streams the input in (framing is otherwise bound by one cache miss per record).
@@ -291,31 +340,47 @@ public struct RecordReader: Sendable {
                 if let (start, first) = damage {
                     // Resynchronizing: scan for the next plausible record start. A candidate that
                     // needs more input is waited for, unless a complete valid record follows it in
-                    // what is already buffered (then its byte count cannot be right).
-                    var i = pos
+                    // what is already buffered (then its byte count cannot be right). Candidates
+                    // waiting from the last call are looked at again (each in O(1)) and only the
+                    // bytes after `frontier` are scanned: linear however long the waiting goes on.
                     var pending: Int? = nil
-                    var undecided: Int? = nil  // first undecided candidate after `pending`
+                    var undecided: [Int] = []  // absolute offsets of the candidates after `pending` still waiting
+                    var i = pos
+                    @inline(__always) func found(_ k: Int) -> Item {
+                        pos = k
+                        damage = nil
+                        resync = nil
+                        damagePart = Self.firstDamagePart
+                        return .damage(Damage(offset: start, error: first, skipped: bufferBase + k - start))
+                    }
+                    if let r = resync, r.at == bufferBase + pos {
+                        for at in CollectionOfOne(r.at) + r.undecided {
+                            let k = at - bufferBase
+                            switch classify(p, k, strict: true) {
+                            case .record, .file: return found(k)
+                            case .needMore: if !finished { if pending == nil { pending = k } else { undecided.append(at) } }
+                            case .invalid: break
+                            }
+                        }
+                        i = max(i, r.frontier - bufferBase)
+                    }
                     while i < p.count {
+                        if pending == nil, bufferBase + i - start >= damagePart {
+                            // Endless damage is said while it is read: this part, now.
+                            pos = i
+                            resync = nil
+                            damage = (bufferBase + i, DecodeError(offset: bufferBase + i, reason: .stillDamaged))
+                            damagePart = min(damagePart * 2, Self.longestDamagePart)
+                            return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
+                        }
                         let b = p[i]
                         if b == 0x14 || b == 0x15 || b == 0x74 || b == 0x79 || b == 0x11 {
                             switch classify(p, i, strict: true) {
                             case .record, .file:
-                                pos = i
-                                damage = nil
-                                waiting = nil
-                                return .damage(Damage(offset: start, error: first, skipped: bufferBase + i - start))
+                                return found(i)
                             case .needMore:
                                 if finished { break }
-                                if pending == nil {
-                                    pending = i
-                                    // Positions before `scanned` were already decided for this candidate.
-                                    if let w = waiting, w.at == bufferBase + i, w.scanned - bufferBase > i + 1 {
-                                        i = w.scanned - bufferBase
-                                        continue
-                                    }
-                                } else if undecided == nil {
-                                    undecided = i
-                                }
+                                if pending == nil { pending = i } else { undecided.append(bufferBase + i) }
                             case .invalid:
                                 break
                             }
@@ -325,15 +390,24 @@ public struct RecordReader: Sendable {
                     if finished {
                         pos = p.count
                         damage = nil
-                        waiting = nil
+                        resync = nil
+                        damagePart = Self.firstDamagePart
                         return .damage(Damage(offset: start, error: first, skipped: bufferBase + p.count - start))
                     }
                     if let q = pending {
                         pos = q
-                        waiting = (bufferBase + q, bufferBase + (undecided ?? p.count))
+                        resync = (bufferBase + q, undecided, bufferBase + p.count)
                     } else {
                         pos = p.count
-                        waiting = nil
+                        resync = nil
+                    }
+                    // Endless damage is said while it is read, in parts of exactly `damagePart` bytes
+                    // (everything before `pos` is damaged; the candidates waited for stay in `resync`).
+                    if bufferBase + pos - start >= damagePart {
+                        let cut = start + damagePart
+                        damage = (cut, DecodeError(offset: cut, reason: .stillDamaged))
+                        damagePart = min(damagePart * 2, Self.longestDamagePart)
+                        return .damage(Damage(offset: start, error: first, skipped: cut - start))
                     }
                     return nil
                 }
@@ -352,6 +426,7 @@ public struct RecordReader: Sendable {
                 case .needMore(let e):
                     if finished {
                         damage = (bufferBase + pos, e)
+                        resync = nil
                         pos += 1
                         continue
                     }

@@ -84,6 +84,13 @@ public struct BSMStreamDecoder {
                                      reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
             return
         }
+        // Framing and tokens intact, but a token no kernel writes: its fields cannot be trusted.
+        if let problem = record.innerProblem(tokens: tokens) {
+            if teachOnly { return }
+            receiver.notice(.damaged(file: trail ?? name, offset: UInt64(problem.offset),
+                                     reason: "record at offset \(record.offset) skipped: \(problem.reasonText)"))
+            return
+        }
         if var event = mapper.map(tokens), !teachOnly {
             enrich?(&event)
             receiver.receive(event)

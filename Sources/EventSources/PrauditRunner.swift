@@ -9,6 +9,7 @@ import Musl
 import Darwin
 #endif
 import BSM
+import FileWatchCore
 import SystemPackage
 
 /// Reads an input (a file path, or stdin) in large chunks.
@@ -29,6 +30,20 @@ public struct TrailChunkReader {
             ownsDescriptor = false
         }
         self.chunkSize = max(chunkSize, 4096)
+    }
+
+    /// Waits until there is something to read (or the end of input), checking `stop` every
+    /// `pollMilliseconds`; false when stopped first. Regular files are always ready.
+    public func waitReadable(stop: StopToken, pollMilliseconds: Int32 = 200) throws(Errno) -> Bool {
+        if isRegular { return !stop.isStopped }
+        while !stop.isStopped {
+            switch Sys.pollReadable(fd.rawValue, timeoutMS: pollMilliseconds) {
+            case .success(true): return true
+            case .success(false): continue
+            case .failure(let e): throw e
+            }
+        }
+        return false
     }
 
     /// The next chunk (read(2), EINTR retried by swift-system), or nil at end of input.
@@ -83,8 +98,10 @@ public struct PrauditRunner {
         self.programName = programName
     }
 
+    /// - Parameter stop: set (by SIGINT/SIGTERM) to end early: the damage read so far is still
+    ///   reported, and the status is still 1 when anything was skipped.
     public func run(files: [String], output: FileDescriptorWriter = .standardOutput(),
-                    errors: FileDescriptorWriter = .standardError()) -> Int32 {
+                    errors: FileDescriptorWriter = .standardError(), stop: StopToken = StopToken()) -> Int32 {
         var status: Int32 = 0
         let names: IdentityNames = (options.raw || options.numeric) ? NoIdentityNames() : SystemIdentityNames()
         let printer = PrauditPrinter(options: options, events: events, names: names,
@@ -126,7 +143,13 @@ public struct PrauditRunner {
             }
             while true {
                 let chunk: [UInt8]?
-                do { chunk = try reader.next() } catch {
+                do {
+                    guard try reader.waitReadable(stop: stop) else {
+                        stream.stop(problem: problem)
+                        break outer
+                    }
+                    chunk = try reader.next()
+                } catch {
                     report("\(programName): \(label): read error: \(error)")
                     status = 1
                     break

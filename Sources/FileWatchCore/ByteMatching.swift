@@ -16,25 +16,28 @@ public struct ByteNeedle: Hashable, Sendable {
 
     /// True when `haystack` contains the needle, ASCII case-insensitively.
     public func isFound(in haystack: [UInt8]) -> Bool {
+        haystack.withUnsafeBytes { isFound(in: $0) }
+    }
+
+    /// True when the bytes contain the needle, ASCII case-insensitively.
+    public func isFound(in hp: UnsafeRawBufferPointer) -> Bool {
         let n = lowered.count
         if n == 0 { return true }
-        let h = haystack.count
+        let h = hp.count
         if n > h { return false }
-        return haystack.withUnsafeBufferPointer { hp in
-            lowered.withUnsafeBufferPointer { np in
-                let first = np[0]
-                var i = 0
-                let last = h - n
-                while i <= last {
-                    if asciiLower(hp[i]) == first {
-                        var j = 1
-                        while j < n && asciiLower(hp[i + j]) == np[j] { j += 1 }
-                        if j == n { return true }
-                    }
-                    i += 1
+        return lowered.withUnsafeBufferPointer { np in
+            let first = np[0]
+            var i = 0
+            let last = h - n
+            while i <= last {
+                if asciiLower(hp[i]) == first {
+                    var j = 1
+                    while j < n && asciiLower(hp[i + j]) == np[j] { j += 1 }
+                    if j == n { return true }
                 }
-                return false
+                i += 1
             }
+            return false
         }
     }
 

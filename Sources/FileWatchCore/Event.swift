@@ -43,6 +43,10 @@ public enum SourceKind: String, Sendable, Codable {
     case trail, auditpipe, fanotify
     /// Apple's Endpoint Security through `eslogger` (live or replayed JSON Lines).
     case eslogger
+    /// The Linux kernel audit netlink socket (live).
+    case audit
+    /// auditd's log files (replay).
+    case auditLog = "audit_log"
 }
 
 /// Source-specific detail kept for the curious (and for JSON output).
@@ -54,6 +58,8 @@ public enum SourceDetail: Hashable, Sendable {
     case fanotify(mask: UInt64)
     /// An Endpoint Security message as eslogger printed it (EndpointSecurityDetail.swift).
     case endpointSecurity(EndpointSecurityDetail)
+    /// The Linux audit records' type, syscall, serial and rule key.
+    case linuxAudit(LinuxAuditDetail)
 }
 
 /// Who did it.

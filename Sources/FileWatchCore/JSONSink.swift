@@ -35,6 +35,15 @@ public final class JSONSink: EventSink {
     }
 
     public func write(_ event: Event) throws {
+        appendObject(event)
+        output.append(UInt8(ascii: "\n"))
+        if !event.alerts.isEmpty { try output.flush() }
+        try output.endOfEvent(time: event.time)
+    }
+
+    /// The event's object (no newline); `members` may add members before the closing brace (each
+    /// starting with a comma).
+    public func appendObject(_ event: Event, members: ((OutputBuffer) -> Void)? = nil) {
         let o = output
         o.append("{\"time\":\"")
         o.appendRFC3339(epochMicroseconds: event.time)
@@ -75,6 +84,8 @@ public final class JSONSink: EventSink {
         case .trail: o.append("trail")
         case .auditpipe: o.append("auditpipe")
         case .fanotify: o.append("fanotify")
+        case .audit: o.append("audit")
+        case .auditLog: o.append("audit_log")
         case .eslogger: o.append("eslogger")
         }
         o.append(UInt8(ascii: "\""))
@@ -91,13 +102,14 @@ public final class JSONSink: EventSink {
         case .fanotify(let mask):
             o.append(",\"fanotify_mask\":")
             o.appendDecimal(mask)
+        case .linuxAudit(let d):
+            appendLinuxAudit(d)
         case .endpointSecurity(let es):
             o.appendEndpointSecurity(es)
         }
         if !event.alerts.isEmpty { o.appendAlertMembers(event.alerts) }
-        o.append("}\n")
-        if !event.alerts.isEmpty { try o.flush() }
-        try o.endOfEvent(time: event.time)
+        members?(o)
+        o.append(UInt8(ascii: "}"))
     }
 
     private func writeProcess(_ p: ProcessSubject) {
@@ -148,6 +160,20 @@ public final class JSONSink: EventSink {
             o.appendHex(h)
             o.append(UInt8(ascii: "\""))
         }
+        o.append(UInt8(ascii: "}"))
+    }
+
+    /// `"linux_audit":{"type":"SYSCALL","arch":"x86_64","syscall":2,"syscall_name":"open","serial":293,"key":…}`
+    private func appendLinuxAudit(_ d: LinuxAuditDetail) {
+        let o = output
+        o.append(",\"linux_audit\":{\"type\":")
+        o.appendJSONString(d.recordTypeName)
+        if let arch = d.arch { key("arch"); o.appendJSONString(arch) }
+        if let n = d.syscall { key("syscall"); o.appendDecimal(n) }
+        if let name = d.syscallName { key("syscall_name"); o.appendJSONString(name) }
+        key("serial"); o.appendDecimal(d.serial)
+        if let k = d.key { key("key"); o.appendJSONString(k) }
+        if let node = d.node { key("node"); o.appendJSONString(node) }
         o.append(UInt8(ascii: "}"))
     }
 

@@ -104,6 +104,12 @@ public final class OutputBuffer {
         }
     }
 
+    /// The pending bytes, removed from the buffer (a message built in place).
+    public func takeBytes() -> [UInt8] {
+        defer { storage.removeAll() }
+        return storage.array
+    }
+
     /// Call after each complete event; writes out when due.
     public func endOfEvent(time: Int64) throws {
         if storage.count > endedCount {  // not already written early (alerts)

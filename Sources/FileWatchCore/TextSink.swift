@@ -152,6 +152,13 @@ public final class TextSink: EventSink {
             if let name { o.append(name) } else { o.appendDecimal(UInt64(number)) }
             o.append(UInt8(ascii: "]"))
         }
+        if event.kind == .other, case .linuxAudit(let d) = event.detail {
+            // `[SYSCALL kill]`, `[USER_LOGIN]`: what the audit records were.
+            o.append(" [")
+            o.append(d.recordTypeName)
+            if let name = d.syscallName { o.append(UInt8(ascii: " ")); o.appendEscapedText(Array(name.utf8)) }
+            o.append(UInt8(ascii: "]"))
+        }
         if event.pathTruncated { o.append(" (path truncated)") }
         if event.kind == .other, case .endpointSecurity(let es) = event.detail {
             // `[fork child 123]`, `[mmap]`: what the message was.

@@ -1,6 +1,10 @@
 // bsm-gen: writes a synthetic OpenBSM trail of macOS-like file records made with our encoder
 // (header32, arg32, path, attr32, subject32, return32, trailer), for benchmarks and fuzz seeds.
-//   bsm-gen <output file> [record count (default 1000000)]
+//   bsm-gen <output file> [record count (default 1000000)] [--mix files|audit] [--start SECONDS]
+// --mix audit: a /var/audit-like mix for selection benchmarks: 60 % file records (10 % of all
+// records unlink(2), half of those under /Users/), 40 % others (execve with arguments, fork,
+// logins with text tokens, setuid); file tokens at the start and end. --start: the first
+// record's time (seconds since the epoch; records are 100 ms apart).
 
 #if canImport(Glibc)
 import Glibc
@@ -10,9 +14,18 @@ import Darwin
 import BSM
 import SystemPackage
 
-let args = CommandLine.arguments
-guard args.count >= 2, args.count <= 3, let count = args.count == 3 ? Int(args[2]) : 1_000_000, count >= 0 else {
-    FileDescriptor.standardError.writeAllIgnoringErrors("usage: bsm-gen <output file> [record count]\n")
+/// Takes `--name VALUE` out of `args`.
+func option(_ name: String, from args: inout [String]) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    defer { args.removeSubrange(i...(i + 1)) }
+    return args[i + 1]
+}
+var args = Array(CommandLine.arguments)
+let mix = option("--mix", from: &args) ?? "files"
+let start = option("--start", from: &args).flatMap { UInt64($0) }
+guard args.count >= 2, args.count <= 3, let count = args.count == 3 ? Int(args[2]) : 1_000_000, count >= 0,
+      mix == "files" || mix == "audit" else {
+    FileDescriptor.standardError.writeAllIgnoringErrors("usage: bsm-gen <output file> [record count] [--mix files|audit] [--start SECONDS]\n")
     exit(2)
 }
 
@@ -33,9 +46,24 @@ do {
 
 var out: [UInt8] = []
 out.reserveCapacity(8 << 20)
-var seconds: UInt64 = 1_700_000_000
+var seconds: UInt64 = start ?? 1_700_000_000
 var total = 0
+if mix == "audit" {
+    Token.file(FileToken(seconds: UInt32(truncatingIfNeeded: seconds), milliseconds: 0, name: BSMBytes(Array(args[1].utf8) + [0])))
+        .encode(into: &out)
+}
 for i in 0..<count {
+    if mix == "audit" {
+        AuditMix.record(i, start: start ?? 1_700_000_000).encode(into: &out)
+        if out.count >= 4 << 20 {
+            do { try out.withUnsafeBytes { _ = try fd.writeAll($0) } } catch {
+                FileDescriptor.standardError.writeAllIgnoringErrors("bsm-gen: write: \(error)\n"); exit(1)
+            }
+            total += out.count
+            out.removeAll(keepingCapacity: true)
+        }
+        continue
+    }
     let (event, flags) = events[i % events.count]
     let (uid, gid) = users[(i / 7) % users.count]
     let path = dirs[(i / 3) % dirs.count] + "/" + names[(i / 5) % names.count]
@@ -58,6 +86,11 @@ for i in 0..<count {
         total += out.count
         out.removeAll(keepingCapacity: true)
     }
+}
+if mix == "audit" {
+    let end = (start ?? 1_700_000_000) + UInt64(count) / 10
+    Token.file(FileToken(seconds: UInt32(truncatingIfNeeded: end), milliseconds: 0, name: BSMBytes(Array(args[1].utf8) + [0])))
+        .encode(into: &out)
 }
 do { try out.withUnsafeBytes { _ = try fd.writeAll($0) }; try fd.close() } catch {
     FileDescriptor.standardError.writeAllIgnoringErrors("bsm-gen: write: \(error)\n"); exit(1)

@@ -1,6 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import BSM
 import EventSources
+import FileWatchCore
 
 struct PrintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,7 +54,12 @@ struct PrintCommand: ParsableCommand {
         let options = PrintOptions(raw: raw, short: short, numeric: numeric, oneLine: oneLine, xml: xml,
                                    delimiter: Array(delimiter.utf8), isTerminal: output.isTerminal)
         let runner = PrauditRunner(options: options, partialStart: partial, events: PrinterEvent.from(SystemCatalog.load()))
-        let status = runner.run(files: files, output: output)
+        // SIGINT/SIGTERM end the run as the end of input would, damage so far reported (status 1).
+        let stop = StopToken()
+        let signals = SignalStopper(stop: stop, signals: [SIGINT, SIGTERM])
+        signal(SIGPIPE, SIG_DFL)  // `| head` ends print quietly, as it ends praudit
+        defer { signals.cancel() }
+        let status = runner.run(files: files, output: output, stop: stop)
         if status != 0 { throw ExitCode(status) }
     }
 }

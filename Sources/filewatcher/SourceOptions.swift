@@ -18,7 +18,7 @@ struct SourceOptions: WatchOptionGroup {
     var follow = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Live source: auto (fanotify on Linux, eslogger on macOS 14 and later, /dev/auditpipe on older macOS and FreeBSD), fanotify, auditpipe or eslogger; several, comma separated, run side by side.",
+        "Live source: auto (fanotify on Linux, eslogger on macOS 14 and later, /dev/auditpipe on older macOS and FreeBSD), fanotify, auditpipe, eslogger or audit (Linux kernel audit: denied accesses, exec arguments); several, comma separated, run side by side (fanotify,audit).",
         valueName: "SOURCE"))
     var source = LiveSourceList([.auto])
 

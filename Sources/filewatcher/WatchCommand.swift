@@ -48,10 +48,18 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Report")
     var report: ReportOptions
 
+    @OptionGroup(title: "Linux kernel audit")
+    var audit: AuditOptions
+
+    @OptionGroup(title: "Shipping to collectors")
+    var shipping: ShipOptions
+
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, eslogger, detection]
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, eslogger, detection, audit]
+
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection, shipping]
         for group in groups { try group.apply(to: &c) }
         return c
     }

@@ -160,7 +160,11 @@ import Testing
         #expect(d(2, 0, [200]) == "arbitrary,decimal,byte,1, 200")
         #expect(d(4, 0, Array("hi".utf8)) == "arbitrary,string,byte,2,hi")
         #expect(d(0, 0, Array("hi".utf8)) == "arbitrary,binary,byte,2, h i")
-        #expect(Self.body([.data(DataToken(howToPrint: 9, basicUnit: 0, unitCount: 1, bytes: BSMBytes([1])))]) == ["arbitrary,"])
+        // An unknown format: praudit's text (the type name alone), and the problem is reported.
+        let (text, problems) = printTrail(Self.record([.data(DataToken(howToPrint: 9, basicUnit: 0, unitCount: 1, bytes: BSMBytes([1])))]),
+                                          flags: "n", events: Self.events)
+        #expect(String(decoding: text, as: UTF8.self).split(separator: "\n")[1] == "arbitrary,")
+        #expect(problems.map(\.message.description).first?.hasPrefix("data token has unknown format 9") == true, "\(problems)")
         #expect(Self.body([.data(DataToken(howToPrint: 4, basicUnit: 0, unitCount: 3, bytes: BSMBytes(Array("a<\0".utf8))))], flags: "xn")
                 == ["<arbitrary print=\"string\" type=\"1\" count=\"3\" >a&lt;\\0</arbitrary>"])
     }

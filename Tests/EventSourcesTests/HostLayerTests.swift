@@ -99,13 +99,28 @@ import TestSupport
         #expect(try result?.get() == 1 && byte == 0x2a)
     }
 
+    /// A signal that arrives at once after the stopper is made is not lost (a dispatch signal
+    /// source armed after SIG_IGN lost it: a SIGTERM at startup then never stopped the run).
+    @Test(.timeLimit(.minutes(1))) func aSignalRightAfterSetupStopsTheRun() throws {
+        for _ in 0..<200 {
+            let token = StopToken()
+            let stopper = SignalStopper(stop: token, signals: [SIGUSR1])
+            kill(getpid(), SIGUSR1)
+            let deadline = Date().addingTimeInterval(10)
+            while !token.isStopped && Date() < deadline { usleep(1_000) }
+            stopper.cancel()
+            #expect(token.isStopped)
+            if !token.isStopped { break }
+        }
+    }
+
     @Test func signalStopperGivesTheSignalsBack() throws {
         // (That a signal stops the run is checked end to end: WatchCommandTests.sigintStopsCleanlyWithSummary.)
         let before = signal(SIGHUP, SIG_DFL)
         defer { signal(SIGHUP, before) }
         let stopper = SignalStopper(stop: StopToken(), signals: [SIGHUP])
         stopper.cancel()
-        // The disposition is the default again (it stayed SIG_IGN before).
+        // The disposition is the default again (a handler was installed in between).
         let after = signal(SIGHUP, SIG_DFL)
         #expect(unsafeBitCast(after, to: Int.self) == unsafeBitCast(SIG_DFL, to: Int.self))
     }

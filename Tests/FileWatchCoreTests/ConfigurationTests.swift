@@ -52,7 +52,9 @@ import TestSupport
     @Test func inputFormatsAreRecognizedFromTheirFirstBytes() {
         #expect(InputFormat.recognize(TrailFixture.trail([])) == .bsm)
         #expect(InputFormat.recognize(TrailFixture.record(72, [TrailFixture.ret()]).bytes) == .bsm)
-        #expect(InputFormat.recognize(Array("type=SYSCALL msg=audit(1.0:1)".utf8)) == nil)
+        #expect(InputFormat.recognize(Array("type=SYSCALL msg=audit(1.0:1)".utf8)) == .linuxAudit)
+        #expect(InputFormat.recognize(Array("node=h type=EOE msg=audit(1.0:1):".utf8)) == .linuxAudit)
+        #expect(InputFormat.recognize(Array("Dec  3 07:00:00 host".utf8)) == nil)
         #expect(InputFormat.recognize(Array("{\"time\":1}".utf8)) == nil)
         #expect(InputFormat.recognize([UInt8]()) == nil)
         #expect(InputFormat.recognize([0x14, 0, 0, 0]) == nil, "too short to tell")

@@ -163,6 +163,6 @@ private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
         #expect(InputFormat.recognize(bytes.prefix(16)) == .json)
         #expect(InputFormat.recognize(Array("  {\n \"time\": \"".utf8)) == .json)
         #expect(InputFormat.recognize(Array(#"{"@timestamp":"x"}"#.utf8)) == nil)
-        #expect(InputFormat.recognize(Array("type=SYSCALL msg".utf8)) == nil)
+        #expect(InputFormat.recognize(Array("type=SYSCALL msg".utf8)) == .linuxAudit)
     }
 }

@@ -45,10 +45,10 @@ import TestSupport
     @Test func inputFormatIsRecognizedOrNamed() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let text = try dir.write("type=SYSCALL msg=audit(1700000000.000:1): arch=c000003e\n", to: "audit.log")
+        let text = try dir.write("Dec  3 07:00:00 host sshd[1]: a syslog line\n", to: "syslog")
         let r = try watch(["--read", text])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("\(text): not a recognized recording (first bytes 74 79 70 65"), "\(r.stderr)")
+        #expect(r.stderr.contains("\(text): not a recognized recording (first bytes 44 65 63 20"), "\(r.stderr)")
         #expect(r.stderr.contains("--input"))
         // Named explicitly, the bytes are read as BSM (and reported as damage, nothing shown).
         let forced = try watch(["--read", text, "--input", "bsm"])

@@ -45,6 +45,30 @@ import TestSupport
         #expect(jsonPaths == expected)
     }
 
+    @Test func manyInterleavedTrailsComeOutAsAStableSortByTime() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var generator = SystemRandomNumberGenerator()
+        var expected: [(time: UInt64, trail: Int, index: Int, path: String)] = []
+        var files: [String] = []
+        for t in 0..<40 {
+            var time: UInt64 = UInt64.random(in: 0..<50, using: &generator) * 100
+            var records: [RecordBuilder] = []
+            for i in 0..<Int.random(in: 0..<25, using: &generator) {
+                time += UInt64.random(in: 0..<3, using: &generator) * 100  // ties within and across trails
+                let path = "/t\(t)/\(i)"
+                records.append(unlink(time / 1000, path, ms: time % 1000))
+                expected.append((time, t, i, path))
+            }
+            files.append(try dir.write(TrailFixture.trail(records), to: "t\(t).bsm"))
+        }
+        expected.sort { ($0.time, $0.trail, $0.index) < ($1.time, $1.trail, $1.index) }
+        let out = dir.file("out.bsm")
+        let r = try watch(["--read"] + files + ["--format", "bsm", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(paths(Selection.bytes(out)) == expected.map(\.path))
+    }
+
     @Test func varAuditDirectory() throws {
         let audit = try TemporaryDirectory("fw-var-audit")
         defer { audit.remove() }

@@ -186,9 +186,9 @@ _filewatcher() {
 
 _filewatcher_watch() {
     repeating_flags=()
-    non_repeating_flags=(-a --all --failed --succeeded --no-summary --follow --ransomware --no-ransomware --stop-offenders -h --help)
-    repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path)
-    non_repeating_options=(-d --debug --format -o --output --color --read --source --auditpipe --seconds --count --queue --fanotify-layout --batch-delay --read-buffer --rules --ransomware-threshold --ransomware-window --on-alert)
+    non_repeating_flags=(-a --all --failed --succeeded --append --no-summary --follow --ransomware --no-ransomware --stop-offenders -h --help)
+    repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path --bsm-event --class --read)
+    non_repeating_options=(--since --until --format -o --output --flush --color -d --debug --input --source --auditpipe --seconds --count --queue --fanotify-layout --batch-delay --read-buffer --rules --ransomware-threshold --ransomware-window --on-alert)
     __filewatcher_offer_flags_options 0
 
     # Offer option value completions
@@ -197,9 +197,6 @@ _filewatcher_watch() {
         return
         ;;
     '-p'|'--process')
-        return
-        ;;
-    '-d'|'--debug')
         return
         ;;
     '--under')
@@ -220,6 +217,18 @@ _filewatcher_watch() {
     '--exclude-path')
         return
         ;;
+    '--bsm-event')
+        return
+        ;;
+    '--class')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
     '--format')
         __filewatcher_add_completions -W 'text'$'\n''json'$'\n''bsm'
         return
@@ -227,15 +236,25 @@ _filewatcher_watch() {
     '-o'|'--output')
         return
         ;;
+    '--flush')
+        __filewatcher_add_completions -W 'auto'$'\n''always'
+        return
+        ;;
     '--color')
         __filewatcher_add_completions -W 'auto'$'\n''always'$'\n''never'
+        return
+        ;;
+    '-d'|'--debug')
         return
         ;;
     '--read')
         return
         ;;
+    '--input')
+        __filewatcher_add_completions -W 'auto'$'\n''bsm'
+        return
+        ;;
     '--source')
-        __filewatcher_add_completions -W 'auto'$'\n''fanotify'$'\n''auditpipe'
         return
         ;;
     '--auditpipe')
@@ -248,6 +267,7 @@ _filewatcher_watch() {
         return
         ;;
     '--queue')
+        __filewatcher_add_completions -W 'unlimited'$'\n''bounded'
         return
         ;;
     '--fanotify-layout')

@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 #include "cshims_detection.h"  /* detection's calls (pidfd_send_signal, statx btime) */
+#include "cshims_signals.h"    /* signals forwarded to a pipe (the self-pipe trick) */
 #include "cshims_pipe.h"       /* close-on-exec pipes for spawned programs (eslogger) */
+#include "cshims_audit.h"      /* the kernel audit netlink socket (Linux) */
 
 #ifdef __linux__
 /* ---- fanotify (Linux) ------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
-// Replays recorded input read as a stream: eslogger JSON Lines and filewatcher's own JSON Lines
-// (FileWatchCore.JSONLinesDecoder), from a file or standard input, and standard input whose format
-// is recognized from its first bytes (BSM, eslogger or JSON Lines) — it cannot be
+// Replays recorded input read as a stream: eslogger JSON Lines, filewatcher's own JSON Lines
+// (FileWatchCore.JSONLinesDecoder) and auditd's logs (FileWatchCore.AuditLogDecoder), from a file
+// or standard input, and standard input whose format is recognized from its first bytes (BSM,
+// eslogger, JSON Lines or Linux audit) — it cannot be
 // looked at without being read, so the bytes read to recognize it are then decoded as the rest.
 
 #if canImport(Glibc)
@@ -18,10 +19,12 @@ public final class StreamReplaySource: EventSource, SessionReporting {
     /// The path given (`-` for standard input), for messages.
     public let name: String
     private let path: String?
-    /// `.eslogger`, `.json`, `.bsm`, or `.auto` (recognized from the first bytes).
+    /// `.eslogger`, `.json`, `.linuxAudit`, `.bsm`, or `.auto` (recognized from the first bytes).
     public let format: InputFormat
     /// Bytes per read.
     public var chunkSize = 256 * 1024
+    /// For BSM input: decide records from their headers first (as TrailSource does).
+    public var selection: HeaderSelection?
     /// The eslogger decoder (also when the format is not known yet: it is cheap).
     public let stream: EsloggerStream
 
@@ -37,7 +40,13 @@ public final class StreamReplaySource: EventSource, SessionReporting {
     private var recognizedFormat: InputFormat?
 
     /// `.trail` for BSM and for standard input not read yet (it is most often a trail).
-    public var kind: SourceKind { (recognizedFormat ?? format) == .eslogger ? .eslogger : .trail }
+    public var kind: SourceKind {
+        switch recognizedFormat ?? format {
+        case .eslogger: .eslogger
+        case .linuxAudit: .auditLog
+        default: .trail
+        }
+    }
 
     public var summaryLines: [String] { stream.summaryLines }
 
@@ -80,6 +89,7 @@ public final class StreamReplaySource: EventSource, SessionReporting {
         case bsm(BSMStreamDecoder)
         case eslogger(EsloggerStream)
         case json(JSONLinesDecoder)
+        case audit(AuditLogDecoder)
 
         mutating func push(_ bytes: UnsafeRawBufferPointer, _ receiver: EventReceiver, _ stop: StopToken) {
             switch self {
@@ -91,6 +101,9 @@ public final class StreamReplaySource: EventSource, SessionReporting {
             case .json(var d):
                 d.push(bytes, into: receiver, stop: stop)
                 self = .json(d)
+            case .audit(var d):
+                d.push(bytes, into: receiver)
+                self = .audit(d)
             }
         }
 
@@ -104,6 +117,9 @@ public final class StreamReplaySource: EventSource, SessionReporting {
             case .json(var d):
                 d.finish(into: receiver)
                 self = .json(d)
+            case .audit(var d):
+                d.finish(into: receiver)
+                self = .audit(d)
             }
         }
     }
@@ -113,7 +129,11 @@ public final class StreamReplaySource: EventSource, SessionReporting {
         switch format {
         case .eslogger: return .eslogger(stream)
         case .json: return .json(JSONLinesDecoder(name: name))
-        case .bsm, .auto: return .bsm(BSMStreamDecoder(name: name, mapper: TrailSource.defaultMapper(source: .trail)))
+        case .linuxAudit: return .audit(AuditLogReplay.makeDecoder(name: name))
+        case .bsm, .auto:
+            var d = BSMStreamDecoder(name: name, mapper: TrailSource.defaultMapper(source: .trail))
+            d.selection = selection
+            return .bsm(d)
         }
     }
 }

@@ -34,19 +34,26 @@ enum SessionSources {
             var notices: [SourceNotice] = []
             let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing);
+            // with `--input auto` recognizing each file's format opens it.
+            if format != .auto {
+                for f in files where f != "-" && access(f, R_OK) != 0 { throw SystemCallError("open", currentErrno(), object: f) }
+            }
             // Standard input alone, format not given: the stream source recognizes it from the bytes
-            // it reads first (BSM, eslogger or JSON Lines) — unless BSM is implied by copying records
-            // to BSM output. (A header selection only speeds BSM up: the filters select the same
-            // events after mapping, so `cat capture.jsonl | filewatcher --read -` works without -a.)
-            let stdinRecognized = files == ["-"] && format == .auto && configuration.output.format != .bsm
+            // it reads first (BSM, eslogger, JSON Lines, Linux audit; filters decide per event) — unless BSM is implied by --bsm-event/--class or by
+            // copying records to BSM output.
+            let bsmSelection = configuration.filters.bsmEvents != nil || configuration.filters.classes != nil
+            let stdinRecognized = files == ["-"] && format == .auto && !bsmSelection && configuration.output.format != .bsm
             // BSM trails: header first, several merged in time order (Trails/).
             if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                try requireReadable(files)
                 let merged = MergedTrailSource(paths: files)
                 merged.selection = selection
                 merged.notices = notices
                 return merged
             }
             let sources = try files.map { try replaySource($0, format: format) }
+            for case let stream as StreamReplaySource in sources { stream.selection = selection }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path):
             report("source: followed trail \(path)")
@@ -56,6 +63,11 @@ enum SessionSources {
             for kind in kinds {
                 let k = resolve(kind, configuration)
                 if !chosen.contains(k) { chosen.append(k) }
+            }
+            if configuration.filters.result == .failed, chosen.contains(.audit), chosen.count > 1 {
+                // --failed: only the audit source reports failures; the others would watch in vain.
+                report("--failed: only the kernel audit source reports failures; \(chosen.filter { $0 != .audit }.map(\.rawValue).joined(separator: ", ")) not started")
+                chosen = [.audit]
             }
             let sources = try chosen.map { try liveSource($0, configuration, report: report) }
             return sources.count == 1 ? sources[0] : MergedSource(sources)
@@ -82,15 +94,19 @@ enum SessionSources {
             // Standard input is recognized by the source itself, from the bytes it reads first.
             if path == "-" { return StreamReplaySource(path: path, format: .auto) }
             format = try recognize(path)
-        } else if path != "-", access(path, R_OK) != 0 {
-            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
-            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
-        case .eslogger, .json:
+        case .eslogger, .json, .linuxAudit:
             return StreamReplaySource(path: path, format: format)
+        }
+    }
+
+    /// Files that cannot be read are said now, before anything runs (and no summary of nothing).
+    static func requireReadable(_ files: [String]) throws {
+        for f in files where f != "-" && access(f, R_OK) != 0 {
+            throw SystemCallError("open", currentErrno(), object: f)
         }
     }
 
@@ -113,12 +129,26 @@ enum SessionSources {
         var files: [String] = []
         for input in inputs {
             guard input != "-", isDirectory(input) else { files.append(input); continue }
-            let names = try directoryEntries(input).filter { !$0.hasPrefix(".") }.sorted()
+            let names = rotationOrder(try directoryEntries(input).filter { !$0.hasPrefix(".") })
             let inside = names.map { input.hasSuffix("/") ? input + $0 : input + "/" + $0 }.filter(isRegularFile)
             if inside.isEmpty { throw SessionError("\(input): no files to read in this directory") }
             files += inside
         }
         return files
+    }
+
+    /// Name order, except that auditd's rotated logs come oldest first: `audit.log.3`,
+    /// `audit.log.2`, `audit.log.1`, `audit.log` (a suffix of up to 6 digits counts down to the base).
+    static func rotationOrder(_ names: [String]) -> [String] {
+        func key(_ name: String) -> (String, Int) {
+            guard let dot = name.lastIndex(of: "."), case let digits = name[name.index(after: dot)...],
+                  (1...6).contains(digits.count), digits.allSatisfy(\.isASCII), let n = Int(digits) else { return (name, 0) }
+            return (String(name[..<dot]), n)
+        }
+        return names.sorted { a, b in
+            let (ka, kb) = (key(a), key(b))
+            return ka.0 != kb.0 ? ka.0 < kb.0 : ka.1 > kb.1
+        }
     }
 
     // MARK: Live
@@ -144,6 +174,13 @@ enum SessionSources {
             live.paths = configuration.watchedDirectories
             report("source: live (layout \(configuration.live.layout ?? "default"), queue \(configuration.live.queue.rawValue))")
             do { return try LiveSource.make(live) } catch { throw SessionError("\(error)") }
+        case .audit:
+            if let sentence = AuditLiveSource.unavailable() { throw SessionError(sentence) }
+            var options = AuditLiveOptions()
+            options.daemon = configuration.audit.daemon
+            options.failureRules = configuration.audit.failureRules
+            report("source: kernel audit (\(options.daemon ? "as the audit daemon" : "multicast log, read-only")\(options.failureRules ? ", our failure rules" : ""))")
+            return AuditLiveSource(options: options)
         case .auditpipe:
             if configuration.auditPipePath == nil && !HostPlatform.hasAuditPipe {
                 throw SessionError("Linux has no /dev/auditpipe: filewatcher watches Linux live through fanotify (run it as root without --source auditpipe), or give --auditpipe PATH to read BSM records from a FIFO or file.")

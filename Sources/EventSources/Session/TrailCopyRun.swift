@@ -19,6 +19,7 @@ extension WatchSession {
             let f = format != .auto ? format : file == "-" ? .bsm : try SessionSources.recognize(file)
             guard f == .bsm else { return nil }
         }
+        try SessionSources.requireReadable(files.map(\.path))
         return files.map(\.path)
     }
 

@@ -147,6 +147,10 @@ public final class WatchSession: @unchecked Sendable {
         }
         let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
         var sinks: [EventSink] = writer.map { [SessionOutputs.sink(c.output, writer: $0)] } ?? []
+        if c.shipping.isActive {
+            sinks.append(try ShipSink(c.shipping, live: c.isLive, identity: HostRecordIdentity.make(),
+                                      report: reportLine, logger: logger))
+        }
         sinks += try extensions.sinks.map { try $0(context) }
         let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
         let observers = sinks.compactMap { $0 as? SessionObserving }

@@ -91,6 +91,21 @@ final class TrailCursor {
         }
     }
 
+    /// Hands the well-formed records buffered right after the head to `body` (bytes, header,
+    /// offset) without making `Record`s, while `body` returns true; `headTime` follows them.
+    /// The head itself must have been consumed already (call `advance` afterwards).
+    func consumeFramed(_ body: (UnsafeRawBufferPointer, HeaderSummary?, Int, Int64) throws -> Bool) rethrows {
+        var time = headTime
+        defer { headTime = time }
+        try reader.consumeFramedRecords { p, offset in
+            let h = HeaderSummary.peek(p, at: 0, count: p.count)
+            let t = h?.microseconds ?? time
+            guard try body(p, h, offset, t) else { return false }
+            time = t
+            return true
+        }
+    }
+
     /// The next chunk; empty at the end of input; nil when stopped while waiting on a pipe.
     private func readChunk(stop: StopToken, idle: () -> Void) throws -> [UInt8]? {
         while true {
@@ -167,6 +182,32 @@ final class TrailMerge {
         }
         guard let c = current, let r = c.head else { return nil }
         return (r, c.headHeader, c)
+    }
+
+    /// Every record in time order, to `body` (bytes, header, offset, trail) until it returns false.
+    /// Runs of well-formed records of one trail that come before every other trail's next record
+    /// go straight from its buffer (no `Record` made); the rest through `next()`.
+    func forEach(_ body: (UnsafeRawBufferPointer, HeaderSummary?, Int, TrailCursor) throws -> Bool) throws {
+        while let n = try next() {
+            let c = n.trail
+            let b = n.record.bytes
+            let go = try b.storage.withUnsafeBytes {
+                try body(UnsafeRawBufferPointer(rebasing: $0[b.lowerBound..<b.upperBound]), n.header, n.record.offset, c)
+            }
+            guard go else { return }
+            var stopped = false
+            let top = heap.first
+            let topTime = top?.headTime ?? .max, topOrder = top?.order ?? .max
+            let order = c.order
+            try c.consumeFramed { p, h, offset, t in
+                // A record of another trail comes first: leave this one for `next()`.
+                if topTime < t || (topTime == t && topOrder < order) { return false }
+                if try body(p, h, offset, c) { return true }
+                stopped = true
+                return false
+            }
+            if stopped { return }
+        }
     }
 
     @inline(__always)

@@ -33,7 +33,7 @@ extension SessionSources {
                 out.append(ReplayInput(path: input, notTerminated: isNotTerminated(input)))
                 continue
             }
-            var names = try directoryEntries(input).filter { !$0.hasPrefix(".") }.sorted()
+            var names = rotationOrder(try directoryEntries(input).filter { !$0.hasPrefix(".") })
             let join = { (name: String) in input.hasSuffix("/") ? input + name : input + "/" + name }
             names = names.filter { isRegularFile(join($0)) }
             if let i = names.firstIndex(of: "current") {

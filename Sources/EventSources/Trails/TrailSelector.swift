@@ -65,36 +65,40 @@ public final class TrailSelector {
         let decidesAlone = header.decidesAlone
         let teaches = filters.needsProcessNames
         let kinds = BSMEventClassification.kindTable
-
+        let teachesImages = BSMEventClassification.teachesImages
+        // A record can match -f only if a needle occurs somewhere in its bytes: others are not decoded.
+        let needles = filters.files.map(ByteNeedle.init)
         do {
-            while let next = try merge.next() {
-                let (record, trail) = (next.record, next.trail)
-                guard let h = next.header else {
-                    // Framed (header id, byte count, trailer) but its header cannot be read.
+            try merge.forEach { bytes, header, offset, trail in
+                guard let h = header else {
+                    // Framed (header id, byte count, trailer) but its header is cut short.
                     damagedStretches += 1
-                    notice(.damaged(file: trail.name, offset: UInt64(record.offset),
-                                    reason: "record skipped: its header is too short"))
-                    continue
+                    notice(.damaged(file: trail.name, offset: UInt64(offset), reason: "record skipped: its header is too short"))
+                    return true
                 }
                 let kind = kinds[Int(h.event)]
-                if !header.accepts(h) {
-                    if teaches && BSMEventClassification.teachesImages[Int(h.event)] {
-                        _ = try? event(of: record, tokens: &tokens)  // the mapper learns the image
+                if !self.header.accepts(h) {
+                    if teaches && teachesImages[Int(h.event)] {
+                        _ = try? event(of: bytes, at: offset, tokens: &tokens)  // the mapper learns the image
                     }
                     outcome.statistics.count(kind, shown: false)
-                    continue
+                    return true
                 }
                 if !decidesAlone {
+                    if !needles.isEmpty && !needles.contains(where: { $0.isFound(in: bytes) }) {
+                        outcome.statistics.count(kind, shown: false)
+                        return true
+                    }
                     let e: Event?
-                    do { e = try event(of: record, tokens: &tokens) } catch {
+                    do throws(DecodeError) { e = try event(of: bytes, at: offset, tokens: &tokens) } catch {
                         damagedStretches += 1
                         notice(.damaged(file: trail.name, offset: UInt64(error.offset),
-                                        reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
-                        continue
+                                        reason: "record at offset \(offset) skipped: \(error.reasonText)"))
+                        return true
                     }
                     guard let e, filter.matches(e) else {
                         outcome.statistics.count(kind, shown: false)
-                        continue
+                        return true
                     }
                 }
                 let t = h.microseconds
@@ -103,12 +107,11 @@ public final class TrailSelector {
                     output.append(contentsOf: BSMSink.fileToken(micros: t, name: trailName))
                 }
                 lastTime = t
-                let b = record.bytes
-                b.storage.withUnsafeBytes { output.append(UnsafeRawBufferPointer(rebasing: $0[b.lowerBound..<b.upperBound])) }
+                output.append(bytes)
                 try output.endOfEvent()
                 outcome.statistics.count(kind, shown: true)
-                if let limit, outcome.statistics.shown >= limit { break }
-                if stop.isStopped { break }
+                if let limit, outcome.statistics.shown >= limit { return false }
+                return !stop.isStopped
             }
         } catch {
             try? finish(firstTime: firstTime, lastTime: lastTime)
@@ -125,8 +128,9 @@ public final class TrailSelector {
         try output.flush()
     }
 
-    private func event(of record: Record, tokens: inout [Token]) throws(DecodeError) -> Event? {
-        try record.decodeTokens(into: &tokens)
+    /// The event of a record (its bytes copied: decoded records are the few the header let through).
+    private func event(of bytes: UnsafeRawBufferPointer, at offset: Int, tokens: inout [Token]) throws(DecodeError) -> Event? {
+        try Record(kind: .record, offset: offset, bytes: BSMBytes(Array(bytes))).decodeTokens(into: &tokens)
         return mapper.map(tokens)
     }
 }

@@ -189,7 +189,8 @@ public struct ECSSchema: RecordSchema {
 
 extension SourceKind {
     var staticName: StaticString {
-        switch self { case .trail: "trail"; case .auditpipe: "auditpipe"; case .fanotify: "fanotify"; case .eslogger: "eslogger" }
+        switch self { case .trail: "trail"; case .auditpipe: "auditpipe"; case .fanotify: "fanotify"; case .eslogger: "eslogger"
+        case .audit: "audit"; case .auditLog: "audit_log" }
     }
 }
 
@@ -225,6 +226,17 @@ extension SourceDetail {
             if let v = es.version { w.number("version", Int64(v)) }
             if let g = es.globalSequence { w.unsigned("global_seq_num", g) }
             if let q = es.sequence { w.unsigned("seq_num", q) }
+            w.close()
+        case .linuxAudit(let d):
+            // `linux_audit`, as in the native JSON.
+            w.open("linux_audit")
+            w.string("type", d.recordTypeName)
+            if let arch = d.arch { w.string("arch", arch) }
+            if let n = d.syscall { w.number("syscall", n) }
+            if let name = d.syscallName { w.string("syscall_name", name) }
+            w.unsigned("serial", d.serial)
+            if let k = d.key { w.string("key", k) }
+            if let node = d.node { w.string("node", node) }
             w.close()
         }
     }

@@ -40,16 +40,21 @@ public protocol RecordSchema: Sendable {
     func recordCount(for event: Event) -> Int
     /// Appends record `index` (0 ..< recordCount) of `event` as one JSON object, no newline.
     func appendRecord(_ index: Int, of event: Event, sequence: UInt64, to out: OutputBuffer)
+    /// Appends a record saying that events were lost (`time`: when that was noticed, µs).
+    func appendLossRecord(_ loss: LossRecord, sequence: UInt64, time: Int64, to out: OutputBuffer)
 }
 
 /// The schemas by name (`--format`, `--ship-format`).
 public enum RecordSchemaKind: String, CaseIterable, Sendable {
     case ecs, ocsf
+    /// filewatcher's own JSON (the `--format json` object) with `id` and `sequence` added.
+    case json
 
     public func schema(_ identity: RecordIdentity) -> any RecordSchema {
         switch self {
         case .ecs: ECSSchema(identity: identity)
         case .ocsf: OCSFSchema(identity: identity)
+        case .json: NativeJSONSchema(identity: identity)
         }
     }
 }

@@ -40,7 +40,11 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// Stop after this many shown events.
     public var count: UInt64?
     public var live = LiveTuning()
+    /// The Linux kernel audit source (`--source audit`).
+    public var audit = AuditSourceSettings()
     public var detection = DetectionConfiguration()
+    /// `--ship` collectors, the spool, TLS.
+    public var shipping = ShippingConfiguration()
 
     public init() {}
 
@@ -93,6 +97,11 @@ public struct WatchConfiguration: Sendable, Equatable {
                 throw ConfigurationError("--eslogger-path names the program of --source eslogger; it cannot be used with --read or other sources.")
             }
         }
+        let liveKinds: [LiveSourceKind] = if case .live(let k) = input { k } else { [] }
+        if (audit.daemon || audit.failureRules) && !liveKinds.contains(.audit) {
+            throw ConfigurationError("--audit-daemon and --audit-rules belong to the kernel audit source: add --source audit (or fanotify,audit).")
+        }
+        try shipping.validate()
     }
 }
 
@@ -108,6 +117,17 @@ public enum LiveSourceKind: String, CaseIterable, Sendable {
     case auto, fanotify, auditpipe
     /// Apple's eslogger (Endpoint Security as JSON Lines), macOS 13 and later.
     case eslogger
+    /// The Linux kernel audit netlink socket (denied accesses, exec arguments).
+    case audit
+}
+
+/// `--audit-daemon`, `--audit-rules`.
+public struct AuditSourceSettings: Sendable, Equatable {
+    /// Register as the audit daemon instead of reading the multicast log beside it.
+    public var daemon = false
+    /// Add filewatcher's own rules reporting denied file operations, for as long as it runs.
+    public var failureRules = false
+    public init() {}
 }
 
 /// The format of recorded input (`--input`). `auto` recognizes it from the first bytes.
@@ -115,6 +135,8 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case auto
     /// OpenBSM audit trail (praudit's input; `--format bsm` writes it).
     case bsm
+    /// Linux auditd log text (`type=SYSCALL msg=audit(…): …`, /var/log/audit/audit.log).
+    case linuxAudit = "linux-audit"
     /// eslogger's JSON Lines (Endpoint Security messages; macOS 13 and later).
     case eslogger
     /// filewatcher's own JSON Lines (`--format json` writes it).
@@ -127,7 +149,7 @@ public enum InputFormat: String, CaseIterable, Sendable {
     /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
-    /// starts so: `type=…` (0x74 't') has '=' where the version is.
+    /// starts so: `type=…` (0x74 't') has '=' where the version is. Linux audit: `type=` or `node=`.
     ///
     /// eslogger: a JSON object (`{` after any whitespace) holding, within `recognitionBytes`, one of
     /// the members every Endpoint Security message has and our own JSON Lines never do
@@ -140,6 +162,8 @@ public enum InputFormat: String, CaseIterable, Sendable {
         if ownJSON == Array(#"{"time":""#.utf8) { return .json }
         if let json = recognizeJSON(Array(prefix.prefix(recognitionBytes))) { return json }
         guard let first = p.first else { return nil }
+        // Linux audit text: `type=NAME msg=audit(` or `node=NAME type=…`.
+        if p.starts(with: Array("type=".utf8)) || p.starts(with: Array("node=".utf8)) { return .linuxAudit }
         switch first {
         case 0x11:
             guard p.count >= 11 else { return nil }

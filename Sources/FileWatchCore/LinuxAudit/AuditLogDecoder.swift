@@ -1,0 +1,98 @@
+// Bytes of an auditd log (a file read in chunks, standard input, a followed log) → events, with a
+// notice for every malformed line (file, line number, reason; the line is skipped and reading goes
+// on) and for serial numbers that never turned up (records lost before they were logged).
+
+public struct AuditLogDecoder {
+    /// The input's name for messages.
+    public let name: String
+    public let mapper: AuditEventMapper
+    private var splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
+    public var assembler: AuditEventAssembler
+    /// Records parsed, lines rejected (for tests and the debug log).
+    public private(set) var records: UInt64 = 0
+    public private(set) var malformedLines: UInt64 = 0
+
+    public init(name: String, mapper: AuditEventMapper = AuditEventMapper(),
+                assembler: AuditEventAssembler = AuditEventAssembler()) {
+        self.name = name
+        self.mapper = mapper
+        self.assembler = assembler
+    }
+
+    /// Adds bytes (lines may be cut anywhere) and delivers every event they complete.
+    public mutating func push(_ bytes: UnsafeRawBufferPointer, into receiver: EventReceiver) {
+        // The splitter is taken out while it hands out lines, so each line goes straight on.
+        var lines = splitter
+        splitter = LineSplitter(maxLineBytes: 1)
+        lines.push(bytes) { piece in deliver(Self.parse(piece), into: receiver) }
+        splitter = lines
+    }
+
+    /// End of input: a last line without newline is read; every open event is delivered.
+    public mutating func finish(into receiver: EventReceiver) {
+        var pieces: [(AuditRecord?, AuditLineError?, UInt64, UInt64)] = []
+        splitter.finish { piece in pieces.append(Self.parse(piece)) }
+        for p in pieces { deliver(p, into: receiver) }
+        let mapper = self.mapper
+        assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+    }
+
+    /// No input for a while (a followed log): events older than the timeout measured from `now`
+    /// (milliseconds since the epoch) are delivered.
+    public mutating func idle(now: UInt64, into receiver: EventReceiver) {
+        let mapper = self.mapper
+        assembler.expire(now: now) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+    }
+
+    /// Feeds one record made elsewhere (the live netlink source).
+    public mutating func push(record: AuditRecord, into receiver: EventReceiver) {
+        records += 1
+        let mapper = self.mapper
+        assembler.push(record) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+    }
+
+    // MARK: Internals
+
+    private static func parse(_ piece: LineSplitter.Piece) -> (AuditRecord?, AuditLineError?, UInt64, UInt64) {
+        switch piece {
+        case .line(let bytes, let offset, let number):
+            if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return (nil, nil, offset, number) }
+            do {
+                return (try AuditLineParser.parse(bytes, lineNumber: number), nil, offset, number)
+            } catch {
+                return (nil, error, offset, number)
+            }
+        case .overlong(let offset, let number):
+            return (nil, AuditLineError(reason: "line longer than \(AuditLineParser.maxLineBytes) bytes",
+                                        column: AuditLineParser.maxLineBytes + 1), offset, number)
+        }
+    }
+
+    private mutating func deliver(_ p: (AuditRecord?, AuditLineError?, UInt64, UInt64), into receiver: EventReceiver) {
+        let (record, error, offset, number) = p
+        if let error {
+            malformedLines += 1
+            receiver.notice(.damaged(file: name, offset: offset + UInt64(max(0, error.column - 1)),
+                                     reason: "line \(number): \(error.reason); line skipped"))
+            return
+        }
+        guard let record else { return }
+        if record.stamp == nil {
+            receiver.notice(.info("\(name): line \(number): \(record.typeName) record without a time stamp (msg=?): no event"))
+            return
+        }
+        push(record: record, into: receiver)
+    }
+
+    static func emit(_ output: AuditEventAssembler.Output, mapper: AuditEventMapper, name: String,
+                     into receiver: EventReceiver) {
+        switch output {
+        case .event(let records):
+            if let event = mapper.map(records) { receiver.receive(event) }
+        case .lost(let count, let first, let node):
+            let last = first &+ count &- 1
+            let range = count == 1 ? "serial \(first)" : "serials \(first)…\(last)"
+            receiver.notice(.lost(count: count, reason: "\(name): audit \(range)\(node.map { " of node \($0)" } ?? "") never logged"))
+        }
+    }
+}
