@@ -93,8 +93,10 @@ public struct EsloggerMessage: Equatable, Sendable {
 extension EsloggerMessage {
     /// Decodes one line (without its newline). Throws the scanner's error for a line that is not
     /// one JSON object; members it does not know or whose type is unexpected are skipped.
+    /// `cache`: process objects decoded before, by their bytes (EsloggerProcessCache.swift).
     public static func decode(_ line: UnsafeRawBufferPointer, baseOffset: Int = 0,
-                              limits: JSONLimits = EsloggerMessage.limits) throws(JSONError) -> EsloggerMessage {
+                              limits: JSONLimits = EsloggerMessage.limits,
+                              cache: EsloggerProcessCache? = nil) throws(JSONError) -> EsloggerMessage {
         var s = JSONScanner(line, baseOffset: baseOffset, limits: limits)
         var m = EsloggerMessage()
         try s.beginObject()
@@ -102,7 +104,21 @@ extension EsloggerMessage {
             if s.equals(key, "event") {
                 try s.decodeEvent(into: &m)
             } else if s.equals(key, "process") {
-                m.process = try s.decodeProcess()
+                if let cache, try s.peek() == .object {
+                    let start = s.position
+                    try s.skipValueQuickly()
+                    let raw = UnsafeRawBufferPointer(rebasing: line[start..<s.position])
+                    if let known = cache.lookup(raw) {
+                        m.process = known
+                    } else {
+                        var sub = JSONScanner(raw, baseOffset: baseOffset + start, limits: limits)
+                        m.process = try sub.decodeProcess()
+                        try sub.finish()
+                        cache.store(raw, m.process)
+                    }
+                } else {
+                    m.process = try s.decodeProcess()
+                }
             } else if s.equals(key, "time") {
                 m.time = try s.optionalString().flatMap { s.microseconds(of: $0) }
             } else if s.equals(key, "version") {
@@ -112,7 +128,7 @@ extension EsloggerMessage {
             } else if s.equals(key, "seq_num") {
                 m.sequence = try s.optionalUInt64()
             } else {
-                try s.skipValue()
+                try s.skipValueQuickly()
             }
         }
         try s.finish()
@@ -128,7 +144,7 @@ extension JSONScanner {
     mutating func decodeEvent(into m: inout EsloggerMessage) throws(JSONError) {
         guard try beginObjectIfPresent() else { return }
         while let key = try nextKey() {
-            guard m.event == nil else { try skipValue(); continue }  // one key expected; the first wins
+            guard m.event == nil else { try skipValueQuickly(); continue }  // one key expected; the first wins
             let name = string(of: key)
             m.event = name
             try decodePayload(name, into: &m.payload)
@@ -144,38 +160,38 @@ extension JSONScanner {
             case "open":
                 if equals(key, "file") { p.file = try decodeFile() }
                 else if equals(key, "fflag") { p.fflag = try optionalInt64() }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             case "close":
                 if equals(key, "target") { p.file = try decodeFile() }
                 else if equals(key, "modified") { p.modified = try optionalBool() }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             case "create":
-                if equals(key, "destination") { p.file = try decodeDestination() } else { try skipValue() }
+                if equals(key, "destination") { p.file = try decodeDestination() } else { try skipValueQuickly() }
             case "rename":
                 if equals(key, "source") { p.file = try decodeFile() }
                 else if equals(key, "destination") { p.destination = try decodeDestination() }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             case "link":
                 if equals(key, "source") { p.file = try decodeFile() }
                 else if equals(key, "target_dir") { linkDir = try decodeFile() }
                 else if equals(key, "target_filename") { linkName = try optionalString() }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             case "exec":
                 if equals(key, "target") { p.process = try decodeProcess() }
                 else if equals(key, "args") { p.args = try decodeStrings() }
                 else if equals(key, "cwd") { p.cwd = try decodeFile() }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             case "fork":
-                if equals(key, "child") { p.process = try decodeProcess() } else { try skipValue() }
+                if equals(key, "child") { p.process = try decodeProcess() } else { try skipValueQuickly() }
             case "exit":
-                if equals(key, "stat") { p.exitStatus = try optionalInt64() } else { try skipValue() }
+                if equals(key, "stat") { p.exitStatus = try optionalInt64() } else { try skipValueQuickly() }
             default:
                 // unlink, write, truncate, setattrlist, setmode, setowner and events filewatcher does
                 // not map: the file is `target` (or `file`, `source`), whichever comes first.
                 if p.file == nil, equals(key, "target") || equals(key, "file") || equals(key, "source") {
                     p.file = try decodeFile()
                 } else {
-                    try skipValue()
+                    try skipValueQuickly()
                 }
             }
         }
@@ -185,7 +201,8 @@ extension JSONScanner {
     }
 
     /// `{"path": …, "path_truncated": …, "stat": {"st_mode": …}}`; nil when not an object.
-    mutating func decodeFile() throws(JSONError) -> EsloggerFile? {
+    /// `mode`: whether `stat.st_mode` is wanted (not for executables: the stat block is skipped).
+    mutating func decodeFile(mode wantsMode: Bool = true) throws(JSONError) -> EsloggerFile? {
         guard try beginObjectIfPresent() else { return nil }
         var f = EsloggerFile()
         while let key = try nextKey() {
@@ -193,13 +210,13 @@ extension JSONScanner {
                 f.path = try optionalString().map { byteString(of: $0) }
             } else if equals(key, "path_truncated") {
                 f.truncated = try optionalBool() ?? false
-            } else if equals(key, "stat") {
+            } else if wantsMode, equals(key, "stat") {
                 guard try beginObjectIfPresent() else { continue }
                 while let k = try nextKey() {
-                    if equals(k, "st_mode") { f.mode = try optionalUInt64().flatMap { UInt32(exactly: $0) } } else { try skipValue() }
+                    if equals(k, "st_mode") { f.mode = try optionalUInt64().flatMap { UInt32(exactly: $0) } } else { try skipValueQuickly() }
                 }
             } else {
-                try skipValue()
+                try skipValueQuickly()
             }
         }
         return f
@@ -222,7 +239,7 @@ extension JSONScanner {
                     if equals(k, "dir") { dir = try decodeFile() }
                     else if equals(k, "filename") { name = try optionalString() }
                     else if equals(k, "mode") { mode = try optionalUInt64().flatMap { UInt32(exactly: $0) } }
-                    else { try skipValue() }
+                    else { try skipValueQuickly() }
                 }
                 if let dir {
                     var f = joined(dir, name)
@@ -230,7 +247,7 @@ extension JSONScanner {
                     result = f
                 }
             } else {
-                try skipValue()
+                try skipValueQuickly()
             }
         }
         return result
@@ -266,7 +283,7 @@ extension JSONScanner {
             if equals(key, "audit_token") {
                 try decodeAuditToken(into: &p)
             } else if equals(key, "executable") {
-                p.executable = try decodeFile()
+                p.executable = try decodeFile(mode: false)
             } else if equals(key, "ppid") {
                 p.ppid = try optionalInt64().flatMap { Int32(exactly: $0) }
             } else if equals(key, "original_ppid") {
@@ -280,7 +297,7 @@ extension JSONScanner {
             } else if equals(key, "start_time") {
                 p.startTime = try optionalString().flatMap { microseconds(of: $0) }
             } else {
-                try skipValue()
+                try skipValueQuickly()
             }
         }
         return p
@@ -318,10 +335,10 @@ extension JSONScanner {
                 else if equals(key, "egid") { p.egid = id(try optionalUInt64()) }
                 else if equals(key, "rgid") { p.rgid = id(try optionalUInt64()) }
                 else if equals(key, "auid") { p.auid = id(try optionalUInt64()) }
-                else { try skipValue() }
+                else { try skipValueQuickly() }
             }
         default:
-            try skipValue()
+            try skipValueQuickly()
         }
     }
 

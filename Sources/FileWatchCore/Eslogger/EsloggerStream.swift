@@ -38,12 +38,18 @@ public final class EsloggerStream: SessionReporting {
     /// Events lost according to the sequence numbers.
     public private(set) var lost: UInt64 = 0
 
+    /// Process objects decoded before (most lines come from a few processes).
+    public let processCache = EsloggerProcessCache()
     /// Longer lines are skipped.
     public let maxLineBytes: Int
     /// Mutated only by `push`/`finish` (the per-line work must not touch it: exclusive access).
     private var splitter: LineSplitter
     private var lastGlobal: UInt64?
     private var lastByType: [String: UInt64] = [:]
+    /// Event types whose `seq_num` is followed at most (Endpoint Security has about 150).
+    public static let maxTrackedTypes = 512
+    /// Event types whose `seq_num` is followed now.
+    public var trackedTypes: Int { lastByType.count }
     private var pendingLoss: UInt64 = 0
     private var pendingLossNote = ""
     private var lastLossReport: Int64?
@@ -82,7 +88,7 @@ public final class EsloggerStream: SessionReporting {
             if Self.isBlank(bytes) { return }
             let message: EsloggerMessage
             do {
-                message = try EsloggerMessage.decode(bytes)
+                message = try EsloggerMessage.decode(bytes, cache: processCache)
             } catch {
                 malformedLines += 1
                 skipped(receiver, offset: offset &+ UInt64(max(0, error.offset)),
@@ -123,6 +129,8 @@ public final class EsloggerStream: SessionReporting {
             if gap > 0 { pendingLossNote = "global_seq_num \(g)" }
         } else if let s = m.sequence, let event = m.event {
             if let last = lastByType[event], s > last { gap = s - last - 1 }
+            // Names come from the input: at most `maxTrackedTypes` are followed (memory stays bounded).
+            if lastByType.count >= Self.maxTrackedTypes, lastByType[event] == nil { lastByType.removeAll(keepingCapacity: true) }
             lastByType[event] = s
             if gap > 0 { pendingLossNote = "\(event) seq_num \(s)" }
         }
