@@ -25,7 +25,7 @@ enum SessionSources {
     /// The one source for `configuration` (several are composed: `SequenceSource` for
     /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
     /// for the debug log.
-    static func make(_ configuration: WatchConfiguration, report: (String) -> Void) throws -> EventSource {
+    static func make(_ configuration: WatchConfiguration, report: @escaping @Sendable (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
             let files = try expand(inputs)
@@ -97,7 +97,7 @@ enum SessionSources {
     // MARK: Live
 
     static func liveSource(_ kind: LiveSourceKind, _ configuration: WatchConfiguration,
-                           report: (String) -> Void) throws -> EventSource {
+                           report: @escaping @Sendable (String) -> Void) throws -> EventSource {
         switch kind {
         case .auto, .fanotify:
             if !HostPlatform.hasFanotify {
@@ -115,6 +115,7 @@ enum SessionSources {
             live.ignoredPaths = configuration.ignoredPaths
             // The same resolved directories the filters use: the filesystems holding them are marked.
             live.paths = configuration.watchedDirectories
+            live.debug = report
             report("source: live (layout \(configuration.live.layout ?? "default"), queue \(configuration.live.queue.rawValue))")
             do { return try LiveSource.make(live) } catch { throw SessionError("\(error)") }
         case .auditpipe:
