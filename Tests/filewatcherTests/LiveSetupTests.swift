@@ -95,6 +95,48 @@ import Testing
         #expect(!run.events.contains { $0.kind == "link" && ($0.path == dir + "/a" || $0.path == dir + "/d") }, "\(run.lines())")
     }
 
+    /// A script run by its #! line: every event of it names the script as the executable, the interpreter
+    /// in a field of its own (not the script for some events and /usr/bin/dash for others).
+    @Test(.enabled(if: available)) func scriptsNameOneExecutable() throws {
+        let dir = Oracle.makeRoot()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/job.sh"
+        try "#!/bin/sh\ncat in > /dev/null\necho done > out\n".write(toFile: script, atomically: false, encoding: .utf8)
+        chmod(script, 0o755)
+        try Self.shell("echo x > in", in: dir)
+        let run = try LiveRun.watch(dir, script: "./job.sh")
+        let interpreter = Oracle.realpathString("/bin/sh") ?? "/bin/sh"
+        // The script's own events: the exec of job.sh, the open of `out` (its redirection), its write.
+        let own = run.events.filter { $0.name == "job.sh" }
+        #expect(own.contains { $0.kind == "exec" && $0.path == script }, "\(run.lines())")
+        #expect(own.contains { $0.kind == "write" && $0.path == dir + "/out" }, "\(run.lines())")
+        for event in own where event.kind != "exec" || event.path == script {
+            #expect(event.exe == script, "\(event)")
+        }
+        #expect(own.contains { $0.path == dir + "/out" && $0.interpreter == interpreter }, "\(run.events.map { "\($0.kind) \($0.path ?? "") \($0.exe ?? "") \($0.interpreter ?? "")" })")
+        // cat, its child, runs cat.
+        #expect(run.events.contains { $0.kind == "read" && $0.path == dir + "/in" && $0.name == "cat" && $0.interpreter == nil })
+    }
+
+    /// Issue 18: `--queue bounded` with the watcher stalled while 20,000 files are made: the kernel's queue
+    /// (fs.fanotify.max_queued_events) overflows; the summary says an unknown number was lost, and when.
+    @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func boundedQueueOverflowIsAnUnknownLoss() throws {
+        let dir = Oracle.makeRoot(), scratch = Oracle.makeRoot()
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: scratch) }
+        let run = try Running(["--queue", "bounded", "--under", dir, "-o", scratch + "/out.txt"], scratch: scratch)
+        #expect(run.waitUntilWatching(), "\(run.stderr)")
+        kill(run.process.processIdentifier, SIGSTOP)
+        try Self.shell("python3 -c 'for i in range(20000): open(\"f%d\" % i, \"w\").close()'", in: dir)
+        kill(run.process.processIdentifier, SIGCONT)
+        usleep(1_500_000)
+        run.stop()
+        let summary = run.stderr.split(separator: "\n").first { $0.hasPrefix("filewatcher summary:") }.map(String.init) ?? ""
+        #expect(summary.contains("unknown number lost ("), "\(run.stderr)")
+        #expect(summary.range(of: #"loss reports? (between|after|before) [0-9:.]+"#, options: .regularExpression) != nil, "\(summary)")
+        #expect(!summary.contains(", 0 lost"), "\(summary)")
+    }
+
     /// `--format bsm` of live opens: the event number follows how the file was opened, as praudit shows it.
     @Test(.enabled(if: available)) func bsmOpensFollowTheirFlags() throws {
         let dir = Oracle.makeRoot(), scratch = Oracle.makeRoot()

@@ -16,6 +16,8 @@ struct LiveRun {
         var pid: Int32
         var name: String
         var line: Int
+        var exe: String? = nil
+        var interpreter: String? = nil
     }
 
     var events: [Seen] = []
@@ -69,7 +71,7 @@ struct LiveRun {
             if let path, path.hasSuffix("/.ready") || path.hasSuffix("/.end") { continue }
             run.events.append(Seen(kind: native(object["event"]) ?? "", path: path, dest: native(object["dest_path"]),
                                    pid: (process["pid"] as? NSNumber)?.int32Value ?? 0, name: native(process["name"]) ?? "",
-                                   line: number + 1))
+                                   line: number + 1, exe: native(process["exe"]), interpreter: native(process["interpreter"])))
         }
         return run
     }
