@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/JohnSundell/Plot", exact: "0.14.0"),
     ],
     targets: [
         // Pure Swift: tokens, framing, decoder/encoder, catalog, praudit printer. No imports.
@@ -30,9 +31,15 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `filewatcher report`: bounded aggregates of a capture, SVG chart layout and the HTML page
+        // (Plot's typed DSL). Platform-neutral: the caller writes the bytes.
+        .target(name: "Report", dependencies: [
+            "FileWatchCore",
+            .product(name: "Plot", package: "Plot"),
+        ]),
         // The CLI: parses, validates, wires source → filters → sinks.
         .executableTarget(name: "filewatcher", dependencies: [
-            "BSM", "FileWatchCore", "EventSources",
+            "BSM", "FileWatchCore", "EventSources", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -51,6 +58,7 @@ let package = Package(
         .testTarget(name: "FileWatchCoreTests", dependencies: ["FileWatchCore", "BSM", "TestSupport"]),
         .testTarget(name: "EventSourcesTests", dependencies: ["EventSources", "FileWatchCore", "BSM", "CShims", "TestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "FileWatchCore", "TestSupport"]),
         .testTarget(name: "filewatcherTests", dependencies: ["filewatcher", "BSM", "EventSources", "TestSupport"]),
     ]
 )

@@ -27,8 +27,12 @@ extension OutputBuffer {
     /// One byte in vis(3) `VIS_CSTYLE` form, as praudit's XML string printer does (white space
     /// not encoded): graphic bytes, space, tab and newline as they are (`\` doubled), the rest
     /// escaped.
+    ///
+    /// `xml`: the result is XML-escaped as well (escaping after every other escaping): `\M-<`,
+    /// `\M-&`, `\M-"` … carry an ASCII byte of their own that would otherwise open an element or
+    /// an entity, or end an attribute.
     @inline(__always)
-    func appendVis(_ c: UInt8) {
+    func appendVis(_ c: UInt8, xml: Bool = false) {
         if (c > 0x20 && c < 0x7f) {
             append(c)
             if c == 0x5c { append(0x5c) }
@@ -53,7 +57,20 @@ extension OutputBuffer {
             append(x == 0x7f ? UInt8(ascii: "?") : x &+ 0x40)
         } else {
             append(UInt8(ascii: "-"))
-            append(x)
+            if xml { appendXMLEscaped(x) } else { append(x) }
+        }
+    }
+
+    /// One printable ASCII byte, as an entity where XML needs one (in elements and attributes).
+    @inline(__always)
+    func appendXMLEscaped(_ c: UInt8) {
+        switch c {
+        case UInt8(ascii: "&"): append("&amp;")
+        case UInt8(ascii: "<"): append("&lt;")
+        case UInt8(ascii: ">"): append("&gt;")
+        case UInt8(ascii: "\""): append("&quot;")
+        case UInt8(ascii: "'"): append("&apos;")
+        default: append(c)
         }
     }
 
@@ -69,7 +86,7 @@ extension OutputBuffer {
             case UInt8(ascii: ">"): append("&gt;")
             case UInt8(ascii: "\""): append("&quot;")
             case UInt8(ascii: "'"): append("&apos;")
-            default: appendVis(c)
+            default: appendVis(c, xml: true)
             }
         }
     }
@@ -102,7 +119,7 @@ extension OutputBuffer {
             } else if c >= 0x80, case let len = xmlUTF8SequenceLength(s, i, n), len > 0 {
                 append(UnsafeRawBufferPointer(start: s + i, count: len)); i += len
             } else {
-                appendVis(c); i += 1
+                appendVis(c, xml: true); i += 1
             }
         }
     }

@@ -263,8 +263,11 @@ extension PrauditPrinter {
         switch c {
         case UInt8(ascii: "&"): out.append("&amp;")
         case UInt8(ascii: "<"): out.append("&lt;")
+        // `]]>` may not appear in content: the bytes before are this token's own (after `" >`).
+        case UInt8(ascii: ">") where out.count >= 2 && out.base[out.count - 1] == 0x5d && out.base[out.count - 2] == 0x5d:
+            out.append("&gt;")
         case 0x20..<0x7f, 0x09, 0x0a, 0x0d: out.append(c)
-        default: out.appendVis(c)
+        default: out.appendVis(c, xml: true)
         }
     }
 }

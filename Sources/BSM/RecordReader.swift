@@ -84,6 +84,13 @@ public struct RecordReader: Sendable {
     public var offset: Int { pendingRecord?.offset ?? (bufferBase + pos) }
     /// Bytes buffered but not yet consumed.
     public var bufferedByteCount: Int { buffer.count - pos + (pendingRecord?.count ?? 0) }
+    /// The damaged region being skipped right now, up to the end of the input so far: not yet
+    /// reported because its end (the next valid record) has not come. A reader stopped now says
+    /// it with this. nil when none.
+    public var pendingDamage: Damage? {
+        guard let (start, first) = damage else { return nil }
+        return Damage(offset: start, error: first, skipped: bufferBase + buffer.count - start)
+    }
     public var isFinished: Bool { finished }
 
     /// Appends input. Drain `next()` after each push.

@@ -17,6 +17,17 @@ int fw_pidfd_send_signal(int pidfd, int sig) {
 #endif
 }
 
+int fw_openat_no_symlinks(int dirfd, const char *path, int flags) {
+#ifdef SYS_openat2
+    /* struct open_how (linux/openat2.h), spelled out: older C library headers lack it. */
+    struct { uint64_t flags, mode, resolve; } how = { (uint64_t)(unsigned)flags, 0, 0x04 /* NO_SYMLINKS */ | 0x02 /* NO_MAGICLINKS */ };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int fw_birth_time(int fd, int64_t *seconds, uint32_t *nanoseconds) {
 #ifdef STATX_BTIME
     struct statx st;

@@ -14,6 +14,11 @@ public struct BSMStreamDecoder {
     private var tokens: [Token] = []
     /// Called for every event before delivery (e.g. to fill in an executable the records lack).
     public var enrich: ((inout Event) -> Void)?
+    /// Decides from each record's header first: a rejected record is not decoded (exec, fork and
+    /// exit records still teach the mapper their process images). nil: every record is decoded.
+    public var selection: HeaderSelection?
+    /// Records rejected by `selection`.
+    public private(set) var rejectedByHeader: UInt64 = 0
 
     public init(name: String, mapper: BSMEventMapper) {
         self.name = name
@@ -40,26 +45,48 @@ public struct BSMStreamDecoder {
         drain(into: receiver, stop: nil)
     }
 
+    /// A stop request ended the reading: reports the damaged stretch being skipped, if any (it
+    /// would otherwise never be said; records not yet complete are not damage and are left).
+    public func stopped(into receiver: EventReceiver) {
+        guard let d = reader.pendingDamage else { return }
+        receiver.notice(.damaged(file: name, offset: UInt64(d.offset),
+                                 reason: d.reasonText + " so far (reading stopped before the damage ended)"))
+    }
+
     public mutating func drain(into receiver: EventReceiver, stop: StopToken?) {
         while let item = reader.next() {
             switch item {
             case .record(let record):
-                if record.kind == .file { continue }
-                do {
-                    try record.decodeTokens(into: &tokens)
-                } catch {
-                    receiver.notice(.damaged(file: name, offset: UInt64(error.offset),
-                                             reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
-                    continue
-                }
-                if var event = mapper.map(tokens) {
-                    enrich?(&event)
-                    receiver.receive(event)
-                }
+                deliver(record, into: receiver)
             case .damage(let damage):
                 receiver.notice(.damaged(file: name, offset: UInt64(damage.offset), reason: damage.reasonText))
             }
             if let stop, stop.isStopped { return }
+        }
+    }
+
+    /// Decodes one framed record (header first when there is a selection) and delivers its event.
+    /// `trail` names the input in damage notices when it is not `name` (records merged from several trails).
+    public mutating func deliver(_ record: Record, into receiver: EventReceiver, trail: String? = nil) {
+        if record.kind == .file { return }
+        var teachOnly = false
+        if let selection, let h = record.headerSummary, !selection.accepts(h) {
+            rejectedByHeader &+= 1
+            receiver.passedOver(BSMEventClassification.kindTable[Int(h.event)])
+            guard BSMEventClassification.teachesImages[Int(h.event)] else { return }
+            teachOnly = true
+        }
+        do {
+            try record.decodeTokens(into: &tokens)
+        } catch {
+            if teachOnly { return }
+            receiver.notice(.damaged(file: trail ?? name, offset: UInt64(error.offset),
+                                     reason: "record at offset \(record.offset) skipped: \(error.reasonText)"))
+            return
+        }
+        if var event = mapper.map(tokens), !teachOnly {
+            enrich?(&event)
+            receiver.receive(event)
         }
     }
 }

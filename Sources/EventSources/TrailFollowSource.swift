@@ -1,6 +1,8 @@
 // `--read /var/audit/current --follow`: tail a growing trail like `tail -F`, and follow the trail
 // switch when auditd rotates (it closes the trail, renames it to its final name and points
 // `current` at a new file): the old file is read to its end before the new one is opened.
+// A trail truncated or rewritten in place (same file, shorter than what was read, or other bytes
+// where the last ones read were) is read again from its start, said in a notice.
 
 #if canImport(Glibc)
 import Glibc
@@ -56,9 +58,28 @@ public final class TrailFollowSource: EventSource {
         nanosleep(&t, nil)
     }
 
-    /// Reads `fd` to its current end; returns false when the stop token was set.
+    /// Where reading is in the current file: bytes read, and the last (up to 64) of them.
+    private struct Position {
+        var offset: Int64 = 0
+        var tail: [UInt8] = []
+        static let tailSize = 64
+
+        mutating func advance(_ bytes: UnsafeRawBufferPointer) {
+            offset += Int64(bytes.count)
+            if bytes.count >= Self.tailSize {
+                tail = Array(bytes[(bytes.count - Self.tailSize)...])
+            } else {
+                tail = Array((tail + Array(bytes)).suffix(Self.tailSize))
+            }
+        }
+    }
+
+    private enum ReadEnd { case end, stopped, rewritten }
+
+    /// Reads `fd` to its current end. Each chunk is taken only when the bytes before it are still
+    /// the ones read last (checked after the read, so a rewrite that came before it is seen).
     private func readToEnd(_ fd: FileDescriptor, _ decoder: inout BSMStreamDecoder, _ buffer: inout [UInt8],
-                           _ receiver: EventReceiver, _ stop: StopToken) throws -> Bool {
+                           _ position: inout Position, _ receiver: EventReceiver, _ stop: StopToken) throws -> ReadEnd {
         while !stop.isStopped {
             let n: Int
             do {
@@ -66,10 +87,31 @@ public final class TrailFollowSource: EventSource {
             } catch let e as Errno {
                 throw SystemCallError("read", e, object: path)
             }
-            if n == 0 { return true }
-            buffer.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
+            if n == 0 { return .end }
+            if tailChanged(fd, position) { return .rewritten }
+            buffer.withUnsafeBytes {
+                let chunk = UnsafeRawBufferPointer(rebasing: $0[0..<n])
+                position.advance(chunk)
+                decoder.push(chunk, into: receiver, stop: stop)
+            }
         }
-        return false
+        return .stopped
+    }
+
+    /// Whether other bytes now stand where the last ones read were.
+    private func tailChanged(_ fd: FileDescriptor, _ position: Position) -> Bool {
+        guard !position.tail.isEmpty else { return false }
+        var now = [UInt8](repeating: 0, count: position.tail.count)
+        let at = position.offset - Int64(position.tail.count)
+        guard case .success(let n) = now.withUnsafeMutableBytes({ Sys.pread(fd.rawValue, into: $0, at: at) }) else { return false }
+        return n != now.count || now != position.tail
+    }
+
+    /// Whether the file no longer holds what was read from it: shorter than the read position
+    /// (truncated), or other bytes where the last ones read were (rewritten in place).
+    private func rewritten(_ fd: FileDescriptor, _ position: Position) -> Bool {
+        guard case .success(let st) = Sys.fstat(fd.rawValue) else { return false }
+        return Int64(st.st_size) < position.offset || tailChanged(fd, position)
     }
 
     public func run(until stop: StopToken, into receiver: EventReceiver) throws {
@@ -79,28 +121,48 @@ public final class TrailFollowSource: EventSource {
         var current = identity(of: fd)
         var decoder = BSMStreamDecoder(name: path, mapper: mapper)
         var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var position = Position()
+        var rewrittenWhileReading = false
 
         while !stop.isStopped {
-            guard try readToEnd(fd, &decoder, &buffer, receiver, stop) else { break }
+            // Before reading on: does the file still hold what was read (it may have been
+            // truncated and written again, even longer than before, while we waited)?
+            if rewritten(fd, position) || rewrittenWhileReading {
+                rewrittenWhileReading = false
+                // What was read is gone; start again (a record left half-read belonged to the old
+                // content and is dropped with it).
+                _ = lseek(fd.rawValue, 0, SEEK_SET)
+                receiver.notice(.info("\(path): trail truncated or rewritten after \(position.offset) bytes were read; reading it again from the start"))
+                decoder = BSMStreamDecoder(name: path, mapper: mapper)
+                position = Position()
+            }
+            switch try readToEnd(fd, &decoder, &buffer, &position, receiver, stop) {
+            case .stopped: break
+            case .rewritten: rewrittenWhileReading = true; continue
+            case .end: break
+            }
+            if stop.isStopped { break }
             // At the end of what is written so far: has the trail been rotated?
             let now = identityOfPath()
             if let now, now != current {
                 guard let next = try? openTrail() else { sleep(stop); continue }
                 // Whatever the old file got before it was closed is read to its end; anything
                 // left in the decoder then is a record cut short.
-                _ = try readToEnd(fd, &decoder, &buffer, receiver, stop)
+                _ = try readToEnd(fd, &decoder, &buffer, &position, receiver, stop)  // (a rewrite of a rotated file: nothing more to take)
                 decoder.finish(into: receiver)
                 try? fd.close()
                 fd = next
                 current = identity(of: fd)
                 filesRead += 1
                 decoder = BSMStreamDecoder(name: path, mapper: mapper)
+                position = Position()
                 receiver.notice(.info("\(path): trail rotated, following the new trail"))
                 continue
             }
             receiver.sourceIdle()
             sleep(stop)
         }
-        decoder.finish(into: receiver)
+        // Stopped: a damaged stretch being skipped is said; a record still being written is not damage.
+        decoder.stopped(into: receiver)
     }
 }

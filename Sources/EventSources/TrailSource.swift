@@ -23,6 +23,8 @@ public final class TrailSource: EventSource {
     /// How long to wait for input on a pipe or terminal before checking the stop token again.
     public var pollMilliseconds: Int32 = 200
     public let mapper: BSMEventMapper
+    /// Decide from each record's header first (records it rejects are not decoded).
+    public var selection: HeaderSelection?
 
     /// - Parameter path: a trail file, or `-` for standard input.
     public init(path: String, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
@@ -54,6 +56,7 @@ public final class TrailSource: EventSource {
         defer { if owned { try? fd.close() } }
         let isRegular = try Sys.isRegularFile(fd.rawValue).get("fstat", object: name)
         var decoder = BSMStreamDecoder(name: name, mapper: mapper)
+        decoder.selection = selection
         var chunk = [UInt8](repeating: 0, count: chunkSize)
 
         while !stop.isStopped {
@@ -77,6 +80,7 @@ public final class TrailSource: EventSource {
             }
             chunk.withUnsafeBytes { decoder.push(UnsafeRawBufferPointer(rebasing: $0[0..<n]), into: receiver, stop: stop) }
         }
+        decoder.stopped(into: receiver)
     }
 
     /// Waits until `fd` is readable or `stop` is set (then returns false).

@@ -90,14 +90,20 @@ public final class BSMSink: EventSink {
     }
 
     private func fileToken(micros: Int64) {
+        output.append(contentsOf: Self.fileToken(micros: micros, name: trailName))
+    }
+
+    /// A trail's opening or closing `file` token (as auditd writes them): time in whole
+    /// milliseconds, the NUL-terminated name.
+    public static func fileToken(micros: Int64, name: String) -> [UInt8] {
         let secs = micros / 1_000_000
         let ms = (micros % 1_000_000) / 1000
-        var name = Array(trailName.utf8)
-        name.append(0)
-        scratch.removeAll(keepingCapacity: true)
+        var bytes = Array(name.utf8)
+        bytes.append(0)
+        var out: [UInt8] = []
         Token.file(FileToken(seconds: UInt32(truncatingIfNeeded: secs), milliseconds: UInt32(truncatingIfNeeded: ms),
-                             name: BSMBytes(name))).encode(into: &scratch)
-        output.append(contentsOf: scratch)
+                             name: BSMBytes(bytes))).encode(into: &out)
+        return out
     }
 
     /// `value` without NUL bytes + the terminating NUL.

@@ -17,6 +17,31 @@ extension OutputBuffer {
         storage.appendTerminalEscaped(UnsafeRawBufferPointer(p))
     }
 
+    /// Appends one field of a text line so that it cannot be mistaken for several or for the line's
+    /// own words (` -> `, `args:`, `FAILED`): escaped as `appendEscapedText`, and when it is empty or
+    /// holds a space or `"`, inside double quotes with each `"` as `\"` (the escaper doubles `\`, so
+    /// `\"` inside quotes is always a quote of the field).
+    public func appendTextField(_ raw: UnsafeBufferPointer<UInt8>) {
+        guard raw.isEmpty || raw.contains(where: { $0 == 0x20 || $0 == 0x22 }) else {
+            storage.appendTerminalEscaped(UnsafeRawBufferPointer(raw))
+            return
+        }
+        append(UInt8(ascii: "\""))
+        var start = 0
+        for i in raw.indices where raw[i] == 0x22 {
+            storage.appendTerminalEscaped(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[start..<i])))
+            append("\\\"")
+            start = i + 1
+        }
+        storage.appendTerminalEscaped(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[start...])))
+        append(UInt8(ascii: "\""))
+    }
+
+    /// Same as `appendTextField(_: UnsafeBufferPointer<UInt8>)` for an array.
+    public func appendTextField(_ raw: [UInt8]) {
+        raw.withUnsafeBufferPointer { appendTextField($0) }
+    }
+
     /// Appends `raw` as a JSON string literal (with quotes). Valid UTF-8 passes through; `"`, `\`,
     /// control characters, DEL and U+2028/U+2029 are escaped; each invalid byte becomes U+FFFD.
     /// Returns true when something was replaced (the caller then adds the exact bytes in base64).

@@ -41,6 +41,8 @@ public enum EventResult: Hashable, Sendable {
 /// Where the event came from.
 public enum SourceKind: String, Sendable, Codable {
     case trail, auditpipe, fanotify
+    /// Apple's Endpoint Security through `eslogger` (live or replayed JSON Lines).
+    case eslogger
 }
 
 /// Source-specific detail kept for the curious (and for JSON output).
@@ -50,6 +52,8 @@ public enum SourceDetail: Hashable, Sendable {
     case bsm(event: UInt16, name: String?, modifier: UInt16)
     /// The fanotify event mask as the kernel reported it.
     case fanotify(mask: UInt64)
+    /// An Endpoint Security message as eslogger printed it (EndpointSecurityDetail.swift).
+    case endpointSecurity(EndpointSecurityDetail)
 }
 
 /// Who did it.
@@ -78,6 +82,11 @@ public struct ProcessSubject: Hashable, Sendable {
     /// When the process started (µs since the epoch), when the source knows it. The ransomware heuristic uses it
     /// to tell files a process created from files that existed before it.
     public var startTime: Int64?
+    /// Apple's pid generation (audit token `pidversion`): with the pid it names one process, even after
+    /// the pid is reused. Endpoint Security only.
+    public var pidVersion: UInt32?
+    /// The parent at fork time, when the source tells it apart from the current parent (Endpoint Security).
+    public var originalPPID: Int32?
 
     public init(pid: Int32, ppid: Int32? = nil, name: ByteString = "", executable: ByteString? = nil,
                 arguments: [ByteString]? = nil, uid: UInt32? = nil, euid: UInt32? = nil, auid: UInt32? = nil,
@@ -120,6 +129,9 @@ public struct Event: Hashable, Sendable {
     public var detail: SourceDetail
     /// Alerts this event raised (filled in by the detection stage; sinks show them with the event). Usually empty.
     public var alerts: [Alert] = []
+    /// The source cut a path of this event short (Endpoint Security's `path_truncated`): `path` or
+    /// `destinationPath` is a prefix of the real name.
+    public var pathTruncated = false
 
     public init(time: Int64, kind: EventKind, result: EventResult = .success, process: ProcessSubject,
                 path: ByteString? = nil, destinationPath: ByteString? = nil, isDirectory: Bool = false,

@@ -104,6 +104,20 @@ public struct EventStatistics: Sendable {
         }
     }
 
+    /// Counts one event of `kind`, seen and shown or dropped by the filters (for runs that select
+    /// whole records without making events of them: BSM copied to BSM).
+    @inline(__always)
+    public mutating func count(_ kind: EventKind, shown: Bool) {
+        seen &+= 1
+        seenCounts[kind.index] &+= 1
+        if shown {
+            self.shown &+= 1
+            shownCounts[kind.index] &+= 1
+        } else {
+            filtered &+= 1
+        }
+    }
+
     /// The summary text (several lines, each ending in a newline). Names escaped for a terminal.
     public func summary(top n: Int = 5, extraLines: [String] = []) -> String {
         var s = "filewatcher summary: \(seen) events seen, \(shown) shown, \(filtered) dropped by filters"
@@ -225,6 +239,10 @@ public final class EventPipeline: EventReceiver {
             break
         }
         report(notice)
+    }
+
+    public func passedOver(_ kind: EventKind) {
+        statistics.count(kind, shown: false)
     }
 
     public func sourceIdle() {

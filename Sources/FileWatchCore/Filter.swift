@@ -12,6 +12,9 @@
 // - `--exclude-process TEXT`: drop events whose process name or executable contains TEXT.
 // - `--exclude-path TEXT`: drop events whose every path contains TEXT (a rename out of or into an
 //   excluded area is still shown); events without a path are not affected.
+// - `--bsm-event`, `--class`: the event's BSM event number (events without one never match);
+//   `--since` / `--until`: the event's time (Selection/RecordSelection.swift). Given either of the
+//   first two, the kinds default to all (the selection names what is wanted).
 
 /// Which results to show.
 public enum ResultFilter: String, Sendable, CaseIterable {
@@ -38,13 +41,21 @@ public struct FilterOptions: Sendable, Equatable {
     public var result: ResultFilter = .any
     public var excludeProcesses: [String] = []
     public var excludePaths: [String] = []
+    /// `--bsm-event`: BSM event numbers (nil: any).
+    public var bsmEvents: Set<UInt16>? = nil
+    /// `--class`: audit classes, resolved to event numbers (nil: any).
+    public var classes: ClassSelection? = nil
+    /// `--since`: events at or after this time (microseconds since the epoch).
+    public var since: Int64? = nil
+    /// `--until`: events before this time (microseconds, exclusive).
+    public var until: Int64? = nil
 
     public init() {}
 
     /// The set of kinds this configuration shows.
     public var shownKinds: Set<EventKind> {
         if let kinds { return kinds }
-        return all ? Set(EventKind.allCases) : EventKind.basic
+        return all || bsmEvents != nil || classes != nil ? Set(EventKind.allCases) : EventKind.basic
     }
 }
 
@@ -59,6 +70,10 @@ public struct EventFilter: Sendable {
     private let result: ResultFilter
     private let excludeProcesses: [ByteNeedle]
     private let excludePaths: [ByteNeedle]
+    private let bsmEvents: Set<UInt16>?
+    private let classes: ClassSelection?
+    private let since: Int64?
+    private let until: Int64?
 
     public init(_ options: FilterOptions) {
         files = options.files.map(ByteNeedle.init)
@@ -70,6 +85,10 @@ public struct EventFilter: Sendable {
         result = options.result
         excludeProcesses = options.excludeProcesses.map(ByteNeedle.init)
         excludePaths = options.excludePaths.map(ByteNeedle.init)
+        bsmEvents = options.bsmEvents
+        classes = options.classes
+        since = options.since
+        until = options.until
     }
 
     /// Shows everything.
@@ -103,6 +122,13 @@ public struct EventFilter: Sendable {
         case .any: break
         case .failed: if event.result.succeeded { return false }
         case .succeeded: if !event.result.succeeded { return false }
+        }
+        if let since, event.time < since { return false }
+        if let until, event.time >= until { return false }
+        if bsmEvents != nil || classes != nil {
+            guard case .bsm(let number, _, _) = event.detail else { return false }
+            if let bsmEvents, !bsmEvents.contains(number) { return false }
+            if let classes, !classes.matches(number, succeeded: event.result.succeeded) { return false }
         }
         if !pids.isEmpty && !pids.contains(event.process.pid) { return false }
         if !users.isEmpty && !users.contains(where: { userMatches($0, event.process) }) { return false }

@@ -68,12 +68,14 @@ public final class JSONSink: EventSink {
             o.append(UInt8(ascii: "]"))
         }
         if let cw = event.closeAfterWrite { o.append(cw ? ",\"close_write\":true" : ",\"close_write\":false") }
+        if event.pathTruncated { o.append(",\"path_truncated\":true") }
         writeProcess(event.process)
         o.append(",\"source\":\"")
         switch event.source {
         case .trail: o.append("trail")
         case .auditpipe: o.append("auditpipe")
         case .fanotify: o.append("fanotify")
+        case .eslogger: o.append("eslogger")
         }
         o.append(UInt8(ascii: "\""))
         switch event.detail {
@@ -89,6 +91,8 @@ public final class JSONSink: EventSink {
         case .fanotify(let mask):
             o.append(",\"fanotify_mask\":")
             o.appendDecimal(mask)
+        case .endpointSecurity(let es):
+            o.appendEndpointSecurity(es)
         }
         if !event.alerts.isEmpty { o.appendAlertMembers(event.alerts) }
         o.append("}\n")
@@ -118,6 +122,8 @@ public final class JSONSink: EventSink {
         if let user = p.user { o.appendJSONString(user) } else { o.append("null") }
         if let euid = p.euid { key("euid"); o.appendDecimal(Int64(euid)) }
         if let auid = p.auid { key("auid"); o.appendDecimal(Int64(auid)) }
+        if let v = p.pidVersion { key("pidversion"); o.appendDecimal(Int64(v)) }
+        if let v = p.originalPPID { key("original_ppid"); o.appendDecimal(Int64(v)) }
         if let gid = p.gid { key("gid"); o.appendDecimal(Int64(gid)) }
         if let args = p.arguments {
             key("args")

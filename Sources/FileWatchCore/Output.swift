@@ -116,6 +116,15 @@ public final class OutputBuffer {
         }
     }
 
+    /// Call after each complete event when batches are cut by size alone (whole records copied
+    /// from a trail: their times say nothing about now).
+    @inline(__always)
+    public func endOfEvent() throws {
+        pendingEvents &+= 1
+        endedCount = storage.count
+        if lineBuffered || storage.count >= threshold { try flush() }
+    }
+
     /// Writes everything pending.
     public func flush() throws {
         guard storage.count > 0 else { return }

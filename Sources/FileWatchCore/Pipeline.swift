@@ -35,6 +35,9 @@ public protocol EventReceiver: AnyObject {
     func notice(_ notice: SourceNotice)
     /// The source is about to block waiting for input (pending output gets written). Has a default.
     func sourceIdle()
+    /// A record of this kind was passed over by the filters without being made an event (BSM:
+    /// rejected from its header); counted as seen and dropped. Has a default (nothing).
+    func passedOver(_ kind: EventKind)
 }
 
 /// A producer of events: a trail, the auditpipe, fanotify.
@@ -60,6 +63,8 @@ extension EventSink {
 extension EventReceiver {
     /// Default: nothing.
     public func sourceIdle() {}
+    /// Default: nothing.
+    public func passedOver(_ kind: EventKind) {}
 }
 
 /// A processing stage between the source and the display filters (detection plugs in here).

@@ -44,3 +44,42 @@ extension OutputBuffer {
         appendPadded(t.second, width: 2)
     }
 }
+
+/// How text output shows an event's time (`--time-format`).
+public enum TimeFormat: String, CaseIterable, Sendable {
+    /// The local clock, `HH:MM:SS`, preceded by the date (`YYYY-MM-DD HH:MM:SS`) when the event is
+    /// not from today (replayed trails, a run across midnight).
+    case local
+    /// RFC 3339 in UTC with microseconds: `2023-11-14T22:13:20.000000Z`.
+    case iso
+    /// Seconds since the Unix epoch with microseconds: `1700000000.000000`.
+    case epoch
+}
+
+extension OutputBuffer {
+    /// `YYYY-MM-DD` of the civil time `t`.
+    public func appendDate(_ t: CivilTime) {
+        if t.year < 0 || t.year > 9999 { appendDecimal(Int64(t.year)) } else { appendPadded(t.year, width: 4) }
+        append(UInt8(ascii: "-")); appendPadded(t.month, width: 2)
+        append(UInt8(ascii: "-")); appendPadded(t.day, width: 2)
+    }
+
+    /// `SECONDS.ffffff` since the epoch (negative before 1970: `-1.500000` is 1.5 s before).
+    public func appendEpoch(microseconds micros: Int64) {
+        let magnitude = micros.magnitude
+        if micros < 0 { append(UInt8(ascii: "-")) }
+        appendDecimal(magnitude / 1_000_000)
+        append(UInt8(ascii: "."))
+        appendPadded(Int(magnitude % 1_000_000), width: 6)
+    }
+}
+
+/// The local calendar day of an instant (days since 1970-01-01 in the zone `offset` seconds east
+/// of UTC), for "is this event from today?".
+@inline(__always)
+public func localDay(epochMicroseconds micros: Int64, offset: Int) -> Int64 {
+    var seconds = micros / 1_000_000
+    if micros < 0 && micros % 1_000_000 != 0 { seconds -= 1 }
+    let local = seconds + Int64(offset)
+    return local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventSources
+import FileWatchCore
 
 /// Root command. `watch` is the default, so `filewatcher -f foo` works as the original tool did.
 @main
@@ -8,7 +9,8 @@ struct FileWatcher: ParsableCommand {
         commandName: "filewatcher",
         abstract: "Real-time file-access auditor: which process touched which file, and was that expected?",
         discussion: "Without a subcommand, runs `watch`: see 'filewatcher watch --help' for its options (-f, -p, -a, -d, ...).",
-        subcommands: [WatchCommand.self, PrintCommand.self],
+        version: FileWatcherVersion.current,
+        subcommands: [WatchCommand.self, PrintCommand.self, ReportCommand.self],
         defaultSubcommand: WatchCommand.self
     )
 
@@ -16,7 +18,7 @@ struct FileWatcher: ParsableCommand {
     static func main() {
         // Before anything is opened: a closed stdout must not make the debug log descriptor 1.
         ensureStandardDescriptorsOpen()
-        let arguments = OutputOptions.normalizeDebugArgument(Array(CommandLine.arguments.dropFirst()))
+        let arguments = OutputOptions.normalizeArguments(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

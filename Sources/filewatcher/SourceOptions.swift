@@ -66,7 +66,7 @@ struct LiveTuningOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp(
         "Live queue: unlimited (default, the kernel never drops events) or bounded (the kernel's fs.fanotify.max_queued_events; overflows are reported).",
         valueName: "unlimited|bounded"))
-    var queue: LiveQueue = .unlimited
+    var queue: LiveQueue?
 
     @Option(name: .long, help: ArgumentHelp(
         "Linux fanotify layout: fid (the default and only one: one kernel queue reporting every event with its directory handle and name as they were then, so every path is the one the file had when it happened).",
@@ -81,6 +81,15 @@ struct LiveTuningOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp("Live source: bytes per read of the kernel queue (default 262144).", valueName: "BYTES"))
     var readBuffer: Int?
 
+    /// The first of these options given, by name (they tune the live source: nothing to tune when replaying).
+    var firstGiven: String? {
+        if queue != nil { return "--queue" }
+        if fanotifyLayout != nil { return "--fanotify-layout" }
+        if batchDelay != nil { return "--batch-delay" }
+        if readBuffer != nil { return "--read-buffer" }
+        return nil
+    }
+
     func validate() throws {
         if let fanotifyLayout, let problem = LiveSource.layoutProblem(fanotifyLayout) { throw ValidationError(problem) }
         if let batchDelay, !(batchDelay >= 0 && batchDelay <= 1000) { throw ValidationError("--batch-delay must be 0 to 1000 ms.") }
@@ -88,7 +97,7 @@ struct LiveTuningOptions: WatchOptionGroup {
     }
 
     func apply(to c: inout WatchConfiguration) throws {
-        c.live.queue = queue
+        c.live.queue = queue ?? .unlimited
         c.live.layout = fanotifyLayout
         c.live.batchDelayMicroseconds = batchDelay.map { Int($0 * 1000) }
         c.live.readBufferSize = readBuffer

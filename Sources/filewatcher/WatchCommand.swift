@@ -27,6 +27,9 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Filters")
     var filters: FilterOptionGroup
 
+    @OptionGroup(title: "Selection (auditreduce's -m, -c, -a, -b)")
+    var selection: SelectionOptions
+
     @OptionGroup(title: "Output")
     var output: OutputOptions
 
@@ -39,15 +42,32 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup(title: "Detection")
     var detection: DetectionOptions
 
+    @OptionGroup(title: "Report")
+    var report: ReportOptions
+
     /// The configuration the options describe (not yet resolved against this host).
     func makeConfiguration() throws -> WatchConfiguration {
         var c = WatchConfiguration()
-        let groups: [any WatchOptionGroup] = [filters, output, sources, tuning, detection]
+        let groups: [any WatchOptionGroup] = [filters, selection, output, sources, tuning, detection]
         for group in groups { try group.apply(to: &c) }
         return c
     }
 
+    /// What the options add to a session besides its configuration: the report (`--report FILE`).
+    func attachParts(to session: WatchSession) {
+        if let path = report.report {
+            let sink = ReportOutput.sink(path: path, configuration: session.configuration,
+                                         inputs: ReportOutput.inputs(of: session.configuration),
+                                         hosts: session.configuration.isLive ? [HostFacts.hostName()].compactMap { $0 } : [],
+                                         title: nil)
+            session.extensions.sinks.append { _ in sink }
+        }
+    }
+
     mutating func validate() throws {
+        if !sources.read.isEmpty, let option = tuning.firstGiven {
+            throw ValidationError("\(option) tunes the live source; it cannot be used with --read (a replay has no kernel queue).")
+        }
         do {
             try makeConfiguration().validate()
         } catch let e as ConfigurationError {
@@ -57,6 +77,7 @@ struct WatchCommand: ParsableCommand {
 
     func run() throws {
         let session = WatchSession(configuration: try makeConfiguration())
+        attachParts(to: session)
         let signals = SessionSignals(session)
         defer { signals.cancel() }
         let outcome: WatchOutcome

@@ -11,6 +11,7 @@ protocol WatchOptionGroup: ParsableArguments {
 // The configuration's enums as option values.
 extension OutputFormat: ExpressibleByArgument {}
 extension ColorMode: ExpressibleByArgument {}
+extension TimeFormat: ExpressibleByArgument {}
 extension FlushMode: ExpressibleByArgument {}
 extension LiveQueue: ExpressibleByArgument {}
 extension InputFormat: ExpressibleByArgument {}

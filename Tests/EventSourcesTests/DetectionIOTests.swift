@@ -45,6 +45,60 @@ private func read(_ reader: ContentReader, _ event: Event, max: Int = 1 << 20) -
         if case .success = read(r, closeEvent(d + "/missing")) { Issue.record("read a missing file") }
     }
 
+    @Test func pathReaderFollowsNoSymlinkInAnyComponent() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try FileManager.default.createDirectory(atPath: d + "/real/sub", withIntermediateDirectories: true)
+        try Data("secret".utf8).write(to: URL(fileURLWithPath: d + "/real/sub/file"))
+        try FileManager.default.createSymbolicLink(atPath: d + "/linkdir", withDestinationPath: d + "/real")
+        let r = PathContentReader()
+        #expect(try read(r, closeEvent(d + "/real/sub/file")).get() == Array("secret".utf8))
+        // The same file through a symlinked directory (first or middle component): not read.
+        for path in [d + "/linkdir/sub/file", d + "/linkdir/../real/sub/file"] {
+            if case .success = read(r, closeEvent(path)) { Issue.record("followed a directory symlink: \(path)") }
+        }
+        // The component walk (macOS, FreeBSD, Linux without openat2) holds to the same rule.
+        for openat2 in [true, false] {
+            let ok = ContentIO.openDirectoryNoSymlinks(Array((d + "/real/sub").utf8), openat2: openat2)
+            #expect(throws: Never.self) { close(try ok.get()) }
+            for bad in [d + "/linkdir/sub", d + "/linkdir", d + "/real/sub/file"] {
+                if case .success(let fd) = ContentIO.openDirectoryNoSymlinks(Array(bad.utf8), openat2: openat2) {
+                    close(fd)
+                    Issue.record("\(bad) opened as a directory (openat2: \(openat2))")
+                }
+            }
+        }
+        // Relative paths work, and are held to the same rule.
+        let cwd = FileManager.default.currentDirectoryPath
+        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        FileManager.default.changeCurrentDirectoryPath(d)
+        #expect(try read(r, closeEvent("real/sub/file")).get() == Array("secret".utf8))
+        if case .success = read(r, closeEvent("linkdir/sub/file")) { Issue.record("followed a relative directory symlink") }
+    }
+
+    @Test func pathReaderDoesNotEvenOpenAFIFO() throws {
+        let d = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let fifo = d + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // A writer waiting for a reader: opening the FIFO at all (even non-blocking) would let it go.
+        let opened = Atomic<Bool>(false)
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            opened.store(true, ordering: .sequentiallyConsistent)
+            if fd >= 0 { close(fd) }
+        }
+        writer.start()
+        usleep(100_000)
+        if case .success = read(PathContentReader(), closeEvent(fifo)) { Issue.record("read a FIFO") }
+        usleep(200_000)
+        let wasOpened = opened.load(ordering: .sequentiallyConsistent)
+        #expect(!wasOpened, "the FIFO was opened")
+        let release = open(fifo, O_RDONLY | O_NONBLOCK)  // let the writer go
+        while !writer.isFinished { usleep(10_000) }
+        close(release)
+    }
+
     @Test func lentDescriptorBeatsARaceWithDelete() throws {
         let d = try tempDir()
         let p = d + "/victim"

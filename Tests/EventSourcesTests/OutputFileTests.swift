@@ -54,7 +54,7 @@ import TestSupport
         let precious = try dir.write("precious", to: "precious")
         #expect(chmod(precious, 0o600) == 0)
         let link = dir.file("link")
-        #expect(Glibc.link(precious, link) == 0)
+        #expect(FileManager.default.fileExists(atPath: precious) && (try? FileManager.default.linkItem(atPath: precious, toPath: link)) != nil)
         #expect { try FileDescriptorWriter.open(path: link, append: false) } throws: { e in
             "\(e)".contains("2 hard links")
         }
@@ -132,6 +132,7 @@ import TestSupport
         #expect(Self.text(path) == "after\nagain\n")
     }
 
+    #if os(Linux)  // tmpfs sizes by mount(2) options
     /// A 64 KiB tmpfs mounted for the test (root), unmounted at the end.
     final class SmallFilesystem {
         let dir: TemporaryDirectory
@@ -173,6 +174,7 @@ import TestSupport
         #expect(notes.lines.count == 2)
         #expect(notes.lines.last?.contains("writing again after 20 events not written") == true)
     }
+    #endif
 }
 
 /// Lines collected from any thread.

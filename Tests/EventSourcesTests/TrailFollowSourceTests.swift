@@ -63,6 +63,39 @@ func appendBytes(_ bytes: [UInt8], to path: String) {
         #expect(receiver.damages.isEmpty)
     }
 
+    @Test func aTruncatedOrRewrittenTrailIsReadAgainFromTheStart() throws {
+        let dir = try TemporaryDirectory("fw-follow")
+        defer { dir.remove() }
+        let trail = dir.file("trail")
+        appendBytes(MacRecords.trail(sessions: 16), to: trail)  // 96 records
+        let source = TrailFollowSource(path: trail)
+        source.pollMilliseconds = 20
+        let receiver = try withRunningSource(source) { running in
+            try running.wait(for: { $0.events.count >= 96 })
+            // Truncated and at once written again, longer than before (36 sessions = 216 records):
+            // the size alone does not tell, the bytes where reading stopped do.
+            let fd = open(trail, O_WRONLY | O_TRUNC)
+            let again = TrailFixture.fileToken(seconds: 7, name: "again") + (0..<36).flatMap { MacRecords.session(second: UInt64(100 + $0), name: "new\($0)") }
+            _ = again.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            try running.wait(for: { $0.events.count >= 96 + 216 })
+            // Then truncated to nothing and written again, shorter than before.
+            let fd2 = open(trail, O_WRONLY | O_TRUNC)
+            let short = MacRecords.session(second: 500, name: "short")
+            _ = short.withUnsafeBytes { write(fd2, $0.baseAddress, $0.count) }
+            close(fd2)
+            try running.wait(for: { $0.events.count >= 96 + 216 + 6 })
+            usleep(100_000)
+            return running.receiver
+        }
+        #expect(receiver.events.count == 96 + 216 + 6)
+        #expect(receiver.damages.isEmpty, "\(receiver.damages)")
+        let restarts = receiver.notices.filter { "\($0)".contains("trail truncated or rewritten") }
+        #expect(restarts.count == 2, "\(receiver.notices)")
+        #expect(receiver.events.last?.path == "/etc/hosts")
+        #expect(receiver.events.filter { $0.path == "/Users/me/short.txt" }.count >= 1)
+    }
+
     @Test func stopsWhileWaitingAtTheEnd() throws {
         let dir = try TemporaryDirectory("fw-follow")
         defer { dir.remove() }

@@ -141,6 +141,27 @@ private func fixtureRecords() -> [[UInt8]] {
         #expect(events.isEmpty)
     }
 
+    /// Damage still being skipped when a stop request comes is reported, not forgotten.
+    @Test func damagePendingAtStopIsReported() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let good = TrailFixture.fileToken() + TrailFixture.Mac.session()
+        let junk = [UInt8](repeating: 0xee, count: 300)  // no record can start in it: the reader waits for its end
+        fifo.feed(good + junk, holdOpen: 30)
+        let source = TrailSource(path: fifo.path)
+        source.pollMilliseconds = 20
+        let r = try withRunningSource(source, stopTimeout: .seconds(5)) { running in
+            try running.wait(for: { $0.events.count >= 6 })
+            usleep(200_000)
+            #expect(running.receiver.damages.isEmpty, "not reported before the stop (its end is unknown)")
+            return running.receiver
+        }
+        let damage = try #require(r.damages.first, "\(r.notices)")
+        guard case .damaged(_, let offset, let reason) = damage else { return }
+        #expect(offset == UInt64(good.count))
+        #expect(reason.contains("skipped 300 bytes so far (reading stopped before the damage ended)"), "\(reason)")
+    }
+
     /// A writer that comes later is read to its end.
     @Test func lateWriterIsReadToItsEnd() throws {
         let fifo = try FIFOFeeder()

@@ -48,7 +48,7 @@ final class TablePinner: ProcessPinning {
         #expect(a.evidence.count == 5)
         #expect(Set(a.evidence.compactMap(\.pid)).count == 5, "5 rm processes")
         #expect(a.evidence.allSatisfy { $0.reason == .deletedAfterRead })
-        #expect(a.reason.hasPrefix("possible ransomware: sh (pid 500) and 5 processes it ran destroyed 5 files"), "\(a.reason)")
+        #expect(a.reason.hasPrefix("sh (pid 500) and 5 processes it ran destroyed 5 files"), "\(a.reason)")
     }
 
     @Test func theShellAboveAnAlertedScriptIsNotBlamedNext() throws {

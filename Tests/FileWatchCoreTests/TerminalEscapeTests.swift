@@ -18,13 +18,18 @@ import Testing
         ("valid UTF-8", Array("/tmp/café ☕ 日本".utf8)),
     ]
 
-    /// The path as `watch` prints it (the text after `-> `).
+    /// The path as `watch` prints it (the text after `-> `, without the quotes a field with a space gets).
     static func watchRendering(_ path: [UInt8]) throws -> String {
         let mem = MemoryWriter()
         let sink = TextSink(output: OutputBuffer(writer: mem, lineBuffered: true), color: false, zone: UTCTime())
         try sink.write(Event(time: 0, kind: .open, process: ProcessSubject(pid: 1, name: "p"), path: ByteString(path), source: .trail))
         let line = mem.text.dropLast()  // the newline
-        return String(line[line.range(of: "-> ")!.upperBound...])
+        let field = line[line.range(of: "-> ")!.upperBound...]
+        if path.contains(0x20) {
+            #expect(field.hasPrefix("\"") && field.hasSuffix("\""), "a path with a space is quoted")
+            return String(field.dropFirst().dropLast())
+        }
+        return String(field)
     }
 
     /// The path as `print` writes it on a terminal (the text after `path,`).

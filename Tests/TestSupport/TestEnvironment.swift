@@ -42,6 +42,32 @@ public enum TestEnvironment {
         return p
     }()
 
+    /// OpenBSM's auditreduce, when FILEWATCHER_AUDITREDUCE names an executable.
+    public static let auditreduce: String? = {
+        guard let p = ProcessInfo.processInfo.environment["FILEWATCHER_AUDITREDUCE"],
+              FileManager.default.isExecutableFile(atPath: p) else { return nil }
+        return p
+    }()
+
+    /// A Python with the OCSF validators (PyPI `ocsf-emitter`, `py-ocsf-models`) installed:
+    /// FILEWATCHER_OCSF_PYTHON, else the virtual environment `.ci/run` makes (.build/ocsf-venv).
+    public static let ocsfPython: String? = {
+        let candidates = [ProcessInfo.processInfo.environment["FILEWATCHER_OCSF_PYTHON"],
+                          packageRoot + "/.build/ocsf-venv/bin/python3"].compactMap { $0 }
+        for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: python)
+            // Finds the packages without importing them (importing pydantic's models takes seconds).
+            p.arguments = ["-c", "import importlib.util as u, sys; sys.exit(0 if u.find_spec('ocsf_emitter') and u.find_spec('py_ocsf_models') else 1)"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return python }
+        }
+        return nil
+    }()
+
     /// Built for Linux.
     public static var isLinux: Bool {
         #if os(Linux)
@@ -59,6 +85,8 @@ public enum TestEnvironment {
 
     /// A skip reason naming what is missing, for `.enabled(if:, Comment(...))`.
     public static let samplesMissing = "the sample trails (../shared/samples or FILEWATCHER_SAMPLES) are not present"
+    public static let auditreduceMissing = "no OpenBSM auditreduce: set FILEWATCHER_AUDITREDUCE to an auditreduce binary"
     public static let prauditMissing = "no OpenBSM praudit: set FILEWATCHER_PRAUDIT to a praudit binary"
+    public static let ocsfValidatorMissing = "no OCSF validator: `python3 -m venv .build/ocsf-venv && .build/ocsf-venv/bin/pip install ocsf-emitter py-ocsf-models` (as .ci/run does), or set FILEWATCHER_OCSF_PYTHON"
     public static let needsRoot = "needs root (fanotify needs CAP_SYS_ADMIN); CI runs the tests as root"
 }

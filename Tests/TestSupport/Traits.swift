@@ -9,6 +9,11 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: TestEnvironment.samples != nil, Comment(rawValue: TestEnvironment.samplesMissing))
     }
 
+    /// OpenBSM's auditreduce is given (FILEWATCHER_AUDITREDUCE).
+    public static var needsAuditreduce: Self {
+        .enabled(if: TestEnvironment.auditreduce != nil, Comment(rawValue: TestEnvironment.auditreduceMissing))
+    }
+
     /// OpenBSM's tables are present (../shared/openbsm).
     public static var needsOpenBSMTables: Self {
         .enabled(if: TestEnvironment.openBSMTables != nil, "OpenBSM's audit_event/audit_class tables (../shared/openbsm) are not present")
@@ -17,6 +22,11 @@ extension Trait where Self == ConditionTrait {
     /// FILEWATCHER_PRAUDIT names a praudit binary.
     public static var needsPraudit: Self {
         .enabled(if: TestEnvironment.praudit != nil, Comment(rawValue: TestEnvironment.prauditMissing))
+    }
+
+    /// A Python with the OCSF validators (ocsf-emitter, py-ocsf-models).
+    public static var needsOCSFValidator: Self {
+        .enabled(if: TestEnvironment.ocsfPython != nil, Comment(rawValue: TestEnvironment.ocsfValidatorMissing))
     }
 
     /// Running as root.

@@ -86,6 +86,28 @@ private func writeLockedCopies(_ docs: String) throws {
         #expect(r.stderr.contains("alerts: 2 (critical 1, high 1)"), "\(r.stderr)")
     }
 
+    @Test func standardSchemasCarryTheAlerts() throws {
+        let (d, trail, rules) = try setup()
+        defer { d.remove() }
+        func records(_ format: String) throws -> [[String: Any]] {
+            let r = try watch(["--read", trail, "--rules", rules, "--format", format])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try r.out.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+        }
+        let ecs = try records("ecs")
+        let alerts = ecs.filter { ($0["event"] as? [String: Any])?["kind"] as? String == "alert" }
+        #expect(alerts.compactMap { ($0["rule"] as? [String: Any])?["name"] as? String } == ["ssh-keys", "ransomware"])
+        let ids = ecs.compactMap { ($0["event"] as? [String: Any])?["id"] as? String }
+        #expect(Set(ids).count == ecs.count, "every record has its own event.id")
+        let ocsf = try records("ocsf")
+        #expect(ocsf.count == ecs.count + 2, "each alert is also a Detection Finding")
+        let findings = ocsf.filter { $0["class_uid"] as? Int == 2004 }
+        #expect(findings.compactMap { $0["severity_id"] as? Int } == [4, 5])
+        #expect(ocsf.contains { $0["class_uid"] as? Int == 1007 && $0["activity_id"] as? Int == 1 }, "exec: Process Activity, Launch")
+    }
+
     @Test func textMarksAlertsAndKindFiltersDoNotHideThem() throws {
         let (d, trail, rules) = try setup()
         defer { d.remove() }
@@ -98,7 +120,7 @@ private func writeLockedCopies(_ docs: String) throws {
         let ruleLine = try #require(lines.first { $0.hasPrefix("  !! ALERT [high] rule ssh-keys: ") })
         #expect(ruleLine.components(separatedBy: "ssh-keys").count == 2, "\(ruleLine)")
         #expect(ruleLine.hasPrefix("  !! ALERT [high] rule ssh-keys: open of /root/.ssh/id_rsa by cat (pid 30"), "\(ruleLine)")
-        #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: possible ransomware: locker (pid 40") })
+        #expect(lines.contains { $0.hasPrefix("  !! ALERT [critical] ransomware: locker (pid 40") })
         #expect(lines.filter { $0.contains("Detected") }.count == 2)
     }
 

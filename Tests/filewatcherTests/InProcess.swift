@@ -22,7 +22,7 @@ final class DiagnosticsText: Sendable {
 /// reported in `result`).
 func parseWatch(_ args: [String], into result: inout RunResult) -> WatchCommand? {
     do {
-        let command = try FileWatcher.parseAsRoot(OutputOptions.normalizeDebugArgument(args))
+        let command = try FileWatcher.parseAsRoot(OutputOptions.normalizeArguments(args))
         guard let watch = command as? WatchCommand else {
             result.status = 70
             result.stderr = "not the watch command: \(args)"
@@ -60,6 +60,7 @@ func watch(_ args: [String], noColor: Bool = false, timeout: Duration = .seconds
     let io = SessionIO(standardOutput: { try! FileDescriptorWriter.open(path: stdoutPath, append: true) },
                        diagnostics: { diagnostics.append($0) })
     let session = WatchSession(configuration: configuration, io: io)
+    command.attachParts(to: session)
 
     final class Box: @unchecked Sendable { var outcome: Result<WatchOutcome, SessionError>? }
     let box = Box()

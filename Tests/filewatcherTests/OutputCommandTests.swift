@@ -96,6 +96,7 @@ import TestSupport
         #expect(((try? String(contentsOfFile: dir.file("stderr"), encoding: .utf8)) ?? "").contains("6 shown"))
     }
 
+    #if os(Linux)  // tmpfs sizes by mount(2) options
     @Test(.needsRoot) func aFullDiskCutsNoLineAndCountsTheLoss() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -116,5 +117,75 @@ import TestSupport
         #expect(r.stderr.contains("\(lost) events not written to \(out): the filesystem was full"), "\(r.stderr)")
         #expect(r.stderr.contains("No space left on device; events are dropped"))
         #expect(r.status == 1)
+    }
+    #endif
+}
+
+/// A standard error that nobody reads (a full pipe) does not stall the run, and exit is prompt.
+@Suite(.timeLimit(.minutes(2))) struct SlowStandardErrorTests {
+    @Test func unreadStandardErrorDoesNotStallTheRun() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // 3,000 records, each followed by junk: 3,000 damage notices (~400 KB), far more than a pipe holds.
+        let junk: [UInt8] = [0xde, 0xad, 0x14, 0x00, 0x00, 0x00, 0x03, 0xbe, 0xef]
+        var trail: [UInt8] = []
+        for i in 0..<3_000 {
+            trail += TrailFixture.record(72, seconds: TrailFixture.t0 + UInt64(i),
+                                         [TrailFixture.subject(pid: 10), TrailFixture.path("/srv/file\(i)"), TrailFixture.ret()]).bytes
+            trail += junk
+        }
+        let input = try dir.write(trail, to: "damaged.bsm")
+        let out = dir.file("out.jsonl")
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--read", input, "--format", "json", "-o", out]
+        let stderr = Pipe()  // never read
+        p.standardError = stderr
+        p.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try p.run()
+        while p.isRunning && Date().timeIntervalSince(start) < 30 { usleep(50_000) }
+        let seconds = Date().timeIntervalSince(start)
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            Issue.record("the run stalled on an unread standard error (killed after \(Int(seconds)) s)")
+            return
+        }
+        #expect(seconds < 15, "took \(seconds) s")
+        #expect(p.terminationStatus == 1)  // damaged input
+        #expect(OutputCommandTests.lines(out).count == 3_000)
+        // What did reach standard error starts with whole notices.
+        let head = String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(head.hasPrefix("filewatcher: \(input): damaged input at byte offset"), "\(head.prefix(200))")
+    }
+}
+
+/// `--read FIFO` with no writer: the blocking open that once hung is gone; signals and --seconds work.
+@Suite(.timeLimit(.minutes(1))) struct WriterlessFIFOCommandTests {
+    @Test func secondsEndsAWaitForAWriter() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        let start = Date()
+        let r = try watch(["--read", fifo.path, "--seconds", "0.5"], timeout: .seconds(10))
+        #expect(r.status == 0)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(r.stderr.contains("0 events seen"))
+    }
+
+    @Test func sigtermEndsAWaitForAWriter() throws {
+        let fifo = try FIFOFeeder()
+        defer { fifo.remove() }
+        var elapsed = 0.0
+        let r = try run(["--read", fifo.path]) { p in
+            usleep(300_000)
+            let start = Date()
+            kill(p.processIdentifier, SIGTERM)
+            while p.isRunning && Date().timeIntervalSince(start) < 10 { usleep(20_000) }
+            elapsed = Date().timeIntervalSince(start)
+        }
+        #expect(elapsed < 5, "SIGTERM took \(elapsed) s")
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("filewatcher summary: 0 events seen"))
     }
 }

@@ -16,7 +16,7 @@ import TestSupport
         let r = try run(["--read", "-", "-d", "--no-summary"], stdin: Data(fixture))
         #expect(r.status == 0)
         #expect(r.out.split(separator: "\n").count == 6)
-        #expect(r.out.hasPrefix("[22:13:20] [root] Detected exec event from vim (pid 10) -> /usr/bin/vim args: vim notes\n"))
+        #expect(r.out.hasPrefix("[2023-11-14 22:13:20] [0] Detected exec event from vim (pid 10) -> /usr/bin/vim args: vim notes\n"))
         #expect(r.stderr.contains("debug filewatcher: source: trail"))
         let combined = try run(["--read", "-", "-ad", "--no-summary"], stdin: Data(fixture))
         #expect(combined.status == 0)

@@ -1,7 +1,8 @@
 // Reading the first bytes of a written file for the ransomware heuristic.
 //   - Live fanotify: through the event's own descriptor (the file as it was at close, even if it is deleted or
 //     renamed right after) — the source lends the descriptor while it delivers the event.
-//   - Trails and the auditpipe: the path is opened after the close (O_NOFOLLOW, non-blocking, regular files only).
+//   - Trails and the auditpipe: the path is opened after the close (no symbolic link in any component,
+//     non-blocking, regular files only): a replay reads the files as they are NOW, not as they were recorded.
 
 import FileWatchCore
 import SystemPackage
@@ -19,22 +20,85 @@ import Darwin
 /// Content reads on top of the host layer's `Sys` calls (Result<_, Errno>, EINTR retried there); `readPrefix`
 /// names the failing call.
 enum ContentIO {
-    /// open(2) for reading a file's content without side effects: never follows a final symlink, never blocks on
-    /// a FIFO, never becomes a controlling terminal, does not survive exec, and (Linux) leaves atime alone when
-    /// allowed.
+    /// Opens a file named in a recording (or by a source without descriptors) to read its content,
+    /// without side effects and without being led elsewhere: no symbolic link is followed in ANY
+    /// component (a replayed path `/tmp/x/y` with `x` → `/etc` must not read `/etc/y`), only a
+    /// regular file is opened at all (checked with fstatat before the open, so a device or FIFO
+    /// is never opened, and again with fstat after it), never blocking, never becoming a
+    /// controlling terminal, not surviving exec, and (Linux) leaving atime alone when allowed.
+    ///
+    /// The parent directory is reached with openat2(RESOLVE_NO_SYMLINKS) on Linux, or else one
+    /// component at a time with O_NOFOLLOW|O_DIRECTORY (macOS, FreeBSD, Linux before 5.6).
     static func openForContent(_ path: ByteString) -> Result<Int32, Errno> {
+        let bytes = path.bytes
+        guard !bytes.isEmpty, !bytes.contains(0) else { return .failure(.invalidArgument) }
+        let slash = bytes.lastIndex(of: UInt8(ascii: "/"))
+        let name = Array(bytes[(slash.map { $0 + 1 } ?? 0)...])
+        guard !name.isEmpty else { return .failure(.isDirectory) }
+        let directory: [UInt8] = slash.map { $0 == 0 ? [UInt8(ascii: "/")] : Array(bytes[..<$0]) } ?? [UInt8(ascii: ".")]
+        let parent: Int32
+        switch openDirectoryNoSymlinks(directory) {
+        case .success(let fd): parent = fd
+        case .failure(let e): return .failure(e)
+        }
+        defer { _ = Sys.close(parent) }
+        let cname = name.map { CChar(bitPattern: $0) } + [0]
+        // Regular files only, looked at before opening (a device's open can have effects of its own).
+        var st = stat()
+        if case .failure(let e) = nothingOrErrno({ cname.withUnsafeBufferPointer { fstatat(parent, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) } }) {
+            return .failure(e)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            return .failure((st.st_mode & S_IFMT) == S_IFLNK ? .tooManySymbolicLinkLevels : .invalidArgument)
+        }
         var flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
         #if os(Linux)
         flags |= linuxNoAtime
         #endif
-        let cpath = path.bytes.map { CChar(bitPattern: $0) } + [0]
-        let attempt = { (f: Int32) in cpath.withUnsafeBufferPointer { Sys.open($0.baseAddress!, f) } }
-        let result = attempt(flags)
+        let attempt = { (f: Int32) in cname.withUnsafeBufferPointer { Sys.open($0.baseAddress!, f, dirfd: parent) } }
+        var result = attempt(flags)
         #if os(Linux)
         // O_NOATIME needs ownership of the file or CAP_FOWNER: without it, read like anyone else.
-        if case .failure(.notPermitted) = result { return attempt(flags & ~linuxNoAtime) }
+        if case .failure(.notPermitted) = result { result = attempt(flags & ~linuxNoAtime) }
         #endif
         return result
+    }
+
+    /// A directory reached without following a symbolic link anywhere on the way (O_DIRECTORY;
+    /// on Linux O_PATH, which needs no read permission).
+    /// `openat2: false` walks even where openat2 exists (tests: the path macOS and FreeBSD take).
+    static func openDirectoryNoSymlinks(_ path: [UInt8], openat2: Bool = true) -> Result<Int32, Errno> {
+        #if os(Linux)
+        let directoryFlags = linuxPath | O_DIRECTORY | O_CLOEXEC
+        if openat2 {
+            let cpath = path.map { CChar(bitPattern: $0) } + [0]
+            let whole = valueOrErrno { cpath.withUnsafeBufferPointer { fw_openat_no_symlinks(AT_FDCWD, $0.baseAddress!, directoryFlags) } }
+            switch whole {
+            case .failure(.noFunction), .failure(.notPermitted): break  // no openat2 here: walk instead
+            default: return whole
+            }
+        }
+        #else
+        let directoryFlags = O_RDONLY | O_DIRECTORY
+        #endif
+        // One component at a time, each opened with O_NOFOLLOW relative to the one before.
+        let start: [CChar] = path.first == UInt8(ascii: "/") ? [CChar(UInt8(ascii: "/")), 0] : [CChar(UInt8(ascii: ".")), 0]
+        var current: Int32
+        switch start.withUnsafeBufferPointer({ Sys.open($0.baseAddress!, directoryFlags) }) {
+        case .success(let fd): current = fd
+        case .failure(let e): return .failure(e)
+        }
+        for component in path.split(separator: UInt8(ascii: "/")) where component != [UInt8(ascii: ".")] {
+            let c = component.map { CChar(bitPattern: $0) } + [0]
+            let next = c.withUnsafeBufferPointer { Sys.open($0.baseAddress!, directoryFlags | O_NOFOLLOW, dirfd: current) }
+            _ = Sys.close(current)
+            switch next {
+            case .success(let fd): current = fd
+            // O_NOFOLLOW|O_DIRECTORY at a symbolic link: ELOOP (Linux) or ENOTDIR (some BSDs).
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(current)
     }
 
     /// The file's birth time (µs since the epoch), when its filesystem keeps one.
@@ -79,6 +143,8 @@ enum ContentIO {
 #if os(Linux)
 /// O_NOATIME (needs _GNU_SOURCE in C, so not imported): 0o1000000 on every Linux architecture Swift supports.
 private let linuxNoAtime: Int32 = 0o1000000
+/// O_PATH (also _GNU_SOURCE only): 0o10000000 on every Linux architecture Swift supports.
+private let linuxPath: Int32 = 0o10000000
 #endif
 
 /// Opens the event's path after the close and reads its beginning (trail replay/follow, auditpipe; also the

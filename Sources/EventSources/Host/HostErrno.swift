@@ -18,6 +18,9 @@ enum HostErrno {
     /// Name → number, for the names this OS has.
     static let byName: [String: Int32] = Dictionary(table, uniquingKeysWith: { first, _ in first })
 
+    /// Number → name (the first name listed wins for aliases such as EAGAIN/EWOULDBLOCK).
+    static let nameByNumber: [Int32: String] = Dictionary(table.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+
     private static let table: [(String, Int32)] = common + ownNames
 
     /// On Linux, macOS and FreeBSD alike.

@@ -63,6 +63,7 @@ final class SerialReceiver: EventReceiver, @unchecked Sendable {
     func receive(_ event: Event) { lock.withLock { _ in target.receive(event) } }
     func notice(_ notice: SourceNotice) { lock.withLock { _ in target.notice(notice) } }
     func sourceIdle() { lock.withLock { _ in target.sourceIdle() } }
+    func passedOver(_ kind: EventKind) { lock.withLock { _ in target.passedOver(kind) } }
 }
 
 /// A source handed to the thread that runs it (each source is used by that one thread only).

@@ -12,14 +12,25 @@ public struct SessionIO: Sendable {
     /// One message (one or more whole lines) for the user.
     public var diagnostics: @Sendable (String) -> Void
 
+    /// Called once at the end of the run, after the last message: waits (a bounded time) for
+    /// the diagnostics to be written.
+    public var finish: @Sendable () -> Void
+
     public init(standardOutput: @escaping @Sendable () -> FileDescriptorWriter,
-                diagnostics: @escaping @Sendable (String) -> Void) {
+                diagnostics: @escaping @Sendable (String) -> Void, finish: @escaping @Sendable () -> Void = {}) {
         self.standardOutput = standardOutput
         self.diagnostics = diagnostics
+        self.finish = finish
     }
 
-    /// The process's standard output and standard error.
-    public static let standard = SessionIO(standardOutput: { .standardOutput() }, diagnostics: { writeToStandardError($0) })
+    /// The process's standard output and standard error. Diagnostics go through a bounded
+    /// asynchronous writer (a standard error nobody reads never stalls the run; what does not fit
+    /// is counted and said), waited for at most 2 s at the end. One writer per access.
+    public static var standard: SessionIO {
+        let errors = BoundedLineWriter()
+        return SessionIO(standardOutput: { .standardOutput() }, diagnostics: { errors.write($0) },
+                         finish: { errors.finish(timeout: 2) })
+    }
 }
 
 /// Makes a part of the session from what the session knows once it is set up (e.g. a sink that
@@ -52,9 +63,14 @@ enum SessionOutputs {
         case .text:
             return TextSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent),
                             color: output.usesColor(interactive: interactive), zone: SystemLocalTime(),
+                            timeFormat: output.timeFormat, now: SystemLocalTime.nowMicroseconds,
                             describeErrno: errnoDescription)
         case .json:
             return JSONSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))
+        case .ecs, .ocsf:
+            let kind: RecordSchemaKind = output.format == .ecs ? .ecs : .ocsf
+            return SchemaSink(schema: kind.schema(HostRecordIdentity.make()),
+                              output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: eachEvent))
         case .bsm:
             // Binary: batched (unless --flush always); flushed when the source idles and at the end.
             return BSMSink(output: FileWatchCore.OutputBuffer(writer: writer, lineBuffered: output.flush == .always),

@@ -25,12 +25,27 @@ enum SessionSources {
     /// The one source for `configuration` (several are composed: `SequenceSource` for
     /// recordings, `MergedSource` for live sources side by side). `report` gets one-line remarks
     /// for the debug log.
-    static func make(_ configuration: WatchConfiguration, report: @escaping @Sendable (String) -> Void) throws -> EventSource {
+    /// `selection`: decide BSM records from their headers first (nil when every record must become
+    /// an event, e.g. for detection).
+    static func make(_ configuration: WatchConfiguration, selection: HeaderSelection? = nil,
+                     report: @escaping @Sendable (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
-            let files = try expand(inputs)
-            let sources = try files.map { try replaySource($0, format: format) }
+            var notices: [SourceNotice] = []
+            let files = try expandTrails(inputs, notice: { notices.append($0) }).map(\.path)
             report("source: replay of \(files.joined(separator: ", "))")
+            // Standard input alone, format not given: the stream source recognizes it from the bytes
+            // it reads first (BSM or eslogger) — unless BSM is implied by a header selection or by
+            // copying records to BSM output.
+            let stdinRecognized = files == ["-"] && format == .auto && selection == nil && configuration.output.format != .bsm
+            // BSM trails: header first, several merged in time order (Trails/).
+            if !stdinRecognized, try files.allSatisfy({ try (format == .auto ? ($0 == "-" ? .bsm : recognize($0)) : format) == .bsm }) {
+                let merged = MergedTrailSource(paths: files)
+                merged.selection = selection
+                merged.notices = notices
+                return merged
+            }
+            let sources = try files.map { try replaySource($0, format: format) }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path):
             report("source: followed trail \(path)")
@@ -54,16 +69,24 @@ enum SessionSources {
 
     // MARK: Recordings
 
-    /// A recording in `format` (`auto`: recognized from its first bytes; standard input and other
-    /// streams that cannot be looked at without reading them are taken as BSM).
+    /// A recording in `format` (`auto`: recognized from its first bytes; standard input by the
+    /// source as it reads them; FIFOs and other streams that cannot be looked at without reading
+    /// them are taken as BSM).
     static func replaySource(_ path: String, format: InputFormat) throws -> EventSource {
         var format = format
         if format == .auto {
-            format = path == "-" ? .bsm : try recognize(path)
+            // Standard input is recognized by the source itself, from the bytes it reads first.
+            if path == "-" { return StreamReplaySource(path: path, format: .auto) }
+            format = try recognize(path)
+        } else if path != "-", access(path, R_OK) != 0 {
+            // A file that cannot be read is said now, before anything runs (and no summary of nothing).
+            throw SystemCallError("open", currentErrno(), object: path)
         }
         switch format {
         case .bsm, .auto:
             return TrailSource(path: path)
+        case .eslogger, .json:
+            return StreamReplaySource(path: path, format: format)
         }
     }
 
@@ -71,7 +94,7 @@ enum SessionSources {
     static func recognize(_ path: String) throws -> InputFormat {
         // A FIFO or device is never opened here: opening would meet (and lose) its writer.
         if existsAsNonRegularFile(path) { return .bsm }
-        let prefix = try firstBytes(of: path, count: 16)
+        let prefix = try firstBytes(of: path, count: InputFormat.recognitionBytes)
         guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
         if let format = InputFormat.recognize(prefix) { return format }
         let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")

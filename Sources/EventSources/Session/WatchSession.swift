@@ -7,7 +7,8 @@
 //   SessionSources) or `extensions.sources`; they run on threads of their own and are merged into
 //   one stream (`MergedSource`), stopped and drained together;
 // - several outputs: `extensions.sinks` (shipping, a report written at the end) beside the
-//   configured output (`FanOutSink`);
+//   configured output (`FanOutSink`); a sink that is `SessionObserving` also gets the source
+//   notices and, at the end, the final statistics;
 // - summary lines and loss counts: any source, sink or stage conforming to `SessionReporting`;
 // - recorded input formats: `InputFormat` + SessionSources.replaySource.
 
@@ -36,9 +37,9 @@ public final class WatchSession: @unchecked Sendable {
     public let stopToken = StopToken()
     /// Parts other targets add (set before `run`).
     public var extensions = SessionExtensions()
-    private let io: SessionIO
+    let io: SessionIO
     /// The files `reopenOutputs` reopens (`-o FILE`, `-d FILE`) and where it says so, once running.
-    private let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
+    let reopenable = Mutex<(writers: [FileDescriptorWriter], logger: Logger?, report: (@Sendable (String) -> Void)?)>(([], nil, nil))
 
     public init(configuration: WatchConfiguration, io: SessionIO = .standard) {
         self.configuration = Self.resolved(configuration)
@@ -88,6 +89,7 @@ public final class WatchSession: @unchecked Sendable {
     /// session cannot start (bad rules file, missing input, no live source here, an output that
     /// cannot be opened); everything after that is in the outcome (and already reported).
     public func run() throws(SessionError) -> WatchOutcome {
+        defer { io.finish() }
         do {
             return try runThrowing()
         } catch let e as SessionError {
@@ -110,16 +112,33 @@ public final class WatchSession: @unchecked Sendable {
             io.diagnostics("filewatcher: warning: --user \(selector.name ?? ""): no such user on this system; "
                 + "only events already carrying that user name can match.\n")
         }
+        // Live: a directory that is not there (a typo?) is watched all the same, but said.
+        if c.isLive {
+            for dir in c.filters.under where !isDirectory(dir) {
+                let what = existsAsNonRegularFile(dir) || isRegularFile(dir) ? "not a directory" : "no such directory"
+                io.diagnostics("filewatcher: warning: --under \(escapedForTerminal(Array(dir.utf8))): \(what); "
+                    + "only events at paths inside it are shown, should it appear.\n")
+            }
+        }
 
-        var sources = [try SessionSources.make(c, report: { logger.debug("\($0)") })]
+        // BSM in, BSM out: whole records selected and copied (TrailCopyRun.swift).
+        if let trails = try copyableTrails() { return try runCopy(trails, logger: logger) }
+
+        // Detection and added stages see every event: no record may be passed over by its header then.
+        let headerFirst = c.detection.isActive || !extensions.stages.isEmpty ? nil : HeaderSelection(c.filters)
+        var sources = [try SessionSources.make(c, selection: headerFirst.flatMap { $0.isTrivial ? nil : $0 },
+                                               report: { logger.debug("\($0)") })]
         sources += try extensions.sources.map { try $0(c) }
         let source = sources.count == 1 ? sources[0] : MergedSource(sources)
         logger.debug("source: \(source.kind)", metadata: ["input": "\(c.input)"])
 
         let diagnostics = io.diagnostics
         let reportLine: @Sendable (String) -> Void = { diagnostics(escapedForTerminal(Array($0.utf8)) + "\n") }
-        let writer = try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: c.output.append) } ?? io.standardOutput()
-        writer.report = reportLine
+        // `filewatcher report` writes events to no output of its own: no file is opened.
+        let writer = c.output.writesEvents
+            ? try c.output.path.map { try FileDescriptorWriter.open(path: $0, append: c.output.append) } ?? io.standardOutput()
+            : nil
+        writer?.report = reportLine
         reopenable.withLock { state in
             // The debug log first: what is said about the others goes into the new one.
             state.writers = [debugWriter, writer].compactMap { $0 }.filter(\.isReopenable)
@@ -127,9 +146,10 @@ public final class WatchSession: @unchecked Sendable {
             state.report = reportLine
         }
         let context = SessionContext(configuration: c, source: source, report: reportLine, logger: logger)
-        var sinks = [SessionOutputs.sink(c.output, writer: writer)]
+        var sinks: [EventSink] = writer.map { [SessionOutputs.sink(c.output, writer: $0)] } ?? []
         sinks += try extensions.sinks.map { try $0(context) }
         let sink = sinks.count == 1 ? sinks[0] : FanOutSink(sinks)
+        let observers = sinks.compactMap { $0 as? SessionObserving }
 
         var stages: [EventStage] = []
         if let detection = SessionOutputs.detectionStage(c, rules: rules, source: source, reportLine: reportLine,
@@ -139,20 +159,24 @@ public final class WatchSession: @unchecked Sendable {
         stages += try extensions.stages.map { try $0(context) }
 
         let pipeline = EventPipeline(
-            filter: EventFilter(c.filters), sink: sink, stages: stages, users: SystemIdentityNames(),
+            filter: EventFilter(c.filters), sink: sink, stages: stages, users: c.namesUsers ? SystemIdentityNames() : nil,
             limit: c.count, stop: stopToken,
             report: { notice in
                 let line = "filewatcher: " + notice.message
                 logger.debug("notice", metadata: ["text": "\(line)"])
                 reportLine(line)
+                for o in observers { o.observe(notice) }
             })
         pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
-            + [writer]
+            + [writer].compactMap { $0 }
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }
 
         var failure: (any Error)?
         do { try source.run(until: stopToken, into: pipeline) } catch { failure = error }
         do { try pipeline.finish() } catch { if failure == nil { failure = error } }
+        for o in observers {
+            do { try o.sessionEnded(statistics: pipeline.statistics) } catch { if failure == nil { failure = error } }
+        }
         logger.debug("finished", metadata: ["seen": "\(pipeline.statistics.seen)", "shown": "\(pipeline.statistics.shown)"])
 
         let summary = pipeline.summary()
@@ -166,7 +190,7 @@ public final class WatchSession: @unchecked Sendable {
         if c.summary { diagnostics(summary) }
         if let message = outcome.failure { diagnostics("filewatcher: \(message)\n") }
         // Events that never reached the output (a full disk) fail the run too, though it went on.
-        if outcome.failure != nil || pipeline.statistics.damaged > 0 || writer.lostEvents > 0 { outcome.exitStatus = 1 }
+        if outcome.failure != nil || pipeline.statistics.damaged > 0 || (writer?.lostEvents ?? 0) > 0 { outcome.exitStatus = 1 }
         return outcome
     }
 }

@@ -349,7 +349,7 @@ public final class RansomwareDetector {
             who += members == 0 ? " with the processes it ran" : " and \(members) process\(members == 1 ? "" : "es") it ran"
         }
         let secs = (seconds * 10).rounded() / 10
-        let reason = "possible ransomware: \(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"
+        let reason = "\(who) destroyed \(files.count) files like an encryptor within \(secs) s (\(detail))"
         return Alert(time: event.time, origin: .ransomware, severity: .critical, process: p, eventKind: event.kind,
                      path: event.path, destinationPath: event.destinationPath, reason: reason, evidence: files,
                      offender: actor.identity, offenderTree: actor.isTree)

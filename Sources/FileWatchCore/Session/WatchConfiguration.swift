@@ -45,6 +45,14 @@ public struct WatchConfiguration: Sendable, Equatable {
     /// Whether events come from a live source (not a recording).
     public var isLive: Bool { if case .live = input { true } else { false } }
 
+    /// Whether uids are shown with this machine's user names: live events and a followed trail (this
+    /// machine's), or `--resolve-users` (a replayed recording's uids may belong to another machine,
+    /// so they stay numbers by default).
+    public var namesUsers: Bool {
+        if case .replay = input { return output.resolveUsers }
+        return true
+    }
+
     /// The kinds a live source must deliver: what can be shown, or everything when detection runs
     /// (it needs every kind, whatever is shown). nil: all the source can report.
     public var requestedKinds: Set<EventKind>? { detection.isActive ? nil : filters.kinds }
@@ -98,14 +106,30 @@ public enum InputFormat: String, CaseIterable, Sendable {
     case auto
     /// OpenBSM audit trail (praudit's input; `--format bsm` writes it).
     case bsm
+    /// eslogger's JSON Lines (Endpoint Security messages; macOS 13 and later).
+    case eslogger
+    /// filewatcher's own JSON Lines (`--format json` writes it).
+    case json
+
+    /// How many first bytes `recognize` may need (a JSON line's telling member may come late).
+    public static let recognitionBytes = 8192
 
     /// The format `prefix` (the first bytes of a file) starts like, or nil when none matches.
     /// BSM: a `file` token (0x11: seconds, milliseconds, a name length of at least 1), or a record
     /// header (0x14 header32, 0x15 header32_ex, 0x74 header64, 0x79 header64_ex) whose version byte
     /// (after the 4-byte byte count, which may itself be damaged) is 1, 2, 10 or 11. Text never
     /// starts so: `type=…` (0x74 't') has '=' where the version is.
+    ///
+    /// eslogger: a JSON object (`{` after any whitespace) holding, within `recognitionBytes`, one of
+    /// the members every Endpoint Security message has and our own JSON Lines never do
+    /// (`"global_seq_num"`, `"schema_version"`, `"mach_time"`, `"audit_token"`, `"event_type"`).
+    ///
+    /// JSON Lines: `{"time":"` (JSONSink writes the `time` string first; blanks are allowed between).
     public static func recognize(_ prefix: some Collection<UInt8>) -> InputFormat? {
         let p = Array(prefix.prefix(16))
+        let ownJSON = Array(p.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }.prefix(9))
+        if ownJSON == Array(#"{"time":""#.utf8) { return .json }
+        if let json = recognizeJSON(Array(prefix.prefix(recognitionBytes))) { return json }
         guard let first = p.first else { return nil }
         switch first {
         case 0x11:
@@ -120,6 +144,20 @@ public enum InputFormat: String, CaseIterable, Sendable {
     }
 }
 
+extension InputFormat {
+    static func recognizeJSON(_ p: [UInt8]) -> InputFormat? {
+        guard p.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) == UInt8(ascii: "{") else { return nil }
+        let markers = ["\"global_seq_num\"", "\"schema_version\"", "\"mach_time\"", "\"audit_token\"", "\"event_type\""]
+        for marker in markers {
+            let m = Array(marker.utf8)
+            if p.count >= m.count, (0...(p.count - m.count)).contains(where: { i in p[i] == m[0] && p[i..<(i + m.count)].elementsEqual(m) }) {
+                return .eslogger
+            }
+        }
+        return nil
+    }
+}
+
 /// Output format (`--format`).
 public enum OutputFormat: String, CaseIterable, Sendable {
     /// One line per event, the original tool's line improved.
@@ -128,6 +166,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case json
     /// An OpenBSM trail.
     case bsm
+    /// JSON Lines in Elastic Common Schema 8.x.
+    case ecs
+    /// JSON Lines in OCSF 1.x (File System Activity, Process Activity, Detection Finding).
+    case ocsf
 }
 
 /// `--flush`: `auto` writes every event at once to a terminal and in batches otherwise (64 KiB,
@@ -153,6 +195,14 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var standardOutputIsTerminal = false
     /// NO_COLOR is set to something (https://no-color.org).
     public var noColorRequested = false
+    /// How text output shows times (`--time-format`).
+    public var timeFormat: TimeFormat = .local
+    /// Show this machine's user names for the uids of replayed input (`--resolve-users`; live
+    /// events always get names: their uids are this machine's).
+    public var resolveUsers = false
+    /// False: events are written to no output of this configuration (`filewatcher report`: only
+    /// the sinks added by `extensions` get them).
+    public var writesEvents = true
     /// `--append`: keep what the output file holds (a service's log across restarts).
     public var append = false
     /// `--flush`: when output reaches the file or pipe.

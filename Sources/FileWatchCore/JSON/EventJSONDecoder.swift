@@ -1,0 +1,311 @@
+// Reads back filewatcher's own JSON Lines (what JSONSink writes; the schema is in the README):
+// one object per line → one Event, alerts included. Members may come in any order; unknown
+// members are skipped (a newer writer may add some); `time`, `event` and `process.pid` are
+// required. Names that were not UTF-8 come back exact from their `_base64` twins.
+
+/// Decodes one JSON Lines object into an Event.
+public enum EventJSONDecoder {
+    /// A line that is not one of our event objects: what is wrong, and the byte offset in the line.
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public var reason: String
+        public var offset: Int
+        public var description: String { "byte \(offset) of the line: \(reason)" }
+    }
+
+    /// The event in `line` (one JSON object, without its newline).
+    public static func decode(_ line: UnsafeRawBufferPointer) throws(Failure) -> Event {
+        var s = JSONScanner(line)
+        do {
+            let event = try decodeEvent(&s)
+            try s.finish()
+            return event
+        } catch let e as JSONError {
+            throw Failure(reason: e.reasonText, offset: e.offset)
+        } catch let e as Failure {
+            throw e
+        } catch {
+            throw Failure(reason: "\(error)", offset: s.position)
+        }
+    }
+
+    static func missing(_ what: String, _ s: JSONScanner) -> Failure {
+        Failure(reason: "missing \(what)", offset: s.position)
+    }
+
+    static func invalid(_ what: String, at offset: Int) -> Failure {
+        Failure(reason: "invalid \(what)", offset: offset)
+    }
+
+    private static func decodeEvent(_ s: inout JSONScanner) throws -> Event {
+        try s.beginObject()
+        var time: Int64?
+        var kind: EventKind?
+        var failed = false
+        var errno: Int32?
+        var path: ByteString?
+        var dest: ByteString?
+        var isDirectory = false
+        var flags: OpenFlags = []
+        var closeWrite: Bool?
+        var process: ProcessSubject?
+        var source = SourceKind.trail
+        var detail = SourceDetail.none
+        var top: Alert?
+        var all: [Alert]?
+        while let key = try s.nextKey() {
+            let at = s.position
+            if s.equals(key, "time") {
+                time = try readTime(&s, "time")
+            } else if s.equals(key, "event") {
+                let name = s.string(of: try s.readString())
+                guard let k = EventKind(rawValue: name) else { throw invalid("event kind '\(name)'", at: at) }
+                kind = k
+            } else if s.equals(key, "result") {
+                failed = s.equals(try s.readString(), "failure")
+            } else if s.equals(key, "errno") {
+                errno = try s.optionalInt64().flatMap { Int32(exactly: $0) }
+            } else if s.equals(key, "path") {
+                path = try optionalName(&s)
+            } else if s.equals(key, "path_base64") {
+                path = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "dest_path") {
+                dest = try optionalName(&s)
+            } else if s.equals(key, "dest_path_base64") {
+                dest = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "directory") {
+                isDirectory = try s.optionalBool() ?? false
+            } else if s.equals(key, "open_flags") {
+                if try s.beginArrayIfPresent() {
+                    while try s.nextElement() {
+                        let f = try s.readString()
+                        if s.equals(f, "read") { flags.insert(.read) }
+                        else if s.equals(f, "write") { flags.insert(.write) }
+                        else if s.equals(f, "create") { flags.insert(.create) }
+                        else if s.equals(f, "truncate") { flags.insert(.truncate) }
+                    }
+                }
+            } else if s.equals(key, "close_write") {
+                closeWrite = try s.optionalBool()
+            } else if s.equals(key, "process") {
+                process = try decodeProcess(&s)
+            } else if s.equals(key, "source") {
+                let name = s.string(of: try s.readString())
+                source = SourceKind(rawValue: name) ?? .trail
+            } else if s.equals(key, "bsm_event") {
+                if try s.beginObjectIfPresent() {
+                    var number: UInt16 = 0, modifier: UInt16 = 0
+                    var name: String?
+                    while let k = try s.nextKey() {
+                        if s.equals(k, "number") { number = UInt16(clamping: try s.optionalUInt64() ?? 0) }
+                        else if s.equals(k, "modifier") { modifier = UInt16(clamping: try s.optionalUInt64() ?? 0) }
+                        else if s.equals(k, "name") { name = try s.optionalString().map { s.string(of: $0) } }
+                        else { try s.skipValue() }
+                    }
+                    detail = .bsm(event: number, name: name, modifier: modifier)
+                }
+            } else if s.equals(key, "fanotify_mask") {
+                if let m = try s.optionalUInt64() { detail = .fanotify(mask: m) }
+            } else if s.equals(key, "alert") {
+                top = try decodeAlert(&s)
+            } else if s.equals(key, "alerts") {
+                guard try s.beginArrayIfPresent() else { continue }
+                var list: [Alert] = []
+                while try s.nextElement() { list.append(try decodeAlert(&s)) }
+                all = list
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let time else { throw missing("member \"time\"", s) }
+        guard let kind else { throw missing("member \"event\"", s) }
+        guard let process else { throw missing("member \"process\"", s) }
+        var event = Event(time: time, kind: kind, result: failed ? .failure(errno: errno) : .success, process: process,
+                          path: path, destinationPath: dest, isDirectory: isDirectory, openFlags: flags,
+                          closeAfterWrite: closeWrite, source: source, detail: detail)
+        event.alerts = all ?? top.map { [$0] } ?? []
+        return event
+    }
+
+    private static func readTime(_ s: inout JSONScanner, _ what: String) throws -> Int64 {
+        let at = s.position
+        let text = s.bytes(of: try s.readString())
+        guard let t = RFC3339.epochMicroseconds(text) else { throw invalid("\(what) (not an RFC 3339 time)", at: at) }
+        return t
+    }
+
+    /// A string member that may be null.
+    private static func optionalName(_ s: inout JSONScanner) throws -> ByteString? {
+        if try s.consumeNull() { return nil }
+        return s.byteString(of: try s.readString())
+    }
+
+    private static func decodeProcess(_ s: inout JSONScanner) throws -> ProcessSubject {
+        try s.beginObject()
+        var p = ProcessSubject(pid: 0)
+        var hasPid = false
+        var argsExact: [ByteString]?
+        while let key = try s.nextKey() {
+            if s.equals(key, "pid") {
+                let at = s.position
+                guard let pid = try s.optionalInt64().flatMap({ Int32(exactly: $0) }) else { throw invalid("process.pid", at: at) }
+                p.pid = pid; hasPid = true
+            } else if s.equals(key, "ppid") {
+                p.ppid = try s.optionalInt64().flatMap { Int32(exactly: $0) }
+            } else if s.equals(key, "name") {
+                p.name = try optionalName(&s) ?? ""
+            } else if s.equals(key, "name_base64") {
+                p.name = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "exe") {
+                p.executable = try optionalName(&s)
+            } else if s.equals(key, "exe_base64") {
+                p.executable = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "uid") {
+                p.uid = try s.optionalUInt64().flatMap { UInt32(exactly: $0) }
+            } else if s.equals(key, "euid") {
+                p.euid = try s.optionalUInt64().flatMap { UInt32(exactly: $0) }
+            } else if s.equals(key, "auid") {
+                p.auid = try s.optionalUInt64().flatMap { UInt32(exactly: $0) }
+            } else if s.equals(key, "gid") {
+                p.gid = try s.optionalUInt64().flatMap { UInt32(exactly: $0) }
+            } else if s.equals(key, "user") {
+                p.user = try s.optionalString().map { s.string(of: $0) }
+            } else if s.equals(key, "args") || s.equals(key, "args_base64") {
+                let base64 = s.equals(key, "args_base64")
+                guard try s.beginArrayIfPresent() else { continue }
+                var list: [ByteString] = []
+                while try s.nextElement() {
+                    let v = try s.readString()
+                    list.append(base64 ? ByteString(try s.decodeBase64(v)) : s.byteString(of: v))
+                }
+                if base64 { argsExact = list } else { p.arguments = list }
+            } else if s.equals(key, "signing_id") {
+                p.signingID = try s.optionalString().map { s.string(of: $0) }
+            } else if s.equals(key, "team_id") {
+                p.teamID = try s.optionalString().map { s.string(of: $0) }
+            } else if s.equals(key, "cdhash") {
+                let at = s.position
+                let hex = s.bytes(of: try s.readString())
+                guard hex.count % 2 == 0 else { throw invalid("process.cdhash (hex)", at: at) }
+                var bytes: [UInt8] = []
+                for i in stride(from: 0, to: hex.count, by: 2) {
+                    guard let hi = hexValue(hex[i]), let lo = hexValue(hex[i + 1]) else { throw invalid("process.cdhash (hex)", at: at) }
+                    bytes.append(hi << 4 | lo)
+                }
+                p.cdhash = bytes
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard hasPid else { throw missing("process.pid", s) }
+        if let argsExact { p.arguments = argsExact }
+        return p
+    }
+
+    private static func decodeAlert(_ s: inout JSONScanner) throws -> Alert {
+        try s.beginObject()
+        var origin = AlertOrigin.ransomware
+        var ruleName: String?
+        var severity = AlertSeverity.medium
+        var time: Int64 = 0
+        var kind = EventKind.other
+        var path: ByteString?
+        var dest: ByteString?
+        var process = ProcessSubject(pid: 0)
+        var reason = ""
+        var evidence: [SuspiciousFile] = []
+        var tree = false
+        var stopped: [Int32] = []
+        var responses: [String] = []
+        while let key = try s.nextKey() {
+            if s.equals(key, "type") {
+                let t = try s.readString()
+                origin = s.equals(t, "rule") ? .rule("") : .ransomware
+            } else if s.equals(key, "rule") {
+                ruleName = try s.optionalString().map { s.string(of: $0) }
+            } else if s.equals(key, "severity") {
+                severity = AlertSeverity(rawValue: s.string(of: try s.readString())) ?? .medium
+            } else if s.equals(key, "time") {
+                time = try readTime(&s, "alert.time")
+            } else if s.equals(key, "event") {
+                kind = EventKind(rawValue: s.string(of: try s.readString())) ?? .other
+            } else if s.equals(key, "path") {
+                path = try optionalName(&s)
+            } else if s.equals(key, "path_base64") {
+                path = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "dest_path") {
+                dest = try optionalName(&s)
+            } else if s.equals(key, "dest_path_base64") {
+                dest = ByteString(try s.decodeBase64(try s.readString()))
+            } else if s.equals(key, "process") {
+                process = try decodeProcess(&s)
+            } else if s.equals(key, "reason") {
+                reason = s.string(of: try s.readString())
+            } else if s.equals(key, "evidence") {
+                guard try s.beginArrayIfPresent() else { continue }
+                while try s.nextElement() { evidence.append(try decodeEvidence(&s)) }
+            } else if s.equals(key, "process_tree") {
+                tree = try s.optionalBool() ?? false
+            } else if s.equals(key, "stopped") {
+                guard try s.beginArrayIfPresent() else { continue }
+                while try s.nextElement() {
+                    if let pid = try s.optionalInt64().flatMap({ Int32(exactly: $0) }) { stopped.append(pid) }
+                }
+            } else if s.equals(key, "responses") {
+                guard try s.beginArrayIfPresent() else { continue }
+                while try s.nextElement() {
+                    if let r = try s.optionalString() { responses.append(s.string(of: r)) }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        if case .rule = origin { origin = .rule(ruleName ?? "") }
+        var alert = Alert(time: time, origin: origin, severity: severity, process: process, eventKind: kind, path: path,
+                          destinationPath: dest, reason: reason, evidence: evidence, responses: responses,
+                          offenderTree: tree)
+        alert.stopped = stopped.map { pid in
+            StoppedProcess(pid: pid, name: pid == process.pid ? process.name : "")
+        }
+        return alert
+    }
+
+    private static func decodeEvidence(_ s: inout JSONScanner) throws -> SuspiciousFile {
+        try s.beginObject()
+        var time: Int64 = 0
+        var check = ""
+        var path: ByteString = ""
+        var pid: Int32?
+        var entropy = 0.0, piError = 0.0
+        var fromExt: ByteString = "", toExt: ByteString = ""
+        var replacedBy: ByteString?
+        while let key = try s.nextKey() {
+            if s.equals(key, "time") { time = try readTime(&s, "evidence.time") }
+            else if s.equals(key, "check") { check = s.string(of: try s.readString()) }
+            else if s.equals(key, "path") { path = try optionalName(&s) ?? "" }
+            else if s.equals(key, "path_base64") { path = ByteString(try s.decodeBase64(try s.readString())) }
+            else if s.equals(key, "pid") { pid = try s.optionalInt64().flatMap { Int32(exactly: $0) } }
+            else if s.equals(key, "entropy") { entropy = try readDouble(&s) }
+            else if s.equals(key, "pi_error_percent") { piError = try readDouble(&s) }
+            else if s.equals(key, "from_extension") { fromExt = try optionalName(&s) ?? "" }
+            else if s.equals(key, "from_extension_base64") { fromExt = ByteString(try s.decodeBase64(try s.readString())) }
+            else if s.equals(key, "to_extension") { toExt = try optionalName(&s) ?? "" }
+            else if s.equals(key, "to_extension_base64") { toExt = ByteString(try s.decodeBase64(try s.readString())) }
+            else if s.equals(key, "replaced_by") { replacedBy = try optionalName(&s) }
+            else if s.equals(key, "replaced_by_base64") { replacedBy = ByteString(try s.decodeBase64(try s.readString())) }
+            else { try s.skipValue() }
+        }
+        let reason: SuspiciousFile.Reason
+        switch check {
+        case "encrypted-content": reason = .encryptedContent(entropy: entropy, piErrorPercent: piError)
+        case "replaced-by-rename": reason = .replacedByRename(from: replacedBy)
+        case "renamed-extension": reason = .renamedExtension(from: fromExt, to: toExt)
+        default: reason = .deletedAfterRead
+        }
+        return SuspiciousFile(time: time, path: path, reason: reason, pid: pid)
+    }
+
+    private static func readDouble(_ s: inout JSONScanner) throws -> Double {
+        guard try s.peek() == .number else { try s.skipValue(); return 0 }
+        return try s.readDouble()
+    }
+}
