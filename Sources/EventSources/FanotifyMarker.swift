@@ -17,6 +17,8 @@ final class FanotifyMarker {
     /// Devices (major:minor) marked, and how (in scope or only for attribution).
     private var marked: [String: Bool] = [:]
     private var remarks: [String] = []
+    /// What was set up, for the debug log (`takeSetupLog`).
+    private var setupLog: [String] = []
     private let scope: [String]?
     private let ignoredPaths: [String]
     /// A watched filesystem's mount point (when it can be named by handles): the caller opens it.
@@ -54,6 +56,12 @@ final class FanotifyMarker {
         try? markNewFilesystems()
     }
 
+    /// Lines for the debug log: each mark made (filesystem, device, group, mask) and each fallback.
+    func takeSetupLog() -> [String] {
+        defer { setupLog.removeAll() }
+        return setupLog
+    }
+
     func takeRemarks() -> [String] {
         defer { remarks.removeAll() }
         return remarks
@@ -80,7 +88,9 @@ final class FanotifyMarker {
             for (index, group) in plan.groups.enumerated() {
                 let mask = watched ? group.mask : group.outsideMask
                 if mask.isEmpty { continue }
-                if mark(groups[index], mask: mask, mount: mount, role: group.role), watched, group.role == .events {
+                let made = mark(groups[index], mask: mask, mount: mount, role: group.role)
+                setupLog.append("fanotify: \(made ? "marked" : "did not mark") \(mount.mountPoint) (\(mount.fsType), device \(mount.device)) in group \(index) (\(group.role)) with \(filesystemMarks ? "a filesystem" : "a mount") mark, mask 0x\(String(mask.rawValue, radix: 16))\(watched ? "" : " (outside the scope: execs only)")")
+                if made, watched, group.role == .events {
                     watchedMountPoints.append(mount.mountPoint)
                     if group.reporting == .fid { onFilesystem(mount.mountPoint) }
                 }

@@ -62,7 +62,7 @@ struct FanotifyPlan: Equatable, Sendable {
     var pairsMoves: Bool
 
     /// The kinds a names group can report.
-    static let namedKinds: Set<EventKind> = [.open, .read, .write, .close, .exec, .attrib, .create, .delete, .rename]
+    static let namedKinds: Set<EventKind> = [.open, .read, .write, .close, .exec, .attrib, .create, .link, .delete, .rename]
     /// The kinds a descriptors group can report.
     static let descriptorKinds: Set<EventKind> = [.open, .read, .write, .close, .exec]
 
@@ -83,6 +83,10 @@ struct FanotifyPlan: Equatable, Sendable {
             var mask = Self.mask(for: shown)
             // Attribution, whatever is shown: execs, and where every directory is.
             mask.formUnion([.openExec, .create, .delete, .onDir])
+            // A hard link is a create preceded by its object's link count change (a nameless attrib).
+            if shown.contains(.link) { mask.formUnion([.create, .attrib]) }
+            // How a file was opened (read, write) shows in its close (fanotify gives no open flags).
+            if shown.contains(.open) { mask.formUnion(.close) }
             var flags = base.union(.reportDFIDNameTarget)
             if capabilities.reportsTargets {
                 mask.insert(.rename)
@@ -117,7 +121,7 @@ struct FanotifyPlan: Equatable, Sendable {
         if kinds.contains(.close) { mask.formUnion(.close) }
         if kinds.contains(.exec) { mask.insert(.openExec) }
         if kinds.contains(.attrib) { mask.insert(.attrib) }
-        if kinds.contains(.create) { mask.insert(.create) }
+        if kinds.contains(.create) || kinds.contains(.link) { mask.insert(.create) }
         if kinds.contains(.delete) { mask.insert(.delete) }
         if kinds.contains(.rename) { mask.insert(.rename) }
         if !mask.isEmpty { mask.insert(.onDir) }
@@ -131,7 +135,7 @@ struct FanotifyPlan: Equatable, Sendable {
         var parts: [String] = []
         if !missing.isEmpty {
             let names = EventKind.allCases.filter { missing.contains($0) }.map(\.rawValue).joined(separator: ", ")
-            parts.append("no \(names) events (the kernel reports a link as a create, and nothing for stat or exit)")
+            parts.append("no \(names) events (the kernel reports nothing for stat or exit)")
         }
         if failures { parts.append("no failed operations (it reports only what succeeded)") }
         guard !parts.isEmpty else { return nil }

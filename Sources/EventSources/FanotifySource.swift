@@ -42,6 +42,8 @@ public struct FanotifyOptions: Sendable {
     public var paths: [String]?
     /// Lines delivered as notices when the source starts (e.g. kinds asked for that it cannot give).
     public var notes: [String] = []
+    /// The debug log (`-d`): what was set up (kernel features, groups, marks, layout, fallbacks).
+    public var debug: (@Sendable (String) -> Void)?
 
     public init() {}
 
@@ -100,9 +102,17 @@ public final class FanotifySource: EventSource {
     public func prepare() throws {
         if marker != nil { return }
         FanotifyDescriptorEvents.raiseDescriptorLimit()
+        let capabilities = try FanotifyCapabilities.probe()
         let plan = FanotifyPlan.make(kinds: options.kinds, closeWriteDescriptors: lentReader != nil,
-                                     unlimitedQueue: options.unlimitedQueue, capabilities: try FanotifyCapabilities.probe())
+                                     unlimitedQueue: options.unlimitedQueue, capabilities: capabilities)
         remarks += options.notes + plan.remarks
+        let debug = options.debug ?? { _ in }
+        debug("fanotify: kernel \(kernelRelease()): names (FAN_REPORT_DFID_NAME, Linux 5.9) \(capabilities.reportsNames ? "yes" : "no"), entry handles and one rename event (FAN_REPORT_TARGET_FID, FAN_RENAME, Linux 5.17) \(capabilities.reportsTargets ? "yes" : "no")")
+        debug("fanotify: layout \(options.layout.rawValue), queue \(options.unlimitedQueue ? "unlimited" : "bounded (fs.fanotify.max_queued_events)"), read buffer \(options.readBufferSize) bytes, batch delay \(options.batchDelayMicroseconds) µs, kinds shown: \(EventKind.allCases.filter(plan.shownKinds.contains).map(\.rawValue).joined(separator: ","))")
+        for (index, group) in plan.groups.enumerated() {
+            debug("fanotify: group \(index) (\(group.role)): reporting \(group.reporting), init flags 0x\(String(group.flags.rawValue, radix: 16)), mask 0x\(String(group.mask.rawValue, radix: 16)) on watched filesystems, 0x\(String(group.outsideMask.rawValue, radix: 16)) on the others")
+        }
+        for text in plan.remarks { debug("fallback: " + text) }
         let resolver = HandleResolver()
         let tree = DirectoryTree()
         let marker = FanotifyMarker(plan: plan, scope: options.paths, ignoredPaths: options.ignoredPaths) { path in
@@ -112,12 +122,19 @@ public final class FanotifySource: EventSource {
         let processes = ProcessModel()
         do {
             processes.feed = try ProcessEventFeed()
+            debug("process events: the kernel's proc connector (fork, exec, uid change, exit)")
         } catch {
             remarks.append("process events unavailable (\(error)): a process that exits before its first event is read, or execs right after it, may lack its name and ids")
+            debug("fallback: process events unavailable (\(error)): processes are read from /proc when first seen")
         }
         processes.start()
+        debug("processes: \(processes.count) running at the start, read from /proc")
         try marker.setUp()
-        remarks += marker.takeRemarks()
+        for line in marker.takeSetupLog() { debug(line) }
+        let marks = marker.takeRemarks()
+        for text in marks { debug("fallback: " + text) }
+        remarks += marks
+        debug("fanotify: watching \(marker.watchedMountPoints.count) filesystem(s): \(marker.watchedMountPoints.joined(separator: ", "))\(options.ignoredPaths.isEmpty ? "" : "; ignore marks on \(options.ignoredPaths.joined(separator: ", "))")")
         let translator = FanotifyTranslator(naming: FanotifyNaming(tree: tree, resolver: resolver), processes: processes,
                                             shownKinds: plan.shownKinds, ownPID: getpid())
         if let reader = lentReader, let index = plan.groups.firstIndex(where: { $0.role == .closeWriteDescriptors }) {
@@ -138,6 +155,9 @@ public final class FanotifySource: EventSource {
     public func run(until stop: StopToken, into receiver: EventReceiver) throws {
         try prepare()
         for text in remarks { receiver.notice(.info(text)) }
+        // Scripts wait for this line: from now on every event is queued.
+        let count = watchedMountPoints.count
+        receiver.notice(.info("watching \(count) filesystem\(count == 1 ? "" : "s") (layout \(options.layout.rawValue))"))
         var ready = [UInt64](repeating: 0, count: 8)
         var lastRescan = monotonicSeconds()
         while !stop.isStopped {
@@ -145,6 +165,7 @@ public final class FanotifySource: EventSource {
                 .get("epoll_wait")
             if monotonicSeconds() - lastRescan >= 1, let marker {
                 marker.rescan()  // filesystems mounted since
+                for line in marker.takeSetupLog() { options.debug?(line) }
                 for text in marker.takeRemarks() { remarks.append(text); receiver.notice(.info(text)) }
                 lastRescan = monotonicSeconds()
             }
@@ -230,6 +251,13 @@ public final class FanotifySource: EventSource {
         reportedFeedOverflows = overflows
         receiver.notice(.info("process events lost (the kernel's proc-connector socket overflowed, \(overflows) time(s)): some processes that exited before their first event was read get no name or ids"))
     }
+}
+
+/// `uname -r`.
+private func kernelRelease() -> String {
+    var names = utsname()
+    guard uname(&names) == 0 else { return "?" }
+    return withUnsafeBytes(of: names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
 }
 
 extension FanotifySource: ContentProvidingSource {

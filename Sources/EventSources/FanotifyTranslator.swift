@@ -21,6 +21,10 @@ final class FanotifyTranslator {
     private(set) var withoutPath: UInt64 = 0
     private(set) var overflows: UInt64 = 0
     /// MOVED_FROM waiting for its MOVED_TO (kernels before 5.17 have no FAN_RENAME).
+    /// Objects whose link count changed (nameless attrib) and were not created since: see `translate`.
+    private var linkCountChanged = RecentKeys(limit: 4096)
+    /// Files created (pid + handle key) whose open has not come yet: that open made them.
+    private var createdUnopened = RecentKeys(limit: 4096)
     private var pendingMove: (pid: Int32, path: [UInt8]?, subject: ProcessSubject, isDirectory: Bool, mask: UInt64, time: Int64)?
 
     init(naming: FanotifyNaming, processes: ProcessModel, shownKinds: Set<EventKind>, ownPID: Int32) {
@@ -58,8 +62,12 @@ final class FanotifyTranslator {
         }
         if raw.pid == ownPID { return }
         // Without a directory record: a link count change (unlink, link, rename over a file), which the
-        // unlink or rename that caused it reports with names.
-        guard let record = raw.directory else { return }
+        // unlink or rename that caused it reports with names. link(2) queues it before the create of the
+        // new name: a create of an object whose link count changed is a hard link.
+        guard let record = raw.directory else {
+            if mask.contains(.attrib), let object = raw.object { linkCountChanged.note(window.key(object)) }
+            return
+        }
         let isDirectory = mask.contains(.onDir)
         let path = naming.path(record, window, facts)
         let destination = raw.newDirectory.flatMap { naming.path($0, window, facts) }
@@ -81,11 +89,11 @@ final class FanotifyTranslator {
         }
 
         func emit(_ kind: EventKind, closeAfterWrite: Bool? = nil, path eventPath: [UInt8]? = path,
-                  destination: [UInt8]? = nil) {
+                  destination: [UInt8]? = nil, flags: @autoclosure () -> OpenFlags = []) {
             guard shownKinds.contains(kind) else { return }
             if eventPath == nil { withoutPath &+= 1 }
             let event = Event(time: time, kind: kind, process: subject, path: eventPath.map(ByteString.init),
-                              destinationPath: destination.map(ByteString.init), isDirectory: isDirectory,
+                              destinationPath: destination.map(ByteString.init), isDirectory: isDirectory, openFlags: flags(),
                               closeAfterWrite: closeAfterWrite, source: .fanotify, detail: .fanotify(mask: mask.rawValue))
             if closeAfterWrite == true, let lender, let object = raw.object {
                 lender.deliver(event, key: window.key(object), pid: pid, to: receiver)
@@ -94,8 +102,14 @@ final class FanotifyTranslator {
             }
         }
 
-        if mask.contains(.create) { emit(.create) }
-        if isExec { emit(.exec) } else if mask.contains(.open) { emit(.open) }
+        if mask.contains(.create) {
+            let isLink = !isDirectory && raw.object.map { linkCountChanged.take(window.key($0)) } ?? false
+            emit(isLink ? .link : .create)
+            if !isLink, !isDirectory, !mask.contains(.open), let object = raw.object {
+                createdUnopened.note(Self.processKey(pid, window.key(object)))
+            }
+        }
+        if isExec { emit(.exec) } else if mask.contains(.open) { emit(.open, flags: openFlags(at: index, raw, window)) }
         if let later { subject = later }
         if mask.contains(.access) { emit(.read) }
         if mask.contains(.modify) { emit(.write) }
@@ -119,6 +133,46 @@ final class FanotifyTranslator {
         naming.apply(raw, window)
     }
 
+    /// How the file of the open at `index` was used, as its process's later events on it in the window show
+    /// (fanotify gives no open flags): read when it read it or closed it unwritten, write when it wrote it or
+    /// closed it written, create when this open made it. Empty when the window ends before its close.
+    func openFlags(at index: Int, _ raw: FanotifyRawEvent, _ window: FanotifyWindow) -> OpenFlags {
+        var flags: OpenFlags = []
+        func absorb(_ mask: FanotifyMask) -> Bool {
+            if mask.contains(.access) { flags.insert(.read) }
+            if mask.contains(.modify) || mask.contains(.closeWrite) { flags.insert(.write) }
+            if mask.contains(.closeNoWrite), !flags.contains(.write) { flags.insert(.read) }
+            return !mask.isDisjoint(with: .close)
+        }
+        if raw.mask.contains(.create) { flags.insert(.create) }
+        if absorb(raw.mask) { return flags }
+        guard let object = raw.object else { return flags }
+        let key = window.key(object)
+        let events = window.events
+        func sameFile(_ other: FanotifyRawEvent) -> Bool {
+            other.pid == raw.pid && other.object.map { window.key($0).elementsEqual(key) } == true
+        }
+        // Made by this open: its create came before it (perhaps in an earlier read).
+        if createdUnopened.take(Self.processKey(raw.pid, key)) { flags.insert(.create) }
+        var next = index + 1
+        let end = min(events.count, index + 1 + Self.openLookahead)
+        while next < end {
+            let other = events[next]
+            next += 1
+            guard sameFile(other) else { continue }
+            if other.mask.contains(.open) && !other.mask.contains(.access) && !other.mask.contains(.modify) { break }
+            if absorb(other.mask) { break }
+        }
+        return flags
+    }
+
+    private static func processKey(_ pid: Int32, _ key: UnsafeRawBufferPointer) -> [UInt8] {
+        withUnsafeBytes(of: pid) { Array($0) } + Array(key)
+    }
+
+    /// Events looked at after an open for its close.
+    static let openLookahead = 512
+
     /// The next exec of a program (not the dynamic loader) by `pid` after event `index`.
     private func nextProgramExec(of pid: Int32, after index: Int, _ window: FanotifyWindow, _ facts: WindowFacts) -> Int? {
         guard let list = facts.execs[pid] else { return nil }
@@ -137,5 +191,20 @@ final class FanotifyTranslator {
         receiver.receive(Event(time: move.time, kind: .rename, process: move.subject, path: move.path.map(ByteString.init),
                                isDirectory: move.isDirectory, source: .fanotify, detail: .fanotify(mask: move.mask)))
     }
+}
+
+/// A bounded set of handle keys (forgotten in bulk when full).
+struct RecentKeys {
+    private var keys: Set<[UInt8]> = []
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
+    mutating func note(_ key: UnsafeRawBufferPointer) { note(Array(key)) }
+    mutating func note(_ key: [UInt8]) {
+        if keys.count >= limit { keys.removeAll(keepingCapacity: true) }
+        keys.insert(key)
+    }
+    /// Whether `key` was noted; forgets it.
+    mutating func take(_ key: UnsafeRawBufferPointer) -> Bool { keys.isEmpty ? false : take(Array(key)) }
+    mutating func take(_ key: [UInt8]) -> Bool { keys.isEmpty ? false : keys.remove(key) != nil }
 }
 #endif

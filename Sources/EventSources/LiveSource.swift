@@ -21,6 +21,8 @@ public struct LiveSourceOptions {
     public var askedKinds: Set<EventKind>?
     /// Only failed operations were asked for (`--failed`).
     public var failuresOnly = false
+    /// The debug log: what the source set up.
+    public var debug: (@Sendable (String) -> Void)?
 
     public init() {}
 }
@@ -70,6 +72,7 @@ public enum LiveSource {
             o.kinds = kinds.intersection(FanotifyOptions.reportableKinds)
         }
         o.ignoredPaths = options.ignoredPaths
+        o.debug = options.debug
         o.paths = options.paths
         return FanotifySource(options: o)
         #else

@@ -127,7 +127,8 @@ final class ProcessModel {
             if let awaited = entries[event.pid]!.awaitingAnnouncement {
                 // The exec already translated: its announcement names it (for the events from now on).
                 entries[event.pid]!.awaitingAnnouncement = nil
-                if let name, awaited == nil || executable == nil || awaited == executable {
+                let interpreter = entries[event.pid]!.subject.interpreter?.bytes
+                if let name, awaited == nil || executable == nil || awaited == executable || executable == interpreter {
                     entries[event.pid]!.subject.name = ByteString(name)
                     return
                 }
@@ -168,6 +169,7 @@ final class ProcessModel {
         guard let parent else { return }
         entry.subject.name = parent.name
         entry.subject.executable = parent.executable
+        entry.subject.interpreter = parent.interpreter
         entry.subject.uid = parent.uid
         entry.subject.euid = parent.euid
         entry.subject.gid = parent.gid
@@ -209,6 +211,7 @@ final class ProcessModel {
             // /proc shows the program it execs later in this window: until then it was a fork of its parent.
             subject.name = parent.name
             subject.executable = parent.executable
+            subject.interpreter = parent.interpreter
         }
         entries[pid] = Entry(subject: subject)
     }
@@ -224,13 +227,19 @@ final class ProcessModel {
         }
         if Self.isDynamicLoader(name) { return }
         if entries[pid]!.inExec {
-            if let path { entries[pid]!.subject.executable = ByteString(path) }  // #! interpreter
+            // A script's #! interpreter: the script stays the executable (its events name one program).
+            if let path { entries[pid]!.subject.interpreter = ByteString(path) }
+            // The kernel announces the exec with the interpreter as the executable (/proc/PID/exe).
+            if entries[pid]!.awaitingAnnouncement != nil, takeAnnouncement(pid: pid, path: path) {
+                entries[pid]!.awaitingAnnouncement = nil
+            }
             return
         }
         entries[pid]!.inExec = true
         entries[pid]!.queuedExecs += 1
         entries[pid]!.subject.name = ByteString(Self.commName(name))
         entries[pid]!.subject.executable = path.map(ByteString.init)
+        entries[pid]!.subject.interpreter = nil
         entries[pid]!.subject.arguments = nil
         entries[pid]!.awaitingAnnouncement = nil
         // The name it was exec'd by (a symbolic link's: `sh` for /bin/sh → dash), as /proc showed it when the
@@ -269,6 +278,7 @@ final class ProcessModel {
             after.name = ByteString(announced.name)
         }
         after.executable = path.map(ByteString.init)
+        after.interpreter = nil
         return after
     }
 

@@ -68,8 +68,10 @@ public struct ProcessSubject: Hashable, Sendable {
     public var ppid: Int32?
     /// Short command name (comm / basename of the executable).
     public var name: ByteString
-    /// Full executable path, when known.
+    /// Full executable path, when known (for a script run by its `#!` line: the script).
     public var executable: ByteString?
+    /// The `#!` interpreter running `executable`, when it is a script and the source saw its exec.
+    public var interpreter: ByteString?
     /// Command line (exec records / /proc cmdline), when known.
     public var arguments: [ByteString]?
     public var uid: UInt32?

@@ -65,6 +65,12 @@ public struct EventStatistics: Sendable {
     public var lost: UInt64 = 0
     /// Loss reports (with or without a count).
     public var lossReports: UInt64 = 0
+    /// Loss reports without a count (a kernel queue overflow): how many were lost is unknown.
+    public var unknownLossReports: UInt64 = 0
+    /// When the losses without a count happened: after the event before the first of them, before the event
+    /// after the last of them (µs since the epoch; nil when there was none).
+    public var unknownLossAfter: Int64?
+    public var unknownLossBefore: Int64?
     /// Damaged stretches of input skipped.
     public var damaged: UInt64 = 0
     /// Per kind, indexed by `EventKind.index` (no hashing per event).
@@ -81,6 +87,22 @@ public struct EventStatistics: Sendable {
     public var files = TopCounter()
 
     public init() {}
+
+    /// " between 08:01:02.345 and 08:01:06.789 UTC" (the events around the losses), or the side that is known.
+    static func lossRange(_ after: Int64?, _ before: Int64?) -> String {
+        func clock(_ micros: Int64) -> String {
+            let day = ((micros / 1000) % 86_400_000 + 86_400_000) % 86_400_000
+            func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let ms = day % 1000
+            return "\(two(day / 3_600_000)):\(two(day / 60_000 % 60)):\(two(day / 1000 % 60)).\(ms < 10 ? "00" : ms < 100 ? "0" : "")\(ms)"
+        }
+        switch (after, before) {
+        case let (a?, b?): return " between \(clock(a)) and \(clock(b)) UTC"
+        case let (a?, nil): return " after \(clock(a)) UTC"
+        case let (nil, b?): return " before \(clock(b)) UTC"
+        case (nil, nil): return ""
+        }
+    }
 
     /// Counts one event of `kind`, seen and shown or dropped by the filters (for runs that select
     /// whole records without making events of them: BSM copied to BSM).
@@ -99,7 +121,11 @@ public struct EventStatistics: Sendable {
     /// The summary text (several lines, each ending in a newline). Names escaped for a terminal.
     public func summary(top n: Int = 5, extraLines: [String] = []) -> String {
         var s = "filewatcher summary: \(seen) events seen, \(shown) shown, \(filtered) dropped by filters"
-        if lossReports > 0 {
+        if unknownLossReports > 0 {
+            // Never "0 lost": a queue overflow drops an unknown number of events.
+            s += ", unknown number lost" + (lost > 0 ? " (at least \(lost))" : "")
+            s += " (\(lossReports) loss report\(lossReports == 1 ? "" : "s")\(Self.lossRange(unknownLossAfter, unknownLossBefore)))"
+        } else if lossReports > 0 {
             s += ", \(lost) lost (\(lossReports) loss report\(lossReports == 1 ? "" : "s"))"
         } else {
             s += ", 0 lost"
@@ -147,6 +173,9 @@ public final class EventPipeline: EventReceiver {
     /// Shown events may be waiting in the sink's buffer (since `lastOutputTime`, event time).
     private var outputPending = false
     private var lastOutputTime: Int64 = 0
+    /// The last event's time, and whether a loss without a count waits for the next event (its end).
+    private var lastEventTime: Int64?
+    private var lossOpen = false
 
     /// - Parameter report: called for every source notice (the CLI prints it to stderr at once).
     public init(filter: EventFilter, sink: EventSink, stages: [EventStage] = [], users: UserNameResolver? = nil,
@@ -169,6 +198,8 @@ public final class EventPipeline: EventReceiver {
         }
         statistics.seen += 1
         statistics.seenCounts[e.kind.index] += 1
+        lastEventTime = e.time
+        if lossOpen { lossOpen = false; statistics.unknownLossBefore = e.time }
         var force = false
         for stage in stages where stage.process(&e) { force = true }
         guard force || filter.matches(e) else {
@@ -197,6 +228,11 @@ public final class EventPipeline: EventReceiver {
         case .lost(let count, _):
             statistics.lossReports += 1
             statistics.lost += count ?? 0
+            if count == nil {
+                statistics.unknownLossReports += 1
+                if statistics.unknownLossAfter == nil { statistics.unknownLossAfter = lastEventTime }
+                lossOpen = true
+            }
         case .damaged:
             statistics.damaged += 1
         case .info:

@@ -125,6 +125,10 @@ public final class JSONSink: EventSink {
         } else {
             o.append(",\"exe\":null")
         }
+        if let interpreter = p.interpreter {
+            o.append(UInt8(ascii: ","))
+            field("interpreter", interpreter.bytes)
+        }
         key("uid"); optionalNumber(p.uid.map(Int64.init))
         key("user")
         if let user = p.user { o.appendJSONString(user) } else { o.append("null") }

@@ -67,6 +67,26 @@ final class Names: UserNameResolver {
         #expect(summary.contains("stage saw 5"))
     }
 
+    /// Issue 18: a kernel queue overflow loses an unknown number: never "0 lost"; when, from the events around it.
+    @Test func overflowsAreAnUnknownNumberWithATimeRange() throws {
+        let p = EventPipeline(filter: .everything, sink: CollectSink(), stop: StopToken())
+        let midnight: Int64 = 1_700_000_000_000_000 - 1_700_000_000_000_000 % 86_400_000_000  // a day's start, UTC
+        let base = midnight + (8 * 3600 + 1 * 60 + 2) * 1_000_000 + 345_000  // 08:01:02.345
+        p.receive(ev(time: base))
+        p.notice(.lost(count: nil, reason: "fanotify queue overflow"))
+        p.notice(.lost(count: nil, reason: "fanotify queue overflow"))
+        p.receive(ev(time: base + 4_444_000))
+        p.notice(.lost(count: 3, reason: "pipe"))
+        let summary = p.summary()
+        #expect(summary.contains("unknown number lost (at least 3) (3 loss reports between 08:01:02.345 and 08:01:06.789 UTC)"), "\(summary)")
+        #expect(!summary.contains("0 lost"))
+        // Nothing after it: only the start is known.
+        let q = EventPipeline(filter: .everything, sink: CollectSink(), stop: StopToken())
+        q.receive(ev(time: base))
+        q.notice(.lost(count: nil, reason: "overflow"))
+        #expect(q.summary().contains("unknown number lost (1 loss report after 08:01:02.345 UTC)"), "\(q.summary())")
+    }
+
     @Test func countLimitStopsTheSource() throws {
         let sink = CollectSink()
         let stop = StopToken()

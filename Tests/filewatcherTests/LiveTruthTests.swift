@@ -16,6 +16,8 @@ struct LiveRun {
         var pid: Int32
         var name: String
         var line: Int
+        var exe: String? = nil
+        var interpreter: String? = nil
     }
 
     var events: [Seen] = []
@@ -69,7 +71,7 @@ struct LiveRun {
             if let path, path.hasSuffix("/.ready") || path.hasSuffix("/.end") { continue }
             run.events.append(Seen(kind: native(object["event"]) ?? "", path: path, dest: native(object["dest_path"]),
                                    pid: (process["pid"] as? NSNumber)?.int32Value ?? 0, name: native(process["name"]) ?? "",
-                                   line: number + 1))
+                                   line: number + 1, exe: native(process["exe"]), interpreter: native(process["interpreter"])))
         }
         return run
     }
@@ -217,7 +219,7 @@ struct LiveRun {
         #expect(failed.stderr.contains("no failed operations"), "\(failed.stderr)")
         let all = try LiveRun.command(["-a", "--seconds", "1", "--under", "/nonexistent-fw-dir"])
         #expect(all.status == 0)
-        #expect(all.stderr.contains("gives no link, stat, exit, other events"), "\(all.stderr)")
+        #expect(all.stderr.contains("gives no stat, exit, other events"), "\(all.stderr)")
     }
 }
 #endif

@@ -28,7 +28,7 @@ enum SessionSources {
     /// `selection`: decide BSM records from their headers first (nil when every record must become
     /// an event, e.g. for detection).
     static func make(_ configuration: WatchConfiguration, selection: HeaderSelection? = nil,
-                     report: (String) -> Void) throws -> EventSource {
+                     report: @escaping @Sendable (String) -> Void) throws -> EventSource {
         switch configuration.input {
         case .replay(let inputs, let format):
             var notices: [SourceNotice] = []
@@ -154,7 +154,7 @@ enum SessionSources {
     // MARK: Live
 
     static func liveSource(_ kind: LiveSourceKind, _ configuration: WatchConfiguration,
-                           report: (String) -> Void) throws -> EventSource {
+                           report: @escaping @Sendable (String) -> Void) throws -> EventSource {
         switch kind {
         case .auto, .fanotify:
             if !HostPlatform.hasFanotify {
@@ -172,6 +172,7 @@ enum SessionSources {
             live.ignoredPaths = configuration.ignoredPaths
             // The same resolved directories the filters use: the filesystems holding them are marked.
             live.paths = configuration.watchedDirectories
+            live.debug = report
             report("source: live (layout \(configuration.live.layout ?? "default"), queue \(configuration.live.queue.rawValue))")
             do { return try LiveSource.make(live) } catch { throw SessionError("\(error)") }
         case .audit:
