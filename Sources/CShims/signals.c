@@ -1,5 +1,6 @@
 #include "cshims_signals.h"
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -28,7 +29,12 @@ int cshim_signal_forward(int sig, int fd) {
     struct sigaction old;
     if (sigaction(sig, &sa, &old) != 0) return -1;
     if (!saved[sig]) { previous[sig] = old; saved[sig] = 1; }
-    return 0;
+    /* A parent may have started us with the signal blocked (a spawning thread's mask is inherited:
+     * dispatch worker threads block nearly every signal): unblock it here, or it stays pending. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int cshim_signal_restore(int sig) {

@@ -5,7 +5,8 @@
 /// as one byte (the signal number) to `fd` by an async-signal-safe handler, so none is lost between
 /// "stop ignoring" and "start listening" (a dispatch signal source leaves such a window, and a
 /// disposition of SIG_IGN would also be inherited by every program filewatcher starts). The
-/// previous disposition is kept for `cshim_signal_restore`. A signal handler can reach nothing but
+/// previous disposition is kept for `cshim_signal_restore`. The signal is also unblocked in the
+/// calling thread (call it from the main thread): a program may be started with it blocked. A signal handler can reach nothing but
 /// process-wide state: one descriptor per signal number is the only such state here.
 /// Returns 0, or -1 with errno set.
 int cshim_signal_forward(int sig, int fd);
