@@ -89,8 +89,9 @@ import TestSupport
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
+        p.killIfRunning()
         let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         let text = String(decoding: data, as: UTF8.self)
         return files.filter { text.contains($0 + ":") }
     }

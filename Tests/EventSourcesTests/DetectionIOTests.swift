@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import EventSources
 import FileWatchCore
+import TestSupport
 
 private func tempDir() throws -> String {
     let d = FileManager.default.temporaryDirectory.appendingPathComponent("fw-detect-\(UUID().uuidString)").path
@@ -80,7 +81,7 @@ func buildC(_ name: String, _ source: String) throws -> String? {
     p.executableURL = URL(fileURLWithPath: cc)
     p.arguments = ["-O1", "-o", dir + "/" + name, dir + "/\(name).c"]
     try p.run()
-    p.waitUntilExit()
+    p.waitUntilExit(orKillAfter: Process.testChildBound)
     return p.terminationStatus == 0 ? dir + "/" + name : nil
 }
 
@@ -149,7 +150,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         child.executableURL = URL(fileURLWithPath: "/bin/sleep")
         child.arguments = ["30"]
         try child.run()
-        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit(orKillAfter: Process.testChildBound) }
         let pid = child.processIdentifier
         let lines = Mutex<[String]>([])
         let stopper = OffenderStopper(pinner: ProcessPinner(), report: { l in lines.withLock { $0.append(l) } })
@@ -191,7 +192,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         let out = Pipe()
         child.standardOutput = out
         try child.run()
-        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit(orKillAfter: Process.testChildBound) }
         let pid = child.processIdentifier
         let pinner = ProcessPinner()
         // Pinned at its first event, under its own name.
@@ -219,7 +220,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         let pinner = ProcessPinner()
         let pinned = try #require(pinner.pin(pid: pid, at: Int64(Date().timeIntervalSince1970 * 1e6)))
         kill(pid, SIGKILL)
-        first.waitUntilExit()
+        first.waitUntilExit(orKillAfter: Process.testChildBound)
         usleep(200_000)  // a start time clearly later than the pinned one (pinning allows 20 ms of clock granularity)
 
         // Another `sleep`, same name, same pid: only its start time differs.
@@ -258,7 +259,7 @@ private func processState(_ pid: Int32) -> Character? { ProcessPinner.state(of: 
         let pid = script.processIdentifier
         defer {
             for p in [pid] + descendants(pid) { kill(p, SIGKILL) }
-            script.waitUntilExit()
+            script.waitUntilExit(orKillAfter: Process.testChildBound)
         }
         var kids: [Int32] = []
         for _ in 0..<100 { kids = descendants(pid); if kids.count >= 4 { break }; usleep(20_000) }

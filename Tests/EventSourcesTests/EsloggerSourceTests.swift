@@ -139,10 +139,10 @@ func isAlive(_ pid: Int32) -> Bool {
         let fake = try FakeEslogger(d, knows: known, body: "exec sleep 600")
         let receiver = try withRunningSource(fake.source()) { running in
             try running.wait(for: { $0.notices.count >= 1 })
+            try d.wait(for: fake.arguments != nil)  // while it runs: a stop may come before it starts
             return running.receiver
         }
         #expect(receiver.notices.first?.message == "eslogger (\(fake.path)) does not know the events truncate, setattrlist; watching without them")
-        try d.wait(for: fake.arguments != nil)
         #expect(fake.arguments == known.joined(separator: " "))
     }
 

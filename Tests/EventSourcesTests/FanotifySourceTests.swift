@@ -131,7 +131,7 @@ enum FanotifyTestSupport {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         try process.run()
-        process.waitUntilExit()
+        process.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(process.terminationStatus == 0, "child script failed: \(script)")
         return process.processIdentifier
     }
@@ -304,7 +304,7 @@ enum FanotifyTestSupport {
         let met = runner.wait(seconds: 20) { events in
             events.contains { $0.kind == .read && $0.path?.description == dir + "/secret" && $0.process.name == "cat" }
         }
-        child.waitUntilExit()
+        child.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(child.terminationStatus == 0)
         #expect(runner.error == nil)
         #expect(met, "\(collector.events.map { "\($0.kind) \($0.path?.description ?? "-") \($0.process.name)" })")

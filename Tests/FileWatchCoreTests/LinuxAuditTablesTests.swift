@@ -51,7 +51,7 @@ import TestSupport
         p.arguments = [Self.generator, "/usr/include", copy]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(p.terminationStatus == 0)
         let fresh = try String(contentsOfFile: copy, encoding: .utf8)
         let kept = try String(contentsOfFile: committed, encoding: .utf8)

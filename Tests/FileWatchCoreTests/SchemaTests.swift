@@ -207,8 +207,9 @@ func schemaSampleEvents() -> [Event] {
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
+        p.killIfRunning()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -62,7 +62,7 @@ public enum TestEnvironment {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
             if p.terminationStatus == 0 { return python }
         }
         return nil

@@ -46,10 +46,10 @@ func run(_ args: [String], stdin: Data? = nil, environment: [String: String]? = 
     p.standardError = err
     p.standardInput = inp
     try p.run()
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound) } }
     if let stdin { inp.fileHandleForWriting.write(stdin) }
     if let whileRunning { try whileRunning(p) } else { try inp.fileHandleForWriting.close() }
-    p.waitUntilExit()
+    p.waitUntilExit(orKillAfter: Process.testChildBound)
     try? inp.fileHandleForWriting.close()
     try out.close(); try err.close()
     let outData = try Data(contentsOf: URL(fileURLWithPath: outPath))

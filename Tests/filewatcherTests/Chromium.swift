@@ -69,8 +69,8 @@ enum Chromium {
         try p.run()
         let deadline = Date().addingTimeInterval(90)
         while p.isRunning && Date() < deadline { usleep(50_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); throw ChromiumTimedOut() }
-        p.waitUntilExit()
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound); throw ChromiumTimedOut() }
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return (out, err)

@@ -27,7 +27,7 @@ import TestSupport
         p.standardOutput = FileHandle.nullDevice
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound) } }
         let deadline = Date().addingTimeInterval(60)
         var said = false
         while Date() < deadline && p.isRunning && !said {
@@ -36,7 +36,7 @@ import TestSupport
         }
         #expect(said, "\(waitFor) was not said while running")
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return RunResult(status: p.terminationStatus, stdout: Data(), stderr: stderr)
     }
@@ -71,7 +71,7 @@ import TestSupport
         let r = try run(["--read", "-", "--no-summary"], stdin: Data(fixture)) { p in
             usleep(500_000)
             kill(p.processIdentifier, SIGINT)
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
         }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty, "a record cut off by the stop is not damage")

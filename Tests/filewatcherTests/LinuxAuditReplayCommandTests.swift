@@ -74,8 +74,9 @@ import TestSupport
             let out = Pipe()
             real.standardOutput = out
             try real.run()
+            real.killIfRunning()
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            real.waitUntilExit()
+            real.waitUntilExit(orKillAfter: Process.testChildBound)
             #expect(real.terminationStatus == 0)
             #expect(text.contains("path,/etc/shadow") && !p.out.isEmpty)
         }

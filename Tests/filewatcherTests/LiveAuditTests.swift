@@ -38,8 +38,9 @@ enum KernelAudit {
         p.standardOutput = pipe
         p.standardError = pipe
         do { try p.run() } catch { return (127, "\(error)") }
+        p.killIfRunning()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
@@ -130,7 +131,7 @@ struct LiveAuditTests {
                 p.executableURL = URL(fileURLWithPath: program)
                 p.arguments = args
                 try p.run()
-                p.waitUntilExit()
+                p.waitUntilExit(orKillAfter: Process.testChildBound)
                 try waitUntil { Self.jsonLines(out).contains { $0.contains("\"event\":\"exec\"") && $0.contains(program) } }
             }
             #expect(r.status == 0, "\(r.stderr)")

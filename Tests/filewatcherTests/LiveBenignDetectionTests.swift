@@ -4,6 +4,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 extension LiveDetection {
     @Suite(.serialized, .timeLimit(.minutes(4)))
@@ -44,7 +45,7 @@ extension LiveDetection {
                     #expect(try sh(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", net, "upload", "47811",
                                     base + "/src/f\(i).bin", "u\(i).bin"]) == 0)
                 }
-                server?.waitUntilExit()
+                server?.waitUntilExit(orKillAfter: Process.testChildBound)
                 let got = try FileManager.default.contentsOfDirectory(atPath: dir + "/incoming")
                 #expect(got.count == 8)
             })
@@ -60,7 +61,7 @@ extension LiveDetection {
             }, work: { (_, dir, _, net) throws in
                 #expect(try sh([net, "download", "47812"] + (0..<8).map { "\(dir)/a\($0).iso" }) == 0)
                 #expect(try sh(["sh", "-c", "for i in 0 1 2 3 4 5 6 7; do '\(net)' download 47812 '\(dir)'/b$i.iso; done"]) == 0)
-                server?.waitUntilExit()
+                server?.waitUntilExit(orKillAfter: Process.testChildBound)
             })
         }
 

@@ -6,6 +6,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 let simulatorSource = #"""
 // sim DIR COUNT SIZE MODE DELAY_MS PHASE
@@ -156,7 +157,7 @@ func sh(_ argv: [String], cwd: String? = nil) throws -> Int32 {
     env["GIT_COMMITTER_NAME"] = "t"; env["GIT_COMMITTER_EMAIL"] = "t@example.org"
     p.environment = env
     try p.run()
-    p.waitUntilExit()
+    p.waitUntilExit(orKillAfter: Process.testChildBound)
     return p.terminationStatus
 }
 
@@ -203,14 +204,14 @@ final class Monitor {
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.waitUntilExit(orKillAfter: Process.testChildBound)
         }
     }
 
     /// SIGINT, wait; returns (JSON objects, stderr).
     func stop() throws -> (events: [[String: Any]], stderr: String) {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
-        process.waitUntilExit()
+        process.waitUntilExit(orKillAfter: Process.testChildBound)
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let objs = try text.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])

@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 /// The live detection suites, one after the other (each runs a system-wide monitor and timed workloads).
 @Suite(.serialized, .enabled(if: liveDetectionSkipReason == nil, "\(liveDetectionSkipReason ?? "")"))
@@ -29,7 +30,7 @@ extension LiveDetection {
             victim.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: progress))
             try victim.run()
             let pid = victim.processIdentifier
-            defer { kill(pid, SIGKILL); victim.waitUntilExit() }
+            defer { kill(pid, SIGKILL); victim.waitUntilExit(orKillAfter: Process.testChildBound) }
 
             var state: String?
             for _ in 0..<150 {  // up to 15 s
@@ -98,7 +99,7 @@ extension LiveDetection {
             script.arguments = ["-c", "n=0; while read f; do \(body); n=$((n+1)); echo $n > '\(base)/progress'; sleep 0.15; done < '\(base)/list'"]
             try script.run()
             let pid = script.processIdentifier
-            defer { kill(pid, SIGKILL); script.waitUntilExit() }
+            defer { kill(pid, SIGKILL); script.waitUntilExit(orKillAfter: Process.testChildBound) }
             var state: String?
             for _ in 0..<200 {
                 state = procState(pid)

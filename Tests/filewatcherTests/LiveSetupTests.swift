@@ -5,6 +5,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LiveSetupTests {
     static var available: Bool { LiveTruthTests.available }
@@ -39,7 +40,7 @@ import Testing
 
         func stop() {
             if process.isRunning { kill(process.processIdentifier, SIGINT) }
-            process.waitUntilExit()
+            process.waitUntilExit(orKillAfter: Process.testChildBound)
         }
     }
 
@@ -48,7 +49,7 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "cd '\(dir)' && " + script]
         try p.run()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
     }
 
     /// One line on stderr once every filesystem is marked: events from then on are seen.
@@ -73,7 +74,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let log = scratch + "/debug.log"
         let run = try Running(["-d", log, "--seconds", "1", "-o", scratch + "/out.txt"], scratch: scratch)
-        run.process.waitUntilExit()
+        run.process.waitUntilExit(orKillAfter: Process.testChildBound)
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         for needle in ["fanotify: kernel ", "FAN_REPORT_DFID_NAME, Linux 5.9) yes", "fanotify: layout fid, queue unlimited",
                        "fanotify: group 0 (events): reporting fid", "fanotify: marked / (", "process events: the kernel's proc connector",
@@ -154,8 +155,9 @@ import Testing
         let pipe = Pipe()
         p.standardOutput = pipe
         try p.run()
+        p.killIfRunning()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         // One record per header line: its event name and its path.
         var records: [(event: String, path: String)] = []
         for record in text.components(separatedBy: "header,").dropFirst() {

@@ -6,6 +6,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// A `filewatcher --format json --under DIR` run around a shell script.
 struct LiveRun {
@@ -37,7 +38,7 @@ struct LiveRun {
         monitor.arguments = ["--format", "json", "-o", output, "--under", dir] + arguments
         monitor.standardError = FileHandle(forWritingAtPath: errors)
         try monitor.run()
-        defer { if monitor.isRunning { monitor.terminate(); monitor.waitUntilExit() } }
+        defer { if monitor.isRunning { monitor.terminate(); monitor.waitUntilExit(orKillAfter: Process.testChildBound) } }
         let ready = dir + "/.ready"
         // Only execs shown: the marker is a program run; otherwise a file made.
         let execOnly = arguments.firstIndex(of: "--event").map { arguments[$0 + 1] == "exec" } ?? false
@@ -49,7 +50,7 @@ struct LiveRun {
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
         shell.arguments = ["-c", "cd '\(dir)' && " + script + (stopAtOnce ? " && kill -INT \(monitor.processIdentifier)" : "")]
         try shell.run()
-        shell.waitUntilExit()
+        shell.waitUntilExit(orKillAfter: Process.testChildBound)
         run.scriptPID = shell.processIdentifier
         if !stopAtOnce {
             let end = dir + "/.end"
@@ -58,7 +59,7 @@ struct LiveRun {
             }
             kill(monitor.processIdentifier, SIGINT)
         }
-        monitor.waitUntilExit()
+        monitor.waitUntilExit(orKillAfter: Process.testChildBound)
         run.status = monitor.terminationStatus
         run.stderr = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
         let data = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
@@ -85,8 +86,9 @@ struct LiveRun {
         p.standardError = pipe
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
+        p.killIfRunning()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         return (p.terminationStatus, text)
     }
 

@@ -13,6 +13,7 @@ import Foundation
 import Glibc
 import Testing
 import EventSources
+import TestSupport
 
 enum Oracle {
     static var isRoot: Bool { geteuid() == 0 }
@@ -75,7 +76,7 @@ enum Oracle {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: marker)
                 try? p.run()
-                p.waitUntilExit()
+                p.waitUntilExit(orKillAfter: Process.testChildBound)
                 lastMade = Date()
             } else if let marker, Date().timeIntervalSince(lastMade) > 0.5 {
                 // Made anew each time (a create, whatever kinds are shown); plain open and close
@@ -106,7 +107,7 @@ enum Oracle {
         monitor.arguments = ["--format", "json", "-o", output, "--under", root, "--no-summary", "--fanotify-layout", layout] + extraArguments
         monitor.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try monitor.run()
-        defer { if monitor.isRunning { monitor.terminate(); monitor.waitUntilExit() } }
+        defer { if monitor.isRunning { monitor.terminate(); monitor.waitUntilExit(orKillAfter: Process.testChildBound) } }
         let ready = root + "/.ready"
         guard waitFor("\"\(ready)\"", in: output, seconds: 30, remake: ready) else {
             throw OracleFailure("filewatcher (\(layout)) never reported its readiness marker")
@@ -119,7 +120,7 @@ enum Oracle {
         _ = FileManager.default.createFile(atPath: truthPath, contents: nil)
         generator.standardOutput = FileHandle(forWritingAtPath: truthPath)
         try generator.run()
-        generator.waitUntilExit()
+        generator.waitUntilExit(orKillAfter: Process.testChildBound)
         guard generator.terminationStatus == 0 else { throw OracleFailure("fw-oracle failed (status \(generator.terminationStatus))") }
 
         // Everything the oracle did is queued before this marker: once it is out, stop.
@@ -128,7 +129,7 @@ enum Oracle {
             throw OracleFailure("filewatcher (\(layout)) never reported the end marker")
         }
         kill(monitor.processIdentifier, SIGINT)
-        monitor.waitUntilExit()
+        monitor.waitUntilExit(orKillAfter: Process.testChildBound)
 
         let truth = OracleChecker.parseTruth(try String(contentsOfFile: truthPath, encoding: .utf8))
         let seen = try OracleChecker.parseOutput(try Data(contentsOf: URL(fileURLWithPath: output)))

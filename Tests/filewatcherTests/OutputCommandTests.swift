@@ -64,7 +64,8 @@ import TestSupport
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        p.killIfRunning()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound) } }
         usleep(1_500_000)  // well into the run (signal handling is set up before the source)
         kill(p.processIdentifier, SIGHUP)
         let start = Date()
@@ -96,7 +97,11 @@ import TestSupport
         let rc = posix_spawn(&pid, binary.path, &actions, nil, argv, env)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let deadline = Date().addingTimeInterval(Process.testChildBound)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline { kill(pid, SIGKILL); while waitpid(pid, &status, 0) < 0 && errno == EINTR {}; return -9 }
+            usleep(5_000)
+        }
         return (status >> 8) & 0xff
     }
 
@@ -165,7 +170,7 @@ import TestSupport
         let seconds = Date().timeIntervalSince(start)
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
             Issue.record("the run stalled on an unread standard error (killed after \(Int(seconds)) s)")
             return
         }
@@ -203,7 +208,8 @@ import TestSupport
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        p.killIfRunning()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound) } }
         // Signalled once it waits for the writer (its signal handling is set up before the source).
         try waitForLines(2, in: log)
         usleep(300_000)

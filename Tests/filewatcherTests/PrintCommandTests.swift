@@ -155,8 +155,9 @@ import TestSupport
             let out = Pipe()
             p.standardOutput = out
             try p.run()
+            p.killIfRunning()
             let theirs = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
             #expect(ours.status == 0, "\(ours.stderr)")
             let a = ours.out.split(separator: "\n", omittingEmptySubsequences: false)
             let b = String(decoding: theirs, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

@@ -6,6 +6,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 @Suite(.serialized, .timeLimit(.minutes(10))) struct RealProgramsTests {
     static let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -40,7 +41,7 @@ import Testing
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "cd '\(dir)' && " + setup]
             try p.run()
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
             #expect(p.terminationStatus == 0, "setup failed: \(setup)")
         }
         let scriptFile = scratch + "/script.sh", trace = scratch + "/trace"

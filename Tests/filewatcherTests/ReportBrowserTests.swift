@@ -38,7 +38,7 @@ struct ReportBrowserTests {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(p.terminationStatus == 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
         #expect(Chromium.pngSize(bytes).map { [$0.width, $0.height] } == [1400, 2400])
@@ -144,7 +144,7 @@ struct LiveReportBrowserTests {
         victim.standardOutput = FileHandle.nullDevice
         try victim.run()
         let pid = victim.processIdentifier
-        defer { kill(pid, SIGKILL); victim.waitUntilExit() }
+        defer { kill(pid, SIGKILL); victim.waitUntilExit(orKillAfter: Process.testChildBound) }
         var state: String?
         for _ in 0..<150 {
             state = procState(pid)

@@ -50,7 +50,7 @@ struct TestCertificates {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            p.waitUntilExit()
+            p.waitUntilExit(orKillAfter: Process.testChildBound)
             guard p.terminationStatus == 0 else { throw CollectorError("openssl \(args.joined(separator: " ")) failed") }
         }
         for name in ["ca", "other-ca"] {
@@ -191,7 +191,7 @@ final class RsyslogCollector {
     func kill9() {
         guard let p = process else { return }
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         process = nil
         unlink(dir.file("rsyslogd.pid"))
     }

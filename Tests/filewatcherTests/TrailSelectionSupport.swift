@@ -51,8 +51,9 @@ enum Selection {
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
+        p.killIfRunning()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         return Array(data)
     }
 

@@ -42,7 +42,7 @@ struct UnderResolutionTests {
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         p.standardOutput = FileHandle.nullDevice
         try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(orKillAfter: Process.testChildBound) } }
 
         // Files created on the far side of the link must be reported (under their resolved path).
         var seen = false
@@ -56,7 +56,7 @@ struct UnderResolutionTests {
             seen = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains(target.file("probe"))
         }
         kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
         #expect(seen, "no event from \(target.path) (reached through \(link)) within 10 s; stderr: \(stderr)")
         #expect(p.terminationStatus == 0, "\(stderr)")

@@ -80,8 +80,9 @@ import TestSupport
         p.standardError = err
         try out.fileHandleForReading.close()  // nobody reads: the first write fails with EPIPE
         try p.run()
+        p.killIfRunning()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(p.terminationReason == .exit)
         #expect(p.terminationStatus == 0)
         #expect(errData.isEmpty, "\(String(decoding: errData, as: UTF8.self))")
@@ -119,9 +120,10 @@ import TestSupport
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        p.killIfRunning()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        p.waitUntilExit(orKillAfter: Process.testChildBound)
         #expect(p.terminationStatus == 0)
         #expect(errText.isEmpty)
         #expect(!text.contains("unknown"))
