@@ -23,8 +23,12 @@ date=${FILEWATCHER_MAN_DATE:-2026-11-25}
 rm -rf "$out/doc/man"
 mkdir -p "$out/doc/man"
 raw=$(mktemp -d "${TMPDIR:-/tmp}/gen-docs-man.XXXXXX")
-swift package --allow-writing-to-package-directory generate-manual \
-    --multi-page --date "$date" --authors "the filewatcher authors" --output-directory "$raw" >/dev/null
+if [ -n "${FILEWATCHER_MAN_RAW:-}" ]; then
+    cp "$FILEWATCHER_MAN_RAW"/*.1 "$raw"/  # the plugin's pages made before (only the fixing below)
+else
+    swift package --allow-writing-to-package-directory generate-manual \
+        --multi-page --date "$date" --authors "the filewatcher authors" --output-directory "$raw" >/dev/null
+fi
 # The plugin's pages, made lint-clean (mandoc -Tlint, groff -ww) and installable: a page per
 # command named filewatcher-CMD.1 (`man filewatcher-watch`); no page for ArgumentParser's `help`;
 # one sentence per line; paragraphs as .Pp, never blank lines nor .Pp right before .It/.El.
