@@ -6,7 +6,7 @@ import FileWatchCore
 struct DetectionOptions: WatchOptionGroup {
     @Option(name: .long, help: ArgumentHelp(
         "Raise alerts from the watch rules in the YAML file FILE (see README, Detection). Checked before anything starts.",
-        valueName: "FILE"))
+        valueName: "FILE"), completion: .file())
     var rules: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(

@@ -20,7 +20,7 @@ struct FilterOptionGroup: WatchOptionGroup {
     // Additional filters.
     @Option(name: .long, help: ArgumentHelp(
         "Show only events on paths inside the directory DIR (path-component aware; repeatable). Live: DIR is made absolute and its symbolic links resolved, and only the filesystems holding these directories are watched.",
-        valueName: "DIR"))
+        valueName: "DIR"), completion: .directory)
     var under: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Show only events from process id N (repeatable).", valueName: "N"))
@@ -32,7 +32,7 @@ struct FilterOptionGroup: WatchOptionGroup {
 
     @Option(name: .long, help: ArgumentHelp(
         "Show only these event kinds (comma separated; repeatable): \(EventKind.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
-        valueName: "KINDS"))
+        valueName: "KINDS"), completion: .list(EventKind.allCases.map(\.rawValue) + ["all"]))
     var event: [String] = []
 
     @Flag(name: .long, help: "Show only failed operations.")

@@ -11,7 +11,7 @@ struct OutputOptions: WatchOptionGroup {
 
     @Option(name: [.short, .long], help: ArgumentHelp(
         "Write events to FILE instead of standard output (truncated unless --append; a new file has mode 0600; an existing one must belong to root or us, be a regular file not writable by others; symlinks refused; SIGHUP reopens it; - is standard output).",
-        valueName: "FILE"))
+        valueName: "FILE"), completion: .file())
     var output: String?
 
     @Flag(name: .long, help: "With -o: append to FILE instead of truncating it (a service's log across restarts).")
@@ -41,7 +41,7 @@ struct OutputOptions: WatchOptionGroup {
     // The original tool's -d.
     @Option(name: [.short, .long], help: ArgumentHelp(
         "Write a debug log to FILE (appended, mode 0600, symlinks refused), or to standard error when FILE is omitted.",
-        valueName: "FILE"))
+        valueName: "FILE"), completion: .file())
     var debug: String?
 
     func apply(to c: inout WatchConfiguration) throws {

@@ -42,7 +42,7 @@ struct PrintCommand: ParsableCommand {
     @Option(name: .customShort("d"), help: ArgumentHelp("Field delimiter.", valueName: "del"))
     var delimiter: String = ","
 
-    @Argument(help: ArgumentHelp("Audit trail files; standard input when none are given.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Audit trail files; standard input when none are given.", valueName: "file"), completion: .file())
     var files: [String] = []
 
     func validate() throws {

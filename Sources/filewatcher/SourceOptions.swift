@@ -6,7 +6,7 @@ import FileWatchCore
 struct SourceOptions: WatchOptionGroup {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp(
         "Replay recorded input instead of watching live: files or directories (a directory: its files in name order), read one after the other; - is standard input.",
-        valueName: "FILE|DIR"))
+        valueName: "FILE|DIR"), completion: .file())
     var read: [String] = []
 
     @Option(name: .long, help: ArgumentHelp(
@@ -19,12 +19,12 @@ struct SourceOptions: WatchOptionGroup {
 
     @Option(name: .long, help: ArgumentHelp(
         "Live source: auto (fanotify on Linux, eslogger on macOS 14 and later, /dev/auditpipe on older macOS and FreeBSD), fanotify, auditpipe, eslogger or audit (Linux kernel audit: denied accesses, exec arguments); several, comma separated, run side by side (fanotify,audit).",
-        valueName: "SOURCE"))
+        valueName: "SOURCE"), completion: .list(LiveSourceKind.allCases.map(\.rawValue)))
     var source = LiveSourceList([.auto])
 
     @Option(name: .long, help: ArgumentHelp(
         "Read live audit records from PATH instead of /dev/auditpipe (macOS/FreeBSD). A FIFO or a file is read as records come, without the auditpipe ioctls.",
-        valueName: "PATH"))
+        valueName: "PATH"), completion: .file())
     var auditpipe: String?
 
     @Option(name: .long, help: ArgumentHelp("Stop after N seconds.", valueName: "N"))
@@ -70,7 +70,7 @@ struct LiveTuningOptions: WatchOptionGroup {
 
     @Option(name: .long, help: ArgumentHelp(
         "Linux fanotify layout: fid (the default and only one: one kernel queue reporting every event with its directory handle and name as they were then, so every path is the one the file had when it happened).",
-        valueName: "fid"))
+        valueName: "fid"), completion: .list(["fid"]))
     var fanotifyLayout: String?
 
     @Option(name: .long, help: ArgumentHelp(

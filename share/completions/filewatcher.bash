@@ -163,7 +163,7 @@ _filewatcher() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=()
-    local -a non_repeating_flags=(-h --help)
+    local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
     local -a non_repeating_options=()
     __filewatcher_offer_flags_options 0
@@ -173,22 +173,27 @@ _filewatcher() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    watch|print|help)
+    watch|print|report|help)
         # Offer subcommand argument completions
         "_filewatcher_${subcommand}"
         ;;
+    -*)
+        # An option first: the default command (watch) without its name
+        unparsed_words=("${subcommand}" "${unparsed_words[@]}")
+        _filewatcher_watch
+        ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'watch print help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'watch print report help' -- "${cur}"))
         ;;
     esac
 }
 
 _filewatcher_watch() {
     repeating_flags=()
-    non_repeating_flags=(-a --all --failed --succeeded --append --no-summary --follow --ransomware --no-ransomware --stop-offenders -h --help)
-    repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path --bsm-event --class --read)
-    non_repeating_options=(--since --until --format -o --output --flush --color -d --debug --input --source --auditpipe --seconds --count --queue --fanotify-layout --batch-delay --read-buffer --rules --ransomware-threshold --ransomware-window --on-alert)
+    non_repeating_flags=(-a --all --failed --succeeded --append --resolve-users --no-summary --follow --ransomware --no-ransomware --stop-offenders --audit-daemon --version -h --help)
+    repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path --bsm-event --class --read --ship)
+    non_repeating_options=(--since --until --format -o --output --flush --color --time-format -d --debug --input --source --auditpipe --seconds --count --queue --fanotify-layout --batch-delay --read-buffer --eslogger-path --rules --ransomware-threshold --ransomware-window --on-alert --report --audit-rules --ship-format --ship-max-message --spool --spool-max --ship-drain --tls-ca --tls-cert --tls-key)
     __filewatcher_offer_flags_options 0
 
     # Offer option value completions
@@ -200,6 +205,7 @@ _filewatcher_watch() {
         return
         ;;
     '--under')
+        __filewatcher_add_completions -d
         return
         ;;
     '--pid')
@@ -209,6 +215,7 @@ _filewatcher_watch() {
         return
         ;;
     '--event')
+        __filewatcher_add_completions -W 'open'$'\n''read'$'\n''write'$'\n''close'$'\n''create'$'\n''delete'$'\n''rename'$'\n''link'$'\n''attrib'$'\n''stat'$'\n''exec'$'\n''exit'$'\n''other'$'\n''all'
         return
         ;;
     '--exclude-process')
@@ -230,10 +237,11 @@ _filewatcher_watch() {
         return
         ;;
     '--format')
-        __filewatcher_add_completions -W 'text'$'\n''json'$'\n''bsm'
+        __filewatcher_add_completions -W 'text'$'\n''json'$'\n''bsm'$'\n''ecs'$'\n''ocsf'
         return
         ;;
     '-o'|'--output')
+        __filewatcher_add_completions -f
         return
         ;;
     '--flush')
@@ -244,20 +252,28 @@ _filewatcher_watch() {
         __filewatcher_add_completions -W 'auto'$'\n''always'$'\n''never'
         return
         ;;
+    '--time-format')
+        __filewatcher_add_completions -W 'local'$'\n''iso'$'\n''epoch'
+        return
+        ;;
     '-d'|'--debug')
+        __filewatcher_add_completions -f
         return
         ;;
     '--read')
+        __filewatcher_add_completions -f
         return
         ;;
     '--input')
-        __filewatcher_add_completions -W 'auto'$'\n''bsm'
+        __filewatcher_add_completions -W 'auto'$'\n''bsm'$'\n''linux-audit'$'\n''eslogger'$'\n''json'
         return
         ;;
     '--source')
+        __filewatcher_add_completions -W 'auto'$'\n''fanotify'$'\n''auditpipe'$'\n''eslogger'$'\n''audit'
         return
         ;;
     '--auditpipe')
+        __filewatcher_add_completions -f
         return
         ;;
     '--seconds')
@@ -271,6 +287,7 @@ _filewatcher_watch() {
         return
         ;;
     '--fanotify-layout')
+        __filewatcher_add_completions -W 'fid'
         return
         ;;
     '--batch-delay')
@@ -279,7 +296,11 @@ _filewatcher_watch() {
     '--read-buffer')
         return
         ;;
+    '--eslogger-path')
+        return
+        ;;
     '--rules')
+        __filewatcher_add_completions -f
         return
         ;;
     '--ransomware-threshold')
@@ -291,12 +312,47 @@ _filewatcher_watch() {
     '--on-alert')
         return
         ;;
+    '--report')
+        return
+        ;;
+    '--audit-rules')
+        __filewatcher_add_completions -W 'failures'
+        return
+        ;;
+    '--ship')
+        return
+        ;;
+    '--ship-format')
+        __filewatcher_add_completions -W 'ecs'$'\n''ocsf'$'\n''json'
+        return
+        ;;
+    '--ship-max-message')
+        return
+        ;;
+    '--spool')
+        return
+        ;;
+    '--spool-max')
+        return
+        ;;
+    '--ship-drain')
+        return
+        ;;
+    '--tls-ca')
+        return
+        ;;
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
     esac
 }
 
 _filewatcher_print() {
     repeating_flags=()
-    non_repeating_flags=(-l -n -p -r -s -x -h --help)
+    non_repeating_flags=(-l -n -p -r -s -x --version -h --help)
     repeating_options=()
     non_repeating_options=(-d)
     __filewatcher_offer_flags_options -1
@@ -307,10 +363,70 @@ _filewatcher_print() {
         return
         ;;
     esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __filewatcher_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_filewatcher_report() {
+    repeating_flags=()
+    non_repeating_flags=(-a --all --failed --succeeded --version -h --help)
+    repeating_options=(-f --file -p --process --under --pid --user --event --exclude-process --exclude-path)
+    non_repeating_options=(-o --output --input --title)
+    __filewatcher_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-f'|'--file')
+        return
+        ;;
+    '-p'|'--process')
+        return
+        ;;
+    '--under')
+        __filewatcher_add_completions -d
+        return
+        ;;
+    '--pid')
+        return
+        ;;
+    '--user')
+        return
+        ;;
+    '--event')
+        __filewatcher_add_completions -W 'open'$'\n''read'$'\n''write'$'\n''close'$'\n''create'$'\n''delete'$'\n''rename'$'\n''link'$'\n''attrib'$'\n''stat'$'\n''exec'$'\n''exit'$'\n''other'$'\n''all'
+        return
+        ;;
+    '--exclude-process')
+        return
+        ;;
+    '--exclude-path')
+        return
+        ;;
+    '-o'|'--output')
+        return
+        ;;
+    '--input')
+        __filewatcher_add_completions -W 'auto'$'\n''bsm'$'\n''linux-audit'$'\n''eslogger'$'\n''json'
+        return
+        ;;
+    '--title')
+        return
+        ;;
+    esac
 }
 
 _filewatcher_help() {
-    :
+    repeating_flags=()
+    non_repeating_flags=(--version)
+    repeating_options=()
+    non_repeating_options=()
+    __filewatcher_offer_flags_options -1
 }
 
 complete -o filenames -F _filewatcher filewatcher
