@@ -3,7 +3,7 @@
 // the fanotify event it causes, with the process (thread group) that made it.
 //
 // Required: open, read (>0 bytes, getdents), write (>0 bytes, truncate), create (O_EXCL, mkdir,
-// link), delete (unlink, rmdir), rename, attrib (chmod, chown, utimes, xattrs), exec. Allowed without
+// symlink), link (hard links, by the new name), delete (unlink, rmdir), rename, attrib (chmod, chown, utimes, xattrs), exec. Allowed without
 // being required: create by O_CREAT (the file may have existed), write by O_TRUNC, close (the kernel
 // reports the last close of a file, which may be another process's, or an exit), and the kernel's own
 // read and close of a binary it execs.
@@ -147,10 +147,12 @@ struct StraceTruth {
             need("create", Self.path(a[safe: 0], relativeTo: cwd))
         case "mkdirat", "mknodat":
             need("create", Self.at(a[safe: 0], a[safe: 1], cwd))
-        case "link", "symlink":
+        case "link":
+            need("link", Self.path(a[safe: 1], relativeTo: cwd))  // a hard link: named by its new name
+        case "symlink":
             need("create", Self.path(a[safe: 1], relativeTo: cwd))
         case "linkat":
-            need("create", Self.at(a[safe: 2], a[safe: 3], cwd))
+            need("link", Self.at(a[safe: 2], a[safe: 3], cwd))
         case "symlinkat":
             need("create", Self.at(a[safe: 1], a[safe: 2], cwd))
         case "chmod", "chown", "lchown", "utime", "utimes", "setxattr", "lsetxattr", "removexattr", "lremovexattr":
