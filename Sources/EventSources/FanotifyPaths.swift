@@ -68,8 +68,11 @@ final class HandleResolver: DirectoryResolving {
         guard case .success(let fd) = opened else { return nil }
         defer { _ = Sys.close(fd) }
         for _ in 0..<3 {
-            guard let path = withProcSelfFDPath(fd, { readLinkBytes($0) }), !Self.isDeleted(path),
-                  var names = Self.components(path, below: mount.path) else { return nil }
+            guard let path = withProcSelfFDPath(fd, { readLinkBytes($0) }) else {
+                // Longer than PATH_MAX (readlink cannot give it): name each directory from its parent.
+                return deepWalk(from: fd, key: key, fsid: fsid, isKnown: isKnown)
+            }
+            guard !Self.isDeleted(path), var names = Self.components(path, below: mount.path) else { return nil }
             if let chain = walk(from: fd, key: key, fsid: fsid, names: &names, isKnown: isKnown),
                withProcSelfFDPath(fd, { readLinkBytes($0) }) == path {
                 return chain
@@ -97,6 +100,46 @@ final class HandleResolver: DirectoryResolving {
             if isKnown(parentKey) { return ResolvedChain(links: links, top: parentKey) }
         }
         return nil  // reached the mount point without meeting a directory we know: not ours
+    }
+
+    /// Up from `fd` one `..` at a time, each directory's name found in its parent by inode number, until a
+    /// known directory: for a directory whose path is longer than PATH_MAX, which `readlink` cannot give.
+    private func deepWalk(from fd: Int32, key: [UInt8], fsid: UInt64, isKnown: ([UInt8]) -> Bool) -> ResolvedChain? {
+        var links: [(key: [UInt8], name: [UInt8])] = []
+        var current = fd
+        var currentKey = key
+        defer { if current != fd { _ = Sys.close(current) } }
+        for _ in 0..<Self.maxDepth {
+            guard case .success(let info) = Sys.fstat(current),
+                  case .success(let parent) = "..".withCString({ Sys.open($0, fw_o_path_directory(), dirfd: current) }) else {
+                return nil
+            }
+            let name = Self.entryName(in: parent, inode: UInt64(info.st_ino))
+            if current != fd { _ = Sys.close(current) }
+            current = parent
+            guard let name, let parentKey = Self.key(of: parent, fsid: fsid), parentKey != currentKey else { return nil }
+            links.append((currentKey, name))
+            currentKey = parentKey
+            if isKnown(parentKey) { return ResolvedChain(links: links, top: parentKey) }
+        }
+        return nil
+    }
+
+    /// Directory levels `deepWalk` climbs at most (a path of 4,096 one-byte names and their slashes: 8 KiB).
+    static let maxDepth = 4096
+
+    /// The name under which `directory` (an O_PATH descriptor) lists the entry with inode number `inode`.
+    static func entryName(in directory: Int32, inode: UInt64) -> [UInt8]? {
+        guard case .success(let fd) = ".".withCString({ Sys.open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC, dirfd: directory) })
+        else { return nil }
+        guard let stream = fdopendir(fd) else { _ = Sys.close(fd); return nil }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            guard UInt64(entry.pointee.d_ino) == inode else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { return name }
+        }
+        return nil
     }
 
     /// fsid + handle_bytes + handle_type + f_handle of an open descriptor (`FanotifyFIDRecord`'s key layout).

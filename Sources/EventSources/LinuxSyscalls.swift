@@ -56,7 +56,8 @@ extension Sys {
 /// Reads a symbolic link (e.g. `/proc/self/fd/N`, `/proc/PID/exe`) into bytes; nil when it fails.
 func readLinkBytes(_ path: UnsafePointer<CChar>) -> [UInt8]? {
     withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
-        guard case .success(let n) = Sys.readlink(path, into: buffer), n > 0 else { return nil }
+        // n == the buffer's size: the link was cut (readlink does not say so otherwise).
+        guard case .success(let n) = Sys.readlink(path, into: buffer), n > 0, n < buffer.count else { return nil }
         return Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
     }
 }

@@ -138,6 +138,22 @@ import TestSupport
         #expect(!summary.contains(", 0 lost"), "\(summary)")
     }
 
+    /// Issue 18: a file whose path is longer than PATH_MAX, in directories made before watching started (so
+    /// their path must be found from the filesystem): reported with its full path, not its bare name.
+    @Test(.enabled(if: available && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")))
+    func pathsLongerThanPathMaxAreWhole() throws {
+        let dir = Oracle.makeRoot()
+        defer { try? Self.shell("rm -rf \"$PWD\"", in: dir); try? FileManager.default.removeItem(atPath: dir) }
+        let levels = 45, name = String(repeating: "d", count: 100)
+        let walk = "import os\nfor i in range(\(levels)):\n    os.makedirs('\(name)', exist_ok=True); os.chdir('\(name)')\n"
+        try Self.shell("python3 -c \"\(walk)\"", in: dir)
+        let run = try LiveRun.watch(dir, script: "python3 -c \"\(walk)open('deepfile', 'w').write('x')\"")
+        let expected = dir + String(repeating: "/" + name, count: levels) + "/deepfile"
+        #expect(expected.utf8.count > 4096)
+        #expect(run.events.contains { $0.kind == "create" && $0.path == expected }, "\(run.events.map { "\($0.kind) \(($0.path ?? "<null>").suffix(40)) (\($0.path?.utf8.count ?? 0) bytes)" })")
+        #expect(!run.events.contains { $0.path == "deepfile" || $0.path == nil }, "\(run.lines().map { $0.suffix(60) })")
+    }
+
     /// `--format bsm` of live opens: the event number follows how the file was opened, as praudit shows it.
     @Test(.enabled(if: available)) func bsmOpensFollowTheirFlags() throws {
         let dir = Oracle.makeRoot(), scratch = Oracle.makeRoot()
