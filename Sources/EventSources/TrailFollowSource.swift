@@ -106,6 +106,7 @@ public final class TrailFollowSource: EventSource {
                 let chunk = UnsafeRawBufferPointer(rebasing: $0[0..<n])
                 position.advance(chunk)
                 try decoder.push(chunk, into: receiver, stop: stop)
+                if recognizedFormat == nil, decoder.format != .auto { recognizedFormat = decoder.format }
             }
         }
         return .stopped
@@ -154,7 +155,6 @@ public final class TrailFollowSource: EventSource {
             case .rewritten: rewrittenWhileReading = true; continue
             case .end: break
             }
-            if recognizedFormat == nil, decoder.format != .auto { recognizedFormat = decoder.format }
             if stop.isStopped { break }
             // At the end of what is written so far: has the trail been rotated?
             let now = identityOfPath()
