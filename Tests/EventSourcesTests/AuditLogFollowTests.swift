@@ -86,6 +86,41 @@ enum AuditFollowLog {
         #expect(try String(contentsOfFile: log + ".3", encoding: .utf8).contains(":900)"))
     }
 
+    @Test func logsRotatedTwiceBetweenTwoLooksAreAllRead() throws {
+        let dir = try TemporaryDirectory("fw-auditfollow")
+        defer { dir.remove() }
+        let log = dir.file("audit.log")
+        AuditLogWriter.append(AuditLogWriter.text(1...5, dir: dir.path), to: log)
+        let source = TrailFollowSource(path: log)
+        source.pollMilliseconds = 500  // both rotations come while it sleeps
+        let receiver = try withRunningSource(source) { running in
+            try running.wait(for: { $0.events.count >= 5 })
+            // auditd rotates twice (then three times) between two looks of the follower: the logs
+            // in between (now audit.log.1, audit.log.2) are read in order before the newest.
+            AuditLogWriter.append(AuditLogWriter.text(6...8, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(9...11, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(12...14, dir: dir.path), to: log)
+            try running.wait(for: { $0.events.count >= 14 })
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(15...16, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(17...18, dir: dir.path), to: log)
+            try running.wait(for: { $0.events.count >= 18 })
+            usleep(600_000)
+            return running.receiver
+        }
+        let serials = receiver.events.compactMap(AuditFollowLog.serial)
+        #expect(serials == (1...18).map(UInt64.init), "\(serials)")
+        AuditFollowLog.checkWhole(receiver.events, dir: dir.path)
+        #expect(source.filesRead == 1 + 2 + 3)
+        #expect(receiver.notices.contains(.info("\(log): log rotated more than once meanwhile; reading \(log).1, then the logs after it")),
+                "\(receiver.notices)")
+        #expect(receiver.damages.isEmpty, "\(receiver.damages)")
+    }
+
     @Test func aLogTruncatedInPlaceIsReadAgainFromItsStart() throws {
         let dir = try TemporaryDirectory("fw-auditfollow")
         defer { dir.remove() }
