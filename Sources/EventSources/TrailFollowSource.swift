@@ -42,7 +42,7 @@ public final class TrailFollowSource: EventSource {
         [.auto, .bsm, .linuxAudit].contains(format)
     }
 
-    private struct FileIdentity: Equatable { var device: UInt64; var inode: UInt64 }
+    struct FileIdentity: Equatable { var device: UInt64; var inode: UInt64 }
 
     private func identity(of fd: FileDescriptor) -> FileIdentity? {
         var st = stat()
@@ -51,7 +51,7 @@ public final class TrailFollowSource: EventSource {
     }
 
     /// What `name` (by default the followed path) points at now (nil while it is missing, e.g. mid-rotation).
-    private func identity(atPath name: String? = nil) -> FileIdentity? {
+    func identity(atPath name: String? = nil) -> FileIdentity? {
         var st = stat()
         guard stat(name ?? path, &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
@@ -74,19 +74,32 @@ public final class TrailFollowSource: EventSource {
     /// `path` for N = 1): when auditd rotated more than once since the last look, the logs in
     /// between are read too, oldest first. An old log found under no `path.N` (deleted, or renamed
     /// otherwise, e.g. by logrotate's dateext) is followed by `path`, said in a notice.
-    private func successor(of old: FileIdentity, auditLog: Bool, _ receiver: EventReceiver) -> (FileDescriptor, String)? {
+    func successor(of old: FileIdentity, auditLog: Bool, _ receiver: EventReceiver) -> (FileDescriptor, String)? {
         guard auditLog else { return (try? openTrail()).map { ($0, path) } }
         var missing = 0
         for n in 1...Self.maxRotatedLogs where missing < 3 {
             guard let id = identity(atPath: "\(path).\(n)") else { missing += 1; continue }
             missing = 0
             guard id == old else { continue }
-            let name = n == 1 ? path : "\(path).\(n - 1)"
-            guard let fd = try? openTrail(name) else { return nil }
-            // Still where it was found: no rename came between the look and the open (auditd renames
-            // the highest first, so the file opened is the one that followed the old one).
-            if identity(atPath: "\(path).\(n)") == old { return (fd, name) }
-            try? fd.close()
+            // The next one down that can be opened: a rotated log we may not read (auditd makes
+            // them read-only for their owner) is said as a loss and passed over.
+            for k in stride(from: n - 1, through: 0, by: -1) {
+                let name = k == 0 ? path : "\(path).\(k)"
+                let fd: FileDescriptor
+                do {
+                    fd = try openTrail(name)
+                } catch let e as SystemCallError where e.errno != .noSuchFileOrDirectory && k > 0 {
+                    receiver.notice(.lost(count: nil, reason: "\(name) (rotated meanwhile) cannot be read: \(e); its records are not read"))
+                    continue
+                } catch {
+                    return nil  // mid-rotation: look again
+                }
+                // Still where it was found: no rename came between the look and the open (auditd
+                // renames the highest first, so the file opened is the one that came next).
+                if identity(atPath: "\(path).\(n)") == old { return (fd, name) }
+                try? fd.close()
+                return nil
+            }
             return nil
         }
         guard let fd = try? openTrail() else { return nil }

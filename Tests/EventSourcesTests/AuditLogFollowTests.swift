@@ -121,6 +121,34 @@ enum AuditFollowLog {
         #expect(receiver.damages.isEmpty, "\(receiver.damages)")
     }
 
+    /// After audit.log.2 comes audit.log.1; one that cannot be opened is said as a loss and passed
+    /// over; an old log under no audit.log.N name is followed by audit.log.
+    @Test func theLogAfterARotatedOneIsTheNextNumberDown() throws {
+        let dir = try TemporaryDirectory("fw-auditfollow")
+        defer { dir.remove() }
+        let log = dir.file("audit.log")
+        for name in ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"] { AuditLogWriter.append("", to: dir.file(name)) }
+        let source = TrailFollowSource(path: log, format: .linuxAudit)
+        let receiver = CollectingReceiver()
+        let old = try #require(source.identity(atPath: log + ".2"))
+        var (fd, name) = try #require(source.successor(of: old, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log + ".1" && receiver.notices.isEmpty)
+        // audit.log.1 cannot be opened (here: a symbolic link to itself, ELOOP; for a user not
+        // root: a rotated log auditd made read-only for root).
+        #expect(unlink(log + ".1") == 0 && symlink(log + ".1", log + ".1") == 0)
+        (fd, name) = try #require(source.successor(of: old, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log)
+        #expect(receiver.notices.count == 1 && "\(receiver.notices)".contains("\(log).1 (rotated meanwhile) cannot be read"), "\(receiver.notices)")
+        // Renamed otherwise (logrotate's dateext) or deleted: the new audit.log, said.
+        let gone = try #require(source.identity(atPath: log + ".3"))
+        #expect(rename(log + ".3", log + "-20261203") == 0)
+        (fd, name) = try #require(source.successor(of: gone, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log && "\(receiver.notices.last!)".contains("under no name \(log).N"))
+    }
+
     @Test func aLogTruncatedInPlaceIsReadAgainFromItsStart() throws {
         let dir = try TemporaryDirectory("fw-auditfollow")
         defer { dir.remove() }
