@@ -43,6 +43,7 @@ enum AuditFollowLog {
 
         let source = TrailFollowSource(path: log)  // the format is recognized from the first bytes
         source.pollMilliseconds = 20
+        source.chunkSize = 97  // reads end inside lines and inside events everywhere
         let receiver = try withRunningSource(source) { running in
             try running.wait(for: { $0.events.count >= 10 })
 
