@@ -68,6 +68,9 @@ enum Auditd {
     }
 }
 
+// Nested in LiveAuditTests (a serialized suite): it registers as the audit daemon and turns auditing
+// on, which would disturb the other live kernel-audit tests if it ran beside them.
+extension LiveAuditTests {
 @Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: Auditd.usable, Comment(rawValue: Auditd.skipReason)))
 struct AuditdFollowLiveTests {
     @Test func followsTheRealAuditdAcrossItsRotations() throws {
@@ -113,4 +116,5 @@ struct AuditdFollowLiveTests {
         #expect(FileManager.default.fileExists(atPath: log + ".2") && FileManager.default.fileExists(atPath: log + ".1"))
         #expect(!r.stderr.contains("damaged") && !r.stderr.contains("never logged"), "\(r.stderr)")
     }
+}
 }
