@@ -2,7 +2,7 @@
 # Live-monitor benchmark (Linux, root): the workload unwatched, under fatrace, under a do-nothing
 # fanotify listener (the floor) and under filewatcher, all in one run. Prints a Markdown table.
 #
-#   bench/run.sh [bench.py options]      e.g. --reps 5, --configs hybrid,fid,fid+batch0,split,fd
+#   bench/run.sh [bench.py options]      e.g. --reps 5, --configs fid,fid+batch0 (fid is the only layout left)
 #
 # Needs: gcc, python3, swift, root. Installs fatrace with apt-get when it is missing.
 # The workload source is ../shared/bench/workload.c (beside the repository), or $WORKLOAD_C.
@@ -19,4 +19,4 @@ gcc -O2 -Wall -o "$build/listener" "$here/listener.c"
 command -v fatrace >/dev/null 2>&1 || { apt-get install -y fatrace >/dev/null || { apt-get update -qq && apt-get install -y fatrace >/dev/null; }; }
 (cd "$repo" && swift build -c release --product filewatcher >/dev/null)
 exec python3 "$here/bench.py" "$build/workload" "$build/listener" "$repo/.build/release/filewatcher" \
-    --configs hybrid,fid,fid+batch0,split,fd --churn-configs hybrid,fid,fid+batch0 "$@"
+    --configs fid,fid+batch0 --churn-configs fid,fid+batch0 "$@"

@@ -1,8 +1,11 @@
-// `--read /var/audit/current --follow`: tail a growing trail like `tail -F`, and follow the trail
-// switch when auditd rotates (it closes the trail, renames it to its final name and points
-// `current` at a new file): the old file is read to its end before the new one is opened.
-// A trail truncated or rewritten in place (same file, shorter than what was read, or other bytes
-// where the last ones read were) is read again from its start, said in a notice.
+// `--read /var/audit/current --follow` (a BSM trail) and `--read /var/log/audit/audit.log --follow`
+// (a Linux auditd log): tail a growing file like `tail -F`, and follow the switch when the daemon
+// rotates — BSM auditd closes the trail, renames it to its final name and points `current` at a new
+// file; Linux auditd renames audit.log → audit.log.1 (.1 → .2, …) and opens a new audit.log. Either
+// way the open descriptor of the old file is read to its end before the new file is read from its
+// start, so nothing is lost or read twice. A file truncated or rewritten in place (same file,
+// shorter than what was read, or other bytes where the last ones read were) is read again from its
+// start, said in a notice. What each format does at these moments: FollowedDecoder.
 
 #if canImport(Glibc)
 import Glibc
@@ -14,19 +17,29 @@ import FileWatchCore
 import SystemPackage
 
 public final class TrailFollowSource: EventSource {
-    public let kind: SourceKind = .trail
-    /// The path to follow, usually the `current` symlink.
+    /// `.trail`, or `.auditLog` for an auditd log.
+    public var kind: SourceKind { (recognizedFormat ?? format) == .linuxAudit ? .auditLog : .trail }
+    /// The path to follow: a BSM trail (usually the `current` symlink) or an auditd log.
     public let path: String
+    /// `.bsm`, `.linuxAudit`, or `.auto` (recognized from the first bytes).
+    public let format: InputFormat
+    private var recognizedFormat: InputFormat?
     public var chunkSize = 256 * 1024
     /// How often the end of the trail is polled for growth and rotation.
     public var pollMilliseconds: Int32 = 200
     public let mapper: BSMEventMapper
-    /// Trail files read so far (the first, then one per rotation).
+    /// Files read so far (the first, then one per rotation).
     public private(set) var filesRead = 0
 
-    public init(path: String, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
+    public init(path: String, format: InputFormat = .auto, mapper: BSMEventMapper = TrailSource.defaultMapper(source: .trail)) {
         self.path = path
+        self.format = format
         self.mapper = mapper
+    }
+
+    /// Whether input in `format` can be followed.
+    public static func follows(_ format: InputFormat) -> Bool {
+        [.auto, .bsm, .linuxAudit].contains(format)
     }
 
     private struct FileIdentity: Equatable { var device: UInt64; var inode: UInt64 }
@@ -78,7 +91,7 @@ public final class TrailFollowSource: EventSource {
 
     /// Reads `fd` to its current end. Each chunk is taken only when the bytes before it are still
     /// the ones read last (checked after the read, so a rewrite that came before it is seen).
-    private func readToEnd(_ fd: FileDescriptor, _ decoder: inout BSMStreamDecoder, _ buffer: inout [UInt8],
+    private func readToEnd(_ fd: FileDescriptor, _ decoder: inout FollowedDecoder, _ buffer: inout [UInt8],
                            _ position: inout Position, _ receiver: EventReceiver, _ stop: StopToken) throws -> ReadEnd {
         while !stop.isStopped {
             let n: Int
@@ -89,10 +102,11 @@ public final class TrailFollowSource: EventSource {
             }
             if n == 0 { return .end }
             if tailChanged(fd, position) { return .rewritten }
-            buffer.withUnsafeBytes {
+            try buffer.withUnsafeBytes {
                 let chunk = UnsafeRawBufferPointer(rebasing: $0[0..<n])
                 position.advance(chunk)
-                decoder.push(chunk, into: receiver, stop: stop)
+                try decoder.push(chunk, into: receiver, stop: stop)
+                if recognizedFormat == nil, decoder.format != .auto { recognizedFormat = decoder.format }
             }
         }
         return .stopped
@@ -119,7 +133,7 @@ public final class TrailFollowSource: EventSource {
         defer { try? fd.close() }
         filesRead = 1
         var current = identity(of: fd)
-        var decoder = BSMStreamDecoder(name: path, mapper: mapper)
+        var decoder = FollowedDecoder(format: format, name: path, mapper: mapper)
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var position = Position()
         var rewrittenWhileReading = false
@@ -132,8 +146,8 @@ public final class TrailFollowSource: EventSource {
                 // What was read is gone; start again (a record left half-read belonged to the old
                 // content and is dropped with it).
                 _ = lseek(fd.rawValue, 0, SEEK_SET)
-                receiver.notice(.info("\(path): trail truncated or rewritten after \(position.offset) bytes were read; reading it again from the start"))
-                decoder = BSMStreamDecoder(name: path, mapper: mapper)
+                receiver.notice(.info("\(path): \(decoder.noun) truncated or rewritten after \(position.offset) bytes were read; reading it again from the start"))
+                decoder.restart()
                 position = Position()
             }
             switch try readToEnd(fd, &decoder, &buffer, &position, receiver, stop) {
@@ -146,19 +160,19 @@ public final class TrailFollowSource: EventSource {
             let now = identityOfPath()
             if let now, now != current {
                 guard let next = try? openTrail() else { sleep(stop); continue }
-                // Whatever the old file got before it was closed is read to its end; anything
-                // left in the decoder then is a record cut short.
+                // Whatever the old file got before it was closed is read to its end through the
+                // descriptor still open on it (its name is another now).
                 _ = try readToEnd(fd, &decoder, &buffer, &position, receiver, stop)  // (a rewrite of a rotated file: nothing more to take)
-                decoder.finish(into: receiver)
+                try decoder.endOfFile(into: receiver)
                 try? fd.close()
                 fd = next
                 current = identity(of: fd)
                 filesRead += 1
-                decoder = BSMStreamDecoder(name: path, mapper: mapper)
                 position = Position()
-                receiver.notice(.info("\(path): trail rotated, following the new trail"))
+                receiver.notice(.info("\(path): \(decoder.noun) rotated, following the new \(decoder.noun)"))
                 continue
             }
+            decoder.idle(into: receiver)
             receiver.sourceIdle()
             sleep(stop)
         }

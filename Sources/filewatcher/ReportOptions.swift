@@ -36,7 +36,7 @@ enum ReportOutput {
     static func inputs(of configuration: WatchConfiguration) -> [String] {
         switch configuration.input {
         case .replay(let files, _): files.map { $0 == "-" ? "standard input" : $0 }
-        case .follow(let path): [path + " (followed)"]
+        case .follow(let path, _): [path + " (followed)"]
         case .live(let kinds): ["live: " + kinds.map(\.rawValue).joined(separator: ", ")]
         }
     }

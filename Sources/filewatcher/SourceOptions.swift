@@ -14,7 +14,7 @@ struct SourceOptions: WatchOptionGroup {
         valueName: "FORMAT"))
     var input: InputFormat = .auto
 
-    @Flag(name: .long, help: "With --read FILE: keep reading as the trail grows and follow auditd's trail rotation (e.g. --read /var/audit/current --follow).")
+    @Flag(name: .long, help: "With --read FILE: keep reading as the BSM trail or auditd log grows and follow its rotation (e.g. --read /var/audit/current --follow, or --read /var/log/audit/audit.log --follow).")
     var follow = false
 
     @Option(name: .long, help: ArgumentHelp(
@@ -37,7 +37,7 @@ struct SourceOptions: WatchOptionGroup {
         if follow {
             guard let first = read.first else { throw ValidationError("--follow needs --read FILE (e.g. --read /var/audit/current --follow).") }
             if first == "-" { throw ValidationError("--follow needs a file, not standard input.") }
-            if read.count > 1 { throw ValidationError("--follow follows one trail; give one --read FILE.") }
+            if read.count > 1 { throw ValidationError("--follow follows one trail or log; give one --read FILE.") }
         }
         if !read.isEmpty && (auditpipe != nil || source != LiveSourceList([.auto])) {
             throw ValidationError("--read replays a trail; it cannot be combined with --source or --auditpipe.")
@@ -51,7 +51,7 @@ struct SourceOptions: WatchOptionGroup {
         if read.isEmpty {
             c.input = .live(source.kinds)
         } else if follow {
-            c.input = .follow(read[0])
+            c.input = .follow(read[0], format: input)
         } else {
             c.input = .replay(read, format: input)
         }

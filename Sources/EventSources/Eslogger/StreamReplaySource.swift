@@ -79,10 +79,7 @@ public final class StreamReplaySource: EventSource, SessionReporting {
         if let f = InputFormat.recognize(prefix) { return f }
         let looksJSON = prefix.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) } == UInt8(ascii: "{")
         if !atEnd && (prefix.count < 16 || looksJSON && prefix.count < InputFormat.recognitionBytes) { return nil }
-        let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
-        throw SessionError("\(name): not a recognized recording (first bytes \(shown)); known formats: "
-            + InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")
-            + " (choose one with --input)")
+        throw SessionError.unrecognized(name, prefix: prefix)
     }
 
     private enum Decoder {

@@ -19,6 +19,14 @@ import FileWatchCore
 public struct SessionError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+
+    /// Input whose first bytes are no known format.
+    static func unrecognized(_ name: String, prefix: some Collection<UInt8>) -> SessionError {
+        let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
+        return SessionError("\(name): not a recognized recording (first bytes \(shown)); known formats: "
+            + InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")
+            + " (choose one with --input)")
+    }
 }
 
 enum SessionSources {
@@ -55,9 +63,21 @@ enum SessionSources {
             let sources = try files.map { try replaySource($0, format: format) }
             for case let stream as StreamReplaySource in sources { stream.selection = selection }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
-        case .follow(let path):
-            report("source: followed trail \(path)")
-            return TrailFollowSource(path: path)
+        case .follow(let path, var format):
+            // A file holding bytes already is recognized now (and a format that cannot be followed
+            // refused before anything runs); an empty one by the source from its first bytes.
+            if format == .auto, !existsAsNonRegularFile(path) {
+                let prefix = try firstBytes(of: path, count: InputFormat.recognitionBytes)
+                if !prefix.isEmpty {
+                    guard let recognized = InputFormat.recognize(prefix) else { throw SessionError.unrecognized(path, prefix: prefix) }
+                    format = recognized
+                }
+            }
+            guard TrailFollowSource.follows(format) else {
+                throw SessionError("\(path): --follow reads BSM trails and auditd logs, not \(format.rawValue) input.")
+            }
+            report("source: followed \(format == .linuxAudit ? "auditd log" : "trail") \(path)")
+            return TrailFollowSource(path: path, format: format)
         case .live(let kinds):
             var chosen: [LiveSourceKind] = []
             for kind in kinds {
@@ -117,10 +137,7 @@ enum SessionSources {
         let prefix = try firstBytes(of: path, count: InputFormat.recognitionBytes)
         guard !prefix.isEmpty else { return .bsm }  // empty: nothing to misread
         if let format = InputFormat.recognize(prefix) { return format }
-        let shown = prefix.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
-        throw SessionError("\(path): not a recognized recording (first bytes \(shown)); known formats: "
-            + InputFormat.allCases.filter { $0 != .auto }.map(\.rawValue).joined(separator: ", ")
-            + " (choose one with --input)")
+        throw SessionError.unrecognized(path, prefix: prefix)
     }
 
     /// Files and directories → files: a directory stands for its regular files (not hidden ones)

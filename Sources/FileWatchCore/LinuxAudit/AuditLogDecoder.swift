@@ -37,6 +37,30 @@ public struct AuditLogDecoder {
         assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
     }
 
+    /// The end of one file of a followed log that goes on in another (auditd rotated it): a last
+    /// line without newline is read, and the next file's lines are counted from 1. Events stay
+    /// open: their other records may be in the next file.
+    public mutating func endOfFile(into receiver: EventReceiver) {
+        var pieces: [(AuditRecord?, AuditLineError?, UInt64, UInt64)] = []
+        splitter.finish { piece in pieces.append(Self.parse(piece)) }
+        for p in pieces { deliver(p, into: receiver) }
+        splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
+    }
+
+    /// The file is read again from its start (truncated or rewritten in place): a line left
+    /// half-read belonged to the old content and is dropped; events stay open.
+    public mutating func restartFile() {
+        splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
+    }
+
+    /// A stop request ended the reading of a followed log: a line still being written is not
+    /// damage and is dropped; every open event is delivered.
+    public mutating func stopped(into receiver: EventReceiver) {
+        splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
+        let mapper = self.mapper
+        assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+    }
+
     /// No input for a while (a followed log): events older than the timeout measured from `now`
     /// (milliseconds since the epoch) are delivered.
     public mutating func idle(now: UInt64, into receiver: EventReceiver) {

@@ -17,8 +17,8 @@ public struct WatchConfiguration: Sendable, Equatable {
         /// Replay of recorded files, one after the other (`-` is standard input; a directory stands
         /// for the files in it, in name order).
         case replay([String], format: InputFormat)
-        /// A trail that keeps growing (and rotating): `--read FILE --follow`.
-        case follow(String)
+        /// A BSM trail or auditd log that keeps growing (and rotating): `--read FILE --follow`.
+        case follow(String, format: InputFormat = .auto)
     }
 
     public var input: Input = .live([.auto])
