@@ -4,7 +4,11 @@
 #
 #   bench/ship-bench.sh [EVENTS]        (default 1000000)
 #
-# Needs: swift, rsyslog, rsyslog-relp, rsyslog-gnutls, openssl. Runs rsyslogd on 127.0.0.1 only.
+# Needs: swift, rsyslog, rsyslog-relp, rsyslog-gnutls, openssl, GNU time. Runs rsyslogd on 127.0.0.1 only.
+# Prints per run the wall time of replay + drain, the rate, filewatcher's CPU time (user+sys, fairer
+# than wall time on a shared machine) and peak RSS, rsyslogd's CPU time, and the distinct event
+# sequences rsyslog wrote. The peer is the same replay without --ship.
+# FILEWATCHER_SKIP_BUILD=1 uses the release binaries already built.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -13,9 +17,11 @@ work=$(mktemp -d /var/tmp/fwship-bench.XXXXXX)
 pids=""
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-(cd "$repo" && swift build -c release --product filewatcher >/dev/null && swift build -c release --product bsm-gen >/dev/null)
+[ -n "${FILEWATCHER_SKIP_BUILD:-}" ] || (cd "$repo" && swift build -c release --product filewatcher >/dev/null && swift build -c release --product bsm-gen >/dev/null)
 bin="$repo/.build/release"
-"$bin/bsm-gen" "$work/trail.bsm" "$n"
+"$bin/bsm-gen" "$work/trail.bsm" "$n" >/dev/null
+echo "machine: $(uname -sr), $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cd "$work"
@@ -40,18 +46,36 @@ CONF
     rpid=$!; pids="$pids $rpid"
     sleep 1
     start=$(date +%s.%N)
-    "$bin/filewatcher" --read "$work/trail.bsm" -a -o /dev/null --no-summary --ship "$scheme://127.0.0.1:$port" \
-        --spool "$work/$name/spool" --ship-drain 600 $tlsout
+    /usr/bin/time -f '%U %S %M' -o "$work/$name/time" \
+        "$bin/filewatcher" --read "$work/trail.bsm" -a -o /dev/null --ship "$scheme://127.0.0.1:$port" \
+        --spool "$work/$name/spool" --ship-drain 600 $tlsout 2>"$work/$name/summary"
     end=$(date +%s.%N)
+    rcpu=$(awk '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / 100 }' /proc/$rpid/stat)
     kill -TERM "$rpid"; wait "$rpid" 2>/dev/null || true
     got=$(grep -o '"sequence":[0-9]*' "$work/$name/received.log" | sort -u | wc -l)
     secs=$(echo "$end - $start" | bc -l)
     rate=$(echo "$n / $secs" | bc)
-    printf '| %s | %s | %.2f s | %s events/s | %s of %s |\n' "$name" "$scheme" "$secs" "$rate" "$got" "$n"
+    read -r u s m < "$work/$name/time"
+    printf '| %s | %.2f s | %s events/s | %.2f + %.2f s | %.0f MB | %s s | %s of %s |\n' \
+        "$scheme" "$secs" "$rate" "$u" "$s" "$(echo "$m / 1024" | bc -l)" "$rcpu" "$got" "$n"
+    grep -i 'ship' "$work/$name/summary" | sed 's/^/    /' >&2 || true
 }
 
-echo "| run | transport | wall (replay + drain) | rate | sequences received |"
-echo "|---|---|---:|---:|---:|"
+peer() {  # the same replay, no shipping
+    start=$(date +%s.%N)
+    /usr/bin/time -f '%U %S %M' -o "$work/peer.time" "$bin/filewatcher" --read "$work/trail.bsm" -a -o /dev/null 2>/dev/null
+    end=$(date +%s.%N)
+    secs=$(echo "$end - $start" | bc -l)
+    read -r u s m < "$work/peer.time"
+    printf '| none (peer: the same command without --ship) | %.2f s | %s events/s | %.2f + %.2f s | %.0f MB | | |\n' \
+        "$secs" "$(echo "$n / $secs" | bc)" "$u" "$s" "$(echo "$m / 1024" | bc -l)"
+}
+
+echo "| transport | wall (replay + drain) | rate | filewatcher CPU user + sys | peak RSS | rsyslogd CPU | sequences received |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+peer
 run plain relp "" ""
 run tls relp+tls "tls=\"on\" tls.caCert=\"$work/ca.pem\" tls.myCert=\"$work/server.pem\" tls.myPrivKey=\"$work/server.key\" tls.authMode=\"certvalid\"" \
     "--tls-ca $work/ca.pem --tls-cert $work/client.pem --tls-key $work/client.key"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
