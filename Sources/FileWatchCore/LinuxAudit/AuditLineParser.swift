@@ -116,7 +116,11 @@ public enum AuditLineParser {
     @inline(__always)
     private static func commonType(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> UInt16? {
         func equals(_ literal: StaticString) -> Bool {
-            literal.withUTF8Buffer { l in l.count == name.count && zip(l, name).allSatisfy { $0 == $1 } }
+            guard literal.utf8CodeUnitCount == name.count else { return false }
+            let l = literal.utf8Start
+            var i = name.startIndex, k = 0
+            while i < name.endIndex { if name[i] != l[k] { return false }; i += 1; k += 1 }
+            return true
         }
         switch name.count {
         case 3: return equals("EOE") ? AuditRecordTypes.eoe : equals("CWD") ? AuditRecordTypes.cwd : nil
