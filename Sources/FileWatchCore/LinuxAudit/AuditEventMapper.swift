@@ -53,10 +53,10 @@ public final class AuditEventMapper {
         detail.recordType = sc.type
         detail.recordTypeName = sc.typeName
         detail.key = sc.field("key")?.text.map { String(decoding: $0, as: UTF8.self) }
-        let archValue = sc.field("arch")?.hexNumber
+        let archValue = sc.hexNumber("arch")
         let arch = archValue.flatMap { AuditArch(rawValue: UInt32(truncatingIfNeeded: $0)) }
         detail.arch = arch?.name ?? sc.field("arch").map { String(decoding: $0.raw, as: UTF8.self) }
-        let number = sc.field("syscall")?.integer
+        let number = sc.integer("syscall")
         detail.syscall = number
         let (cls, dirfdArg, name) = classify(arch: arch, archValue: archValue, number: number,
                                              enrichedName: sc.field("SYSCALL", enriched: true))  // looked up on a cache miss only
@@ -65,7 +65,7 @@ public final class AuditEventMapper {
 
         // Result: success=yes|no, exit=N (negative: -errno).
         if let success = sc.field("success"), success.is("no") {
-            let exit = sc.field("exit")?.integer
+            let exit = sc.integer("exit")
             let errno = exit.flatMap { $0 < 0 && $0 > -4096 ? hostErrno(Int32(-$0)) : nil }
             event.result = .failure(errno: errno)
         }
@@ -79,10 +79,10 @@ public final class AuditEventMapper {
         }
         func args(_ i: Int) -> UInt64? {
             switch i {
-            case 0: sc.field("a0")?.hexNumber
-            case 1: sc.field("a1")?.hexNumber
-            case 2: sc.field("a2")?.hexNumber
-            case 3: sc.field("a3")?.hexNumber
+            case 0: sc.hexNumber("a0")
+            case 1: sc.hexNumber("a1")
+            case 2: sc.hexNumber("a2")
+            case 3: sc.hexNumber("a3")
             default: sc.field(named: "a\(i)")?.hexNumber
             }
         }
@@ -166,12 +166,12 @@ public final class AuditEventMapper {
     }
 
     static func process(_ r: AuditRecord, records: [AuditRecord]) -> ProcessSubject {
-        var p = ProcessSubject(pid: Int32(truncatingIfNeeded: r.field("pid")?.integer ?? -1))
-        p.ppid = r.field("ppid")?.integer.map { Int32(truncatingIfNeeded: $0) }
-        p.uid = r.field("uid")?.id
-        p.euid = r.field("euid")?.id
-        p.auid = r.field("auid")?.id
-        p.gid = r.field("gid")?.id
+        var p = ProcessSubject(pid: Int32(truncatingIfNeeded: r.integer("pid") ?? -1))
+        p.ppid = r.integer("ppid").map { Int32(truncatingIfNeeded: $0) }
+        p.uid = r.id("uid")
+        p.euid = r.id("euid")
+        p.auid = r.id("auid")
+        p.gid = r.id("gid")
         if let comm = r.field("comm")?.text { p.name = ByteString(comm) }
         if let exe = r.field("exe")?.text { p.executable = ByteString(exe) }
         if p.name.isEmpty, let exe = p.executable { p.name = ByteString(exe.bytes.split(separator: 0x2F).last ?? []) }
@@ -278,7 +278,7 @@ struct PathItem {
     var isDirectory: Bool
 
     init(_ r: AuditRecord) {
-        index = Int(clamping: r.field("item")?.integer ?? 0)
+        index = Int(clamping: r.integer("item") ?? 0)
         name = r.field("name")?.text
         if let t = r.field("nametype") ?? r.field("objtype") {
             type = t.is("NORMAL") ? .normal : t.is("CREATE") ? .create : t.is("DELETE") ? .delete
@@ -286,6 +286,6 @@ struct PathItem {
         } else {
             type = .normal
         }
-        isDirectory = (r.field("mode")?.octalNumber).map { $0 & 0o170000 == 0o040000 } ?? false
+        isDirectory = r.octalNumber("mode").map { $0 & 0o170000 == 0o040000 } ?? false
     }
 }
