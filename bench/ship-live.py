@@ -132,20 +132,24 @@ class Filewatcher:
         self.argv = argv
 
     def start(self, ready=1.5):
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # stderr to a file: a pipe read only at the end would fill and block filewatcher's writes to it.
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=self.err, text=True)
         time.sleep(ready)
         if self.proc.poll() is not None:
-            raise SystemExit(f"filewatcher exited: {self.proc.stderr.read()}")
+            self.err.seek(0)
+            raise SystemExit(f"filewatcher exited: {self.err.read()}")
         return self.proc.pid
 
     def stop(self, timeout=300):
         self.proc.send_signal(signal.SIGINT)
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
+            self.proc.wait()
+        self.err.seek(0)
+        return self.err.read()
 
 
 def count_lines(path, needle):
@@ -225,7 +229,7 @@ def cost(args, rsyslog, base, ship, out, d, work):
                 rsyslog.reset()
                 rsyslog.start()
                 for line in err.splitlines():
-                    if "ship" in line:
+                    if "shipped to" in line or "ship:" in line or "filewatcher: ship " in line:
                         print(f"note: {line.strip()}", file=sys.stderr)
     rsyslog.stop()
     print(f"### workload rw {args.rw}: added time\n")
@@ -294,8 +298,11 @@ def outage(args, rsyslog, base, ship, d, work):
     print(f"| {elapsed:.0f} | {loops} | {mcpu:.1f} | {peak:.1f} | {last:.1f} | {hwm:.1f} | {spool_bytes / 1e6:.0f} | {drain:.1f} | {got} |")
     print()
     print("VmRSS every 30 s (MB): " + " ".join(f"{s[1]:.0f}" for s in samples[::60]))
-    print("filewatcher's summary:")
+    full = [line for line in err.splitlines() if "spool full" in line]
+    print(f"filewatcher's stderr ({len(full)} 'spool full' lines folded):")
     for line in err.splitlines():
+        if "spool full" in line and line not in (full[0], full[-1]):
+            continue
         print(f"    {line}")
 
 
