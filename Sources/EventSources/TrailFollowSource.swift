@@ -42,7 +42,7 @@ public final class TrailFollowSource: EventSource {
         [.auto, .bsm, .linuxAudit].contains(format)
     }
 
-    private struct FileIdentity: Equatable { var device: UInt64; var inode: UInt64 }
+    struct FileIdentity: Equatable { var device: UInt64; var inode: UInt64 }
 
     private func identity(of fd: FileDescriptor) -> FileIdentity? {
         var st = stat()
@@ -50,19 +50,61 @@ public final class TrailFollowSource: EventSource {
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 
-    /// What `path` points at now (nil while it is missing, e.g. mid-rotation).
-    private func identityOfPath() -> FileIdentity? {
+    /// What `name` (by default the followed path) points at now (nil while it is missing, e.g. mid-rotation).
+    func identity(atPath name: String? = nil) -> FileIdentity? {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+        guard stat(name ?? path, &st) == 0 else { return nil }
         return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
     }
 
-    private func openTrail() throws -> FileDescriptor {
+    private func openTrail(_ name: String? = nil) throws -> FileDescriptor {
         do {
-            return try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
+            return try FileDescriptor.open(FilePath(name ?? path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
         } catch let e as Errno {
-            throw SystemCallError("open", e, object: path)
+            throw SystemCallError("open", e, object: name ?? path)
         }
+    }
+
+    /// Highest rotated auditd log number looked for (auditd's num_logs is at most 999).
+    static let maxRotatedLogs = 999
+
+    /// The file that came after `old` once it was rotated away, opened, and its name; nil when it
+    /// cannot be told yet (mid-rotation: try again). A BSM trail's successor is what `path` (the
+    /// `current` link) points at. An auditd log renamed to `path.N` is followed by `path.N-1` (by
+    /// `path` for N = 1): when auditd rotated more than once since the last look, the logs in
+    /// between are read too, oldest first. An old log found under no `path.N` (deleted, or renamed
+    /// otherwise, e.g. by logrotate's dateext) is followed by `path`, said in a notice.
+    func successor(of old: FileIdentity, auditLog: Bool, _ receiver: EventReceiver) -> (FileDescriptor, String)? {
+        guard auditLog else { return (try? openTrail()).map { ($0, path) } }
+        var missing = 0
+        for n in 1...Self.maxRotatedLogs where missing < 3 {
+            guard let id = identity(atPath: "\(path).\(n)") else { missing += 1; continue }
+            missing = 0
+            guard id == old else { continue }
+            // The next one down that can be opened: a rotated log we may not read (auditd makes
+            // them read-only for their owner) is said as a loss and passed over.
+            for k in stride(from: n - 1, through: 0, by: -1) {
+                let name = k == 0 ? path : "\(path).\(k)"
+                let fd: FileDescriptor
+                do {
+                    fd = try openTrail(name)
+                } catch let e as SystemCallError where e.errno != .noSuchFileOrDirectory && k > 0 {
+                    receiver.notice(.lost(count: nil, reason: "\(name) (rotated meanwhile) cannot be read: \(e); its records are not read"))
+                    continue
+                } catch {
+                    return nil  // mid-rotation: look again
+                }
+                // Still where it was found: no rename came between the look and the open (auditd
+                // renames the highest first, so the file opened is the one that came next).
+                if identity(atPath: "\(path).\(n)") == old { return (fd, name) }
+                try? fd.close()
+                return nil
+            }
+            return nil
+        }
+        guard let fd = try? openTrail() else { return nil }
+        receiver.notice(.info("\(path): the rotated log is under no name \(path).N any more; following the new log (logs rotated in between, if any, are not read)"))
+        return (fd, path)
     }
 
     private func sleep(_ stop: StopToken) {
@@ -157,9 +199,11 @@ public final class TrailFollowSource: EventSource {
             }
             if stop.isStopped { break }
             // At the end of what is written so far: has the trail been rotated?
-            let now = identityOfPath()
+            let now = identity()
             if let now, now != current {
-                guard let next = try? openTrail() else { sleep(stop); continue }
+                guard let old = current, let (next, name) = successor(of: old, auditLog: decoder.format == .linuxAudit, receiver) else {
+                    sleep(stop); continue
+                }
                 // Whatever the old file got before it was closed is read to its end through the
                 // descriptor still open on it (its name is another now).
                 _ = try readToEnd(fd, &decoder, &buffer, &position, receiver, stop)  // (a rewrite of a rotated file: nothing more to take)
@@ -169,7 +213,8 @@ public final class TrailFollowSource: EventSource {
                 current = identity(of: fd)
                 filesRead += 1
                 position = Position()
-                receiver.notice(.info("\(path): \(decoder.noun) rotated, following the new \(decoder.noun)"))
+                receiver.notice(.info(name == path ? "\(path): \(decoder.noun) rotated, following the new \(decoder.noun)"
+                                                   : "\(path): log rotated more than once meanwhile; reading \(name), then the logs after it"))
                 continue
             }
             decoder.idle(into: receiver)

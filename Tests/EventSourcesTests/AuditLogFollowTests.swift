@@ -43,6 +43,7 @@ enum AuditFollowLog {
 
         let source = TrailFollowSource(path: log)  // the format is recognized from the first bytes
         source.pollMilliseconds = 20
+        source.chunkSize = 97  // reads end inside lines and inside events everywhere
         let receiver = try withRunningSource(source) { running in
             try running.wait(for: { $0.events.count >= 10 })
 
@@ -84,6 +85,69 @@ enum AuditFollowLog {
         // The rotated files hold what was written to them.
         #expect(try String(contentsOfFile: log + ".2", encoding: .utf8).contains("audit(") )
         #expect(try String(contentsOfFile: log + ".3", encoding: .utf8).contains(":900)"))
+    }
+
+    @Test func logsRotatedTwiceBetweenTwoLooksAreAllRead() throws {
+        let dir = try TemporaryDirectory("fw-auditfollow")
+        defer { dir.remove() }
+        let log = dir.file("audit.log")
+        AuditLogWriter.append(AuditLogWriter.text(1...5, dir: dir.path), to: log)
+        let source = TrailFollowSource(path: log)
+        source.pollMilliseconds = 500  // both rotations come while it sleeps
+        let receiver = try withRunningSource(source) { running in
+            try running.wait(for: { $0.events.count >= 5 })
+            // auditd rotates twice (then three times) between two looks of the follower: the logs
+            // in between (now audit.log.1, audit.log.2) are read in order before the newest.
+            AuditLogWriter.append(AuditLogWriter.text(6...8, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(9...11, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(12...14, dir: dir.path), to: log)
+            try running.wait(for: { $0.events.count >= 14 })
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(15...16, dir: dir.path), to: log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.rotate(log)
+            AuditLogWriter.append(AuditLogWriter.text(17...18, dir: dir.path), to: log)
+            try running.wait(for: { $0.events.count >= 18 })
+            usleep(600_000)
+            return running.receiver
+        }
+        let serials = receiver.events.compactMap(AuditFollowLog.serial)
+        #expect(serials == (1...18).map(UInt64.init), "\(serials)")
+        AuditFollowLog.checkWhole(receiver.events, dir: dir.path)
+        #expect(source.filesRead == 1 + 2 + 3)
+        #expect(receiver.notices.contains(.info("\(log): log rotated more than once meanwhile; reading \(log).1, then the logs after it")),
+                "\(receiver.notices)")
+        #expect(receiver.damages.isEmpty, "\(receiver.damages)")
+    }
+
+    /// After audit.log.2 comes audit.log.1; one that cannot be opened is said as a loss and passed
+    /// over; an old log under no audit.log.N name is followed by audit.log.
+    @Test func theLogAfterARotatedOneIsTheNextNumberDown() throws {
+        let dir = try TemporaryDirectory("fw-auditfollow")
+        defer { dir.remove() }
+        let log = dir.file("audit.log")
+        for name in ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"] { AuditLogWriter.append("", to: dir.file(name)) }
+        let source = TrailFollowSource(path: log, format: .linuxAudit)
+        let receiver = CollectingReceiver()
+        let old = try #require(source.identity(atPath: log + ".2"))
+        var (fd, name) = try #require(source.successor(of: old, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log + ".1" && receiver.notices.isEmpty)
+        // audit.log.1 cannot be opened (here: a symbolic link to itself, ELOOP; for a user not
+        // root: a rotated log auditd made read-only for root).
+        #expect(unlink(log + ".1") == 0 && symlink(log + ".1", log + ".1") == 0)
+        (fd, name) = try #require(source.successor(of: old, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log)
+        #expect(receiver.notices.count == 1 && "\(receiver.notices)".contains("\(log).1 (rotated meanwhile) cannot be read"), "\(receiver.notices)")
+        // Renamed otherwise (logrotate's dateext) or deleted: the new audit.log, said.
+        let gone = try #require(source.identity(atPath: log + ".3"))
+        #expect(rename(log + ".3", log + "-20261203") == 0)
+        (fd, name) = try #require(source.successor(of: gone, auditLog: true, receiver))
+        try fd.close()
+        #expect(name == log && "\(receiver.notices.last!)".contains("under no name \(log).N"))
     }
 
     @Test func aLogTruncatedInPlaceIsReadAgainFromItsStart() throws {

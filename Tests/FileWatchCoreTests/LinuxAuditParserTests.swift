@@ -7,6 +7,25 @@ import Testing
 import TestSupport
 
 @Suite struct LinuxAuditParserTests {
+    /// auditd numbers its own DAEMON_* records from a random start (its `seq_num`), apart from the
+    /// kernel's serials: a DAEMON_START at 7000 before kernel serials 100… is no gap, and no loss.
+    @Test func daemonRecordSerialsAreNotKernelSerials() throws {
+        let log = """
+            type=DAEMON_START msg=audit(1700000000.000:7000): op=start ver=3.0.9 format=enriched kernel=6.18 auid=0 pid=1 uid=0 ses=1 res=success
+            type=USER msg=audit(1700000000.100:100): pid=2 uid=0 auid=0 ses=1 msg='text=one exe="/usr/sbin/auditctl" res=success'
+            type=USER msg=audit(1700000000.200:101): pid=3 uid=0 auid=0 ses=1 msg='text=two exe="/usr/sbin/auditctl" res=success'
+            type=DAEMON_ROTATE msg=audit(1700000000.300:7001): op=rotate-logs auid=0 pid=1 subj=? res=success
+            type=USER msg=audit(1700000000.400:102): pid=4 uid=0 auid=0 ses=1 msg='text=three exe="/usr/sbin/auditctl" res=success'
+
+            """
+        let r = LinuxAuditFixture.decode(log)
+        #expect(r.events.count == 5)
+        #expect(r.losses.isEmpty, "\(r.losses)")
+        // A real gap among the kernel's serials is still a loss.
+        let gap = LinuxAuditFixture.decode(log.replacingOccurrences(of: ":102)", with: ":105)"))
+        #expect(gap.losses.count == 1, "\(gap.notices)")
+    }
+
     @Test func fieldForms() throws {
         let line = "node=web1 type=SYSCALL msg=audit(1700000000.007:42): arch=c000003e syscall=257 success=no exit=-2 "
             + "a0=ffffff9c a1=55aa a2=241 a3=1b6 items=1 comm=\"cat\" exe=2F746D702F6120622063 key=(null) tty=(none) "

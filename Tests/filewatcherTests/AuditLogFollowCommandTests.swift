@@ -57,5 +57,10 @@ import TestSupport
         let empty = try dir.write("", to: "audit.log")
         let named = try watch(["--read", empty, "--follow", "--input", "eslogger"])
         #expect(named.status == 1 && named.stderr.contains("not eslogger input"), "\(named.stderr)")
+        // A directory: the file to follow in it is named.
+        let directory = try watch(["--read", dir.path, "--follow"])
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory; --follow follows one file: --read \(dir.path)/audit.log --follow"),
+                "\(directory.stderr)")
+        #expect(!directory.stderr.contains("summary"), "nothing ran: \(directory.stderr)")
     }
 }

@@ -64,6 +64,11 @@ enum SessionSources {
             for case let stream as StreamReplaySource in sources { stream.selection = selection }
             return sources.count == 1 ? sources[0] : SequenceSource(sources)
         case .follow(let path, var format):
+            if isDirectory(path) {
+                let log = (path.hasSuffix("/") ? path : path + "/") + "audit.log"
+                throw SessionError("\(path) is a directory; --follow follows one file: "
+                    + (isRegularFile(log) ? "--read \(log) --follow" : "e.g. --read /var/log/audit/audit.log --follow or --read /var/audit/current --follow"))
+            }
             // A file holding bytes already is recognized now (and a format that cannot be followed
             // refused before anything runs); an empty one by the source from its first bytes.
             if format == .auto, !existsAsNonRegularFile(path) {

@@ -75,7 +75,8 @@ public struct AuditEventAssembler {
             open.values[i].lastTime = time
             open.values[i].lastRecord = recordCount
         } else if AuditRecordTypes.isSingleRecord(record.type) {
-            noteSerial(stamp.serial, node: node, time: time)
+            // auditd's own DAEMON_* records carry auditd's counter (from a random start), not the kernel's.
+            if !AuditRecordTypes.isDaemon(record.type) { noteSerial(stamp.serial, node: node, time: time) }
             emit(.event([record]))
         } else {
             noteSerial(stamp.serial, node: node, time: time)

@@ -266,4 +266,8 @@ public enum AuditRecordTypes {
     public static func isSingleRecord(_ type: UInt16) -> Bool {
         (1100...1299).contains(type) || (2100...2999).contains(type)
     }
+
+    /// auditd's own records (DAEMON_START, DAEMON_ROTATE, …: 1200–1299), numbered by auditd's own
+    /// counter from a random start (auditd.c `send_audit_event`), not by the kernel's serials.
+    public static func isDaemon(_ type: UInt16) -> Bool { (1200...1299).contains(type) }
 }
