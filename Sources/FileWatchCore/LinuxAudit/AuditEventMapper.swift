@@ -59,7 +59,7 @@ public final class AuditEventMapper {
         let number = sc.field("syscall")?.integer
         detail.syscall = number
         let (cls, dirfdArg, name) = classify(arch: arch, archValue: archValue, number: number,
-                                             enrichedName: sc.field("SYSCALL", enriched: true))
+                                             enrichedName: sc.field("SYSCALL", enriched: true))  // looked up on a cache miss only
         detail.syscallName = name
         event.detail = .linuxAudit(detail)
 
@@ -71,12 +71,24 @@ public final class AuditEventMapper {
         }
 
         let cwd = records.first { $0.type == AuditRecordTypes.cwd }?.field("cwd")?.text
-        let items = records.filter { $0.type == AuditRecordTypes.path }.map(PathItem.init)
-            .sorted { $0.index < $1.index }
-        let args: (Int) -> UInt64? = { i in sc.field(named: "a\(i)")?.hexNumber }
+        var items: [PathItem] = []
+        for r in records where r.type == AuditRecordTypes.path { items.append(PathItem(r)) }
+        // Logs nearly always list the items in order: sorted only when they are not.
+        if zip(items, items.dropFirst()).contains(where: { $0.index > $1.index }) {
+            items.sort { $0.index < $1.index }
+        }
+        func args(_ i: Int) -> UInt64? {
+            switch i {
+            case 0: sc.field("a0")?.hexNumber
+            case 1: sc.field("a1")?.hexNumber
+            case 2: sc.field("a2")?.hexNumber
+            case 3: sc.field("a3")?.hexNumber
+            default: sc.field(named: "a\(i)")?.hexNumber
+            }
+        }
         func absolute(_ item: PathItem?, dirfd: Int?) -> ByteString? {
             guard let item, let name = item.name else { return nil }
-            return Self.absolute(name, cwd: cwd, dirfd: dirfd.flatMap(args))
+            return Self.absolute(name, cwd: cwd, dirfd: dirfd.flatMap { args($0) })
         }
         let normal = items.first { $0.type != .parent && $0.type != .delete } ?? items.first
         switch cls {
@@ -141,12 +153,12 @@ public final class AuditEventMapper {
     // MARK: Parts
 
     private func classify(arch: AuditArch?, archValue: UInt64?, number: Int64?,
-                          enrichedName: AuditValue?) -> (AuditSyscallClass, Int?, String?) {
+                          enrichedName: @autoclosure () -> AuditValue?) -> (AuditSyscallClass, Int?, String?) {
         guard let number else { return (.other, nil, nil) }
         let key = (archValue ?? 0) << 20 ^ UInt64(truncatingIfNeeded: number)
         if let hit = classCache[key] { return hit }
         var name: String? = arch?.syscallName(number).map { "\($0)" }
-        if name == nil, let enriched = enrichedName?.text { name = String(decoding: enriched, as: UTF8.self) }
+        if name == nil, let enriched = enrichedName()?.text { name = String(decoding: enriched, as: UTF8.self) }
         let (cls, dirfd) = name.map(AuditSyscallClass.classify) ?? (.other, nil)
         let value = (cls, dirfd, name)
         if classCache.count < 4096 { classCache[key] = value }

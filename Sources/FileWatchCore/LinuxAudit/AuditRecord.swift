@@ -76,16 +76,18 @@ public struct AuditRecord: Sendable {
     }
 
     public func field(named key: UnsafeBufferPointer<UInt8>, enriched: Bool = false) -> AuditValue? {
+        let n = key.count
+        guard n > 0 else { return nil }
+        let k0 = key[0]
         let hit: AuditField? = bytes.withUnsafeBufferPointer { b in
-            let n = key.count
-            guard n > 0 else { return nil }
-            let k0 = key[0]
-            for f in fields where f.enriched == enriched && Int(f.keyEnd - f.keyStart) == n && b[Int(f.keyStart)] == k0 {
-                var i = Int(f.keyStart) + 1, j = 1
-                while j < n, b[i] == key[j] { i += 1; j += 1 }
-                if j == n { return f }
+            fields.withUnsafeBufferPointer { fs in
+                for f in fs where Int(f.keyEnd &- f.keyStart) == n && b[Int(f.keyStart)] == k0 && f.enriched == enriched {
+                    var i = Int(f.keyStart) &+ 1, j = 1
+                    while j < n, b[i] == key[j] { i &+= 1; j &+= 1 }
+                    if j == n { return f }
+                }
+                return nil
             }
-            return nil
         }
         return hit.map { AuditValue(storage: bytes, field: $0) }
     }
