@@ -51,13 +51,16 @@ CONF
         --spool "$work/$name/spool" --ship-drain 600 $tlsout 2>"$work/$name/summary"
     end=$(date +%s.%N)
     rcpu=$(awk '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / 100 }' /proc/$rpid/stat)
+    # rsyslogd's imrelp thread alone (it reads, parses and answers every RELP frame: one core at most)
+    relpcpu=$(for t in /proc/$rpid/task/*; do [ "$(cat $t/comm)" = "in:imrelp" ] && cat $t/stat; done |
+        awk '{ sub(/.*\) /, ""); split($0, f, " "); s += f[12] + f[13] } END { printf "%.2f", s / 100 }')
     kill -TERM "$rpid"; wait "$rpid" 2>/dev/null || true
     got=$(grep -o '"sequence":[0-9]*' "$work/$name/received.log" | sort -u | wc -l)
     secs=$(echo "$end - $start" | bc -l)
     rate=$(echo "$n / $secs" | bc)
     read -r u s m < "$work/$name/time"
-    printf '| %s | %.2f s | %s events/s | %.2f + %.2f s | %.0f MB | %s s | %s of %s |\n' \
-        "$scheme" "$secs" "$rate" "$u" "$s" "$(echo "$m / 1024" | bc -l)" "$rcpu" "$got" "$n"
+    printf '| %s | %.2f s | %s events/s | %.2f + %.2f s | %.0f MB | %s s (imrelp thread %s s) | %s of %s |\n' \
+        "$scheme" "$secs" "$rate" "$u" "$s" "$(echo "$m / 1024" | bc -l)" "$rcpu" "$relpcpu" "$got" "$n"
     grep -i 'ship' "$work/$name/summary" | sed 's/^/    /' >&2 || true
 }
 

@@ -132,20 +132,24 @@ class Filewatcher:
         self.argv = argv
 
     def start(self, ready=1.5):
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # stderr to a file: a pipe read only at the end would fill and block filewatcher's writes to it.
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=self.err, text=True)
         time.sleep(ready)
         if self.proc.poll() is not None:
-            raise SystemExit(f"filewatcher exited: {self.proc.stderr.read()}")
+            self.err.seek(0)
+            raise SystemExit(f"filewatcher exited: {self.err.read()}")
         return self.proc.pid
 
     def stop(self, timeout=300):
         self.proc.send_signal(signal.SIGINT)
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
+            self.proc.wait()
+        self.err.seek(0)
+        return self.err.read()
 
 
 def count_lines(path, needle):
@@ -198,6 +202,7 @@ def main():
 def cost(args, rsyslog, base, ship, out, d, work):
     rows = {"unwatched": [], "filewatcher": [], "filewatcher --ship relp+tls": []}
     delivered = []
+    rcpus = []
     rsyslog.start()
     for _ in range(args.reps):
         for label in rows:
@@ -219,29 +224,33 @@ def cost(args, rsyslog, base, ship, out, d, work):
             err = fw.stop()
             rows[label].append((wall, wcpu, mcpu, peak))
             if shipping:
+                rcpus.append(cpu_ticks(rsyslog.proc.pid) / TICK)  # this round's rsyslogd (started fresh)
                 rsyslog.stop()  # flushes received.log
                 got, wrote = rsyslog.received_lines(d), count_lines(out, d)
                 delivered.append((got, wrote))
                 rsyslog.reset()
                 rsyslog.start()
                 for line in err.splitlines():
-                    if "ship" in line:
+                    if "shipped to" in line or "ship:" in line or "filewatcher: ship " in line:
                         print(f"note: {line.strip()}", file=sys.stderr)
     rsyslog.stop()
     print(f"### workload rw {args.rw}: added time\n")
-    print("| monitor | wall s (median) | added | workload CPU s | filewatcher CPU s | filewatcher peak RSS MB | messages for DIR received / lines written locally |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| monitor | wall s (median) | added (wall) | workload CPU s | added (workload CPU) | filewatcher CPU s | rsyslogd CPU s (same host) | filewatcher peak RSS MB | messages for DIR received / lines written locally |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     unwatched = statistics.median(r[0] for r in rows["unwatched"])
+    ucpu = statistics.median(r[1] for r in rows["unwatched"])
     for label, rs in rows.items():
         wall = statistics.median(r[0] for r in rs)
         wcpu = statistics.median(r[1] for r in rs)
         if label == "unwatched":
-            print(f"| {label} | {wall:.3f} | | {wcpu:.2f} | | | |")
+            print(f"| {label} | {wall:.3f} | | {wcpu:.2f} | | | | | |")
             continue
         mcpu = statistics.median(r[2] for r in rs)
         peak = max(r[3] for r in rs)
         dl = " ".join(f"{g}/{w}" for g, w in delivered) if "ship" in label else ""
-        print(f"| {label} | {wall:.3f} | +{(wall - unwatched) / unwatched * 100:.1f}% | {wcpu:.2f} | {mcpu:.2f} | {peak:.1f} | {dl} |")
+        print(f"| {label} | {wall:.3f} | +{(wall - unwatched) / unwatched * 100:.1f}% | {wcpu:.2f} | "
+              f"+{(wcpu - ucpu) / ucpu * 100:.1f}% | {mcpu:.2f} | "
+              f"{statistics.median(rcpus) if 'ship' in label else 0:.2f} | {peak:.1f} | {dl} |")
     print()
     print("every round (wall s / workload CPU s): " + "; ".join(
         f"{label}: " + " ".join(f"{r[0]:.2f}/{r[1]:.2f}" for r in rs) for label, rs in rows.items()))
@@ -294,8 +303,11 @@ def outage(args, rsyslog, base, ship, d, work):
     print(f"| {elapsed:.0f} | {loops} | {mcpu:.1f} | {peak:.1f} | {last:.1f} | {hwm:.1f} | {spool_bytes / 1e6:.0f} | {drain:.1f} | {got} |")
     print()
     print("VmRSS every 30 s (MB): " + " ".join(f"{s[1]:.0f}" for s in samples[::60]))
-    print("filewatcher's summary:")
+    full = [line for line in err.splitlines() if "spool full" in line]
+    print(f"filewatcher's stderr ({len(full)} 'spool full' lines folded):")
     for line in err.splitlines():
+        if "spool full" in line and line not in (full[0], full[-1]):
+            continue
         print(f"    {line}")
 
 

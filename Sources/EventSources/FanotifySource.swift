@@ -82,7 +82,7 @@ public final class FanotifySource: EventSource {
     private var facts = WindowFacts()
     private var epollFD: Int32 = -1
     private var reportedFeedOverflows = 0
-    private var reportedUnresolved = 0
+    private var reportedWithoutPath: UInt64 = 0
 
     public init(options: FanotifyOptions = FanotifyOptions()) {
         self.options = options
@@ -246,8 +246,10 @@ public final class FanotifySource: EventSource {
         translator.naming.endWindow()
         processes.endWindow()
         translator.lender?.endWindow()
-        if translator.naming.unresolved > reportedUnresolved {
-            reportedUnresolved = translator.naming.unresolved
+        // Said when the count of events without a path grows (a directory that could not be placed
+        // but whose events all got paths otherwise is nothing to report).
+        if translator.withoutPath > reportedWithoutPath {
+            reportedWithoutPath = translator.withoutPath
             receiver.notice(.info("fanotify: \(translator.withoutPath) event(s) so far without a path: their directory was gone before it could be placed"))
         }
         return true

@@ -53,4 +53,60 @@ import TestSupport
         #expect(items.dropFirst().allSatisfy { if case .record = $0 { true } else { false } }, "one gap only")
         #expect(UInt64(items.count - 1) + dropped == 4000)
     }
+
+    @Test func crc32MatchesTheBytewiseDefinition() {
+        func reference(_ b: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for byte in b {
+                c ^= UInt32(byte)
+                for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return c ^ 0xFFFF_FFFF
+        }
+        #expect(Array("123456789".utf8).withUnsafeBytes { crc32($0) } == 0xCBF4_3926, "the IEEE check value")
+        var g = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4099] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &g) }
+            for start in 0..<min(length, 9) {
+                let part = Array(bytes[start...])
+                #expect(part.withUnsafeBytes { crc32($0) } == reference(part), "length \(part.count)")
+            }
+        }
+    }
+
+    @Test func cursorTakingAFewAtATimeWhileTheSpoolGrowsSeesEveryRecordOnce() throws {
+        let d = try TemporaryDirectory("fw-spool")
+        defer { d.remove() }
+        // Small segments: reads cross segment ends; payloads of varying size cross buffer ends.
+        let s = try Spool(directory: d.path, maxBytes: 1 << 20, collectorKeys: ["a"])
+        let c = SpoolCursor(spool: s, after: 0)
+        var seen: [UInt64] = []
+        var next: UInt64 = 1
+        for round in 0..<60 {
+            let n = 1 + round % 37
+            _ = s.reserveSequences(n)
+            let batch = (next..<(next + UInt64(n))).map {
+                SpoolRecord(sequence: $0, time: Int64($0), payload: Array(repeating: UInt8(truncatingIfNeeded: $0), count: Int($0 % 700) + 1))
+            }
+            _ = try s.append(batch)
+            next += UInt64(n)
+            for _ in 0..<3 {
+                for item in c.read(maxRecords: 1 + round % 5, maxBytes: 1 << 20) {
+                    guard case .record(let r) = item else { Issue.record("unexpected gap"); continue }
+                    #expect(r.payload == Array(repeating: UInt8(truncatingIfNeeded: r.sequence), count: Int(r.sequence % 700) + 1))
+                    seen.append(r.sequence)
+                }
+            }
+        }
+        while true {
+            let items = c.read(maxRecords: 7, maxBytes: 1 << 20)
+            if items.isEmpty { break }
+            for case .record(let r) in items { seen.append(r.sequence) }
+        }
+        #expect(seen == Array(1..<next))
+        // A rewind (a reconnect) reads the unacknowledged records again.
+        c.rewind(to: 10)
+        let again = c.read(maxRecords: 3, maxBytes: 1 << 20).compactMap { if case .record(let r) = $0 { r.sequence } else { nil } }
+        #expect(again == [10, 11, 12])
+    }
 }

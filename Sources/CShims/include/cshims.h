@@ -11,6 +11,13 @@
 #include "cshims_pipe.h"       /* close-on-exec pipes for spawned programs (eslogger) */
 #include "cshims_audit.h"      /* the kernel audit netlink socket (Linux) */
 
+#ifdef __GLIBC__
+/* Gives the heap's free pages back to the system (glibc's malloc_trim(0); <malloc.h> is not in
+ * Swift's Glibc module). Returns 1 when memory was released. */
+#include <malloc.h>
+static inline int cshims_malloc_trim(void) { return malloc_trim(0); }
+#endif
+
 #ifdef __linux__
 /* ---- fanotify (Linux) ------------------------------------------------------------------- */
 #include <sys/fanotify.h>

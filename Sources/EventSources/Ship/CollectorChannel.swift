@@ -95,6 +95,11 @@ final class CollectorInboundHandler: ChannelInboundHandler, @unchecked Sendable 
         client?.received(unwrapInboundIn(data), generation: generation)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        client?.readComplete(generation: generation)
+        context.fireChannelReadComplete()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         client?.disconnected(reason: nil, generation: generation)
         context.fireChannelInactive()

@@ -262,6 +262,12 @@ final class CollectorClient: @unchecked Sendable {
             inFlight.removeFirst()
         }
         if let advancedTo { advance(to: advancedTo) }
+        // The window is refilled once per read (readComplete), not per response: one write for many.
+    }
+
+    /// The end of one read from the collector: refill the window the responses in it opened.
+    func readComplete(generation: Int) {
+        guard generation == self.generation else { return }
         pump()
     }
 

@@ -3,6 +3,9 @@
 // every collector by its CollectorClient. The source's thread only formats and hands over a batch:
 // it never waits on the disk or the network (a live source whose writer falls behind by more than
 // `queueLimit` bytes drops that batch, counted; the collectors then get a loss record for the gap).
+// Memory stays bounded during a collector outage: the queue is small for a live source, and when it
+// empties the writer gives freed heap pages back (glibc keeps them otherwise, so one burst would set
+// the resident size for good).
 // At the end it waits up to `--ship-drain` seconds for every collector to acknowledge everything.
 
 #if canImport(Glibc)
@@ -10,6 +13,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CShims
 import Dispatch
 import FileWatchCore
 import Logging
@@ -31,7 +35,11 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
 
     /// Bytes handed to the writer and not yet written.
     private let queued = Atomic<Int>(0)
-    static let queueLimit = 32 << 20
+    /// A live source's batches are dropped past this (a replay waits instead, past twice as much).
+    static let queueLimit = 16 << 20
+    private var queueLimit: Int { live ? Self.queueLimit : 2 * Self.queueLimit }
+    /// When the writer last gave memory back (uptime ns; used on the writer queue only).
+    private var lastTrim: UInt64 = 0
     private var batch: [SpoolRecord] = []
     private var batchBytes = 0
     private let syncScheduled = Atomic<Bool>(false)
@@ -92,7 +100,7 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
         let records = batch, bytes = batchBytes
         batch = []
         batchBytes = 0
-        if queued.load(ordering: .relaxed) + bytes > Self.queueLimit {
+        if queued.load(ordering: .relaxed) + bytes > queueLimit {
             if live {
                 droppedBeforeSpool.add(UInt64(records.count), ordering: .relaxed)
                 if !reportedBehind {
@@ -102,11 +110,11 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
                 return
             }
             // A replay can wait: nothing is lost by reading the file later.
-            while queued.load(ordering: .relaxed) + bytes > Self.queueLimit { usleep(1000) }
+            while queued.load(ordering: .relaxed) + bytes > queueLimit { usleep(1000) }
         }
         queued.add(bytes, ordering: .relaxed)
         writer.async { [self] in
-            defer { queued.subtract(bytes, ordering: .relaxed) }
+            defer { if queued.subtract(bytes, ordering: .relaxed).newValue == 0 { releaseMemory() } }
             do {
                 let losses = try spool.append(records)
                 for loss in losses {
@@ -127,6 +135,17 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Gives the heap's free pages back to the system, at most once a second (on the writer queue,
+    /// when its queue has just emptied).
+    private func releaseMemory() {
+        #if canImport(Glibc)
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - lastTrim >= 1_000_000_000 else { return }
+        lastTrim = now
+        _ = cshims_malloc_trim()
+        #endif
     }
 
     /// Writes what is pending, waits up to `--ship-drain` for the collectors, closes them.

@@ -16,8 +16,13 @@ final class SpoolCursor {
     private(set) var next: UInt64
     private var fd: FileDescriptor?
     private var segmentFirst: UInt64 = 0
+    /// The file offset of the next record to decode.
     private var offset: Int64 = 0
+    /// Bytes read ahead: `buffer[position..<filled]` are the segment's bytes from `offset` on (kept
+    /// across calls, so a caller taking a few records at a time does not read the file again).
     private var buffer = [UInt8](repeating: 0, count: 256 << 10)
+    private var position = 0
+    private var filled = 0
 
     init(spool: Spool, after acknowledged: UInt64) {
         self.spool = spool
@@ -37,6 +42,16 @@ final class SpoolCursor {
         try? fd?.close()
         fd = nil
         offset = 0
+        position = 0
+        filled = 0
+    }
+
+    /// Whether the read-ahead holds a whole record at `position` (by its length field).
+    private func hasWholeRecord() -> Bool {
+        let available = filled - position
+        guard available >= SpoolRecord.headerSize else { return false }
+        let n = buffer.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: position, as: UInt32.self))) }
+        return n > SpoolRecord.maxPayload || available >= SpoolRecord.headerSize + n
     }
 
     /// Whether records after `next` have been written.
@@ -64,31 +79,35 @@ final class SpoolCursor {
                 segmentFirst = seg.first
             }
             while offset < seg.size {
-                let want = Int(min(Int64(buffer.count), seg.size - offset))
-                let n = (try? buffer.withUnsafeMutableBytes {
-                    try fd!.read(fromAbsoluteOffset: offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[..<want]))
-                }) ?? 0
-                if n == 0 { return items }
-                var start = 0
-                while start < n {
-                    let decoded = buffer.withUnsafeBytes { SpoolRecord.decode(UnsafeRawBufferPointer(rebasing: $0[start..<n])) }
-                    guard case .record(let r, let size) = decoded else {
-                        if case .damaged = decoded { offset = seg.size }  // cannot happen below the written size
-                        break
-                    }
-                    start += size
-                    offset += Int64(size)
-                    if r.sequence < next { continue }
-                    if r.sequence > next { items.append(.gap(first: next, last: r.sequence - 1)) }
-                    items.append(.record(r))
-                    bytes += r.payload.count
-                    next = r.sequence + 1
-                    if items.count >= maxRecords || bytes >= maxBytes { return items }
+                if position == filled || !hasWholeRecord() {
+                    // Keep the undecoded tail, grow for a record larger than the buffer, read on.
+                    let tail = filled - position
+                    if tail > 0 && position > 0 { buffer.replaceSubrange(0..<tail, with: buffer[position..<filled]) }
+                    position = 0
+                    filled = tail
+                    if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+                    let want = Int(min(Int64(buffer.count - filled), seg.size - offset - Int64(filled)))
+                    guard want > 0 else { offset = seg.size; break }  // cannot happen below the written size
+                    let n = (try? buffer.withUnsafeMutableBytes {
+                        try fd!.read(fromAbsoluteOffset: offset + Int64(filled),
+                                     into: UnsafeMutableRawBufferPointer(rebasing: $0[filled..<(filled + want)]))
+                    }) ?? 0
+                    if n == 0 { return items }
+                    filled += n
                 }
-                if start == 0 {
-                    // A record larger than the buffer.
-                    buffer += [UInt8](repeating: 0, count: buffer.count)
+                let decoded = buffer.withUnsafeBytes { SpoolRecord.decode(UnsafeRawBufferPointer(rebasing: $0[position..<filled])) }
+                guard case .record(let r, let size) = decoded else {
+                    if case .damaged = decoded { offset = seg.size; position = 0; filled = 0 }  // cannot happen below the written size
+                    continue
                 }
+                position += size
+                offset += Int64(size)
+                if r.sequence < next { continue }
+                if r.sequence > next { items.append(.gap(first: next, last: r.sequence - 1)) }
+                items.append(.record(r))
+                bytes += r.payload.count
+                next = r.sequence + 1
+                if items.count >= maxRecords || bytes >= maxBytes { return items }
             }
             if index < segments.count - 1 { closeSegment() }
         }

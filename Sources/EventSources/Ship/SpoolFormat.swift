@@ -34,9 +34,9 @@ struct SpoolRecord: Equatable {
 
     func encode(into out: inout [UInt8]) {
         let start = out.count
-        out.append(contentsOf: [UInt8](repeating: 0, count: 8))
-        appendLE(UInt64(sequence), &out)
-        appendLE(UInt64(bitPattern: time), &out)
+        out.append(contentsOf: repeatElement(0, count: 8))
+        withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt64(bitPattern: time).littleEndian) { out.append(contentsOf: $0) }
         out += payload
         let crc = out[(start + 8)...].withUnsafeBytes { crc32($0) }
         out.withUnsafeMutableBytes { p in
@@ -68,22 +68,40 @@ struct SpoolRecord: Equatable {
     }
 }
 
-@inline(__always)
-private func appendLE(_ v: UInt64, _ out: inout [UInt8]) {
-    for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
-}
+/// CRC-32 tables for slicing by 8: `crcTables[k * 256 + n]` is the CRC of byte `n` followed by `k`
+/// zero bytes (k = 0 is the classic byte-at-a-time table).
+private let crcTables: [UInt32] = {
+    var t = [UInt32](repeating: 0, count: 8 * 256)
+    for n in 0..<256 {
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        t[n] = c
+    }
+    for k in 1..<8 {
+        for n in 0..<256 { t[k * 256 + n] = (t[(k - 1) * 256 + n] >> 8) ^ t[Int(t[(k - 1) * 256 + n] & 0xFF)] }
+    }
+    return t
+}()
 
-private let crcTable: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-}
-
-/// CRC-32 (IEEE 802.3, as zlib computes it).
+/// CRC-32 (IEEE 802.3, as zlib computes it), eight bytes a step.
 func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     var c: UInt32 = 0xFFFF_FFFF
-    crcTable.withUnsafeBufferPointer { t in
-        for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+    crcTables.withUnsafeBufferPointer { t in
+        let n = bytes.count
+        var i = 0
+        while n - i >= 8 {
+            let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+            let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+            c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
+                ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int((hi >> 8) & 0xFF)]
+                ^ t[256 + Int((hi >> 16) & 0xFF)] ^ t[Int(hi >> 24)]
+            i += 8
+        }
+        while i < n {
+            c = t[Int((c ^ UInt32(bytes[i])) & 0xFF)] ^ (c >> 8)
+            i += 1
+        }
     }
     return c ^ 0xFFFF_FFFF
 }

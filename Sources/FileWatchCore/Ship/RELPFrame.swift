@@ -64,7 +64,16 @@ public enum RELPDecoder {
     /// Decodes one frame from the start of `bytes`: the frame and the bytes it took, or nil when
     /// `bytes` is a valid prefix that needs more.
     public static func decode(_ bytes: some RandomAccessCollection<UInt8>) throws(RELPDecodeError) -> (RELPFrame, Int)? {
-        let b = Array(bytes)
+        // In place when the bytes are contiguous (a ByteBuffer's view is): a read holding many
+        // responses is then decoded without copying what follows each frame.
+        func attempt(_ p: UnsafeBufferPointer<UInt8>) -> Result<(RELPFrame, Int)?, RELPDecodeError> {
+            do { return .success(try decode(buffer: p)) } catch { return .failure(error) }
+        }
+        let result = bytes.withContiguousStorageIfAvailable(attempt) ?? Array(bytes).withUnsafeBufferPointer(attempt)
+        return try result.get()
+    }
+
+    private static func decode(buffer b: UnsafeBufferPointer<UInt8>) throws(RELPDecodeError) -> (RELPFrame, Int)? {
         var i = 0
         func number(_ what: String) throws(RELPDecodeError) -> Int? {
             let start = i
