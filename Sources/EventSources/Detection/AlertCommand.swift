@@ -238,35 +238,8 @@ public final class AlertCommandRunner: AlertResponder, Sendable {
     }
 
     private static func spawnChild(argv: [String], stdinFrom readEnd: Int32) -> Result<pid_t, SystemCallError> {
-
-        #if os(Linux)
-        var actions = posix_spawn_file_actions_t()
-        var attr = posix_spawnattr_t()
-        #else
-        var actions: posix_spawn_file_actions_t? = nil
-        var attr: posix_spawnattr_t? = nil
-        #endif
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, readEnd, 0)
-        posix_spawn_file_actions_adddup2(&actions, 2, 1)
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cargs.append(nil)
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, cargs[0]!, &actions, &attr, cargs, environ)
-        guard rc == 0 else { return .failure(SystemCallError("posix_spawnp", Errno(rawValue: rc), object: argv[0])) }
-        return .success(pid)
+        Spawn.start(argv, redirections: [(readEnd, 0), (2, 1)], searchPath: true)
+            .mapError { SystemCallError("posix_spawnp", $0, object: argv[0]) }
     }
 }
 
