@@ -224,16 +224,14 @@ public final class FanotifySource: EventSource {
             translator.naming.prepare(window, facts)
             if more == 0 { break }
         }
-        // An open whose use (write, read, close) is not queued yet: wait for it a little (50 ms at most),
+        // An open whose use (write, read, close) is not queued yet: wait for it briefly, twice at most,
         // so the open is reported with the flags its use shows rather than none.
-        let waitUntil = monotonicSeconds() + Self.openUseWait
-        var ready = [UInt64](repeating: 0, count: 4)
-        while window.endsInUnclosedOpen() {
-            let left = Int32((waitUntil - monotonicSeconds()) * 1000)
-            guard left > 0, case .success(let n) = ready.withUnsafeMutableBufferPointer({
-                Sys.epollWait(epollFD, into: $0, timeoutMS: left) }), n > 0 else { break }
+        var waits = 0
+        while waits < 2 && window.endsInUnclosedOpen() {
+            waits += 1
+            usleep(UInt32(max(options.batchDelayMicroseconds, 2_000)))
             let more = try readUntilEmpty(events, size: size, limit: 64 * size)
-            if more == 0 { break }
+            if more == 0 { continue }
             total += more
             facts.scan(window)
             translator.naming.prepare(window, facts)
@@ -254,9 +252,6 @@ public final class FanotifySource: EventSource {
         }
         return true
     }
-
-    /// How long a window waits for the use of an open at its end (`FanotifyWindow.endsInUnclosedOpen`).
-    static let openUseWait = 0.05
 
     /// Reads `group` into the window until it is empty or `limit` bytes were read.
     private func readUntilEmpty(_ group: FanotifyGroup, size: Int, limit: Int) throws -> Int {
