@@ -161,15 +161,8 @@ public final class FanotifySource: EventSource {
         var ready = [UInt64](repeating: 0, count: 8)
         var lastRescan = monotonicSeconds()
         while !stop.isStopped {
-            // Queued already (a steady stream): read at once. Else wait, and note that an event woke us.
-            var n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 0) }
+            let n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 200) }
                 .get("epoll_wait")
-            var woken = false
-            if n == 0 {
-                n = try ready.withUnsafeMutableBufferPointer { Sys.epollWait(epollFD, into: $0, timeoutMS: 200) }
-                    .get("epoll_wait")
-                woken = n > 0
-            }
             if monotonicSeconds() - lastRescan >= 1, let marker {
                 marker.rescan()  // filesystems mounted since
                 for line in marker.takeSetupLog() { options.debug?(line) }
@@ -181,9 +174,6 @@ public final class FanotifySource: EventSource {
                 receiver.sourceIdle()   // idle: pending output reaches its file
                 continue
             }
-            // Woken by the first event after a pause: let its process go on a moment, so the window holds
-            // what follows it (an open's write and close) — under a steady stream this is the same pause.
-            if woken && options.batchDelayMicroseconds > 0 { usleep(UInt32(options.batchDelayMicroseconds)) }
             let read = try drainWindow(receiver, stop: stop)
             if read && options.batchDelayMicroseconds > 0 && !stop.isStopped {
                 usleep(UInt32(options.batchDelayMicroseconds))
@@ -223,18 +213,6 @@ public final class FanotifySource: EventSource {
             facts.scan(window)
             translator.naming.prepare(window, facts)
             if more == 0 { break }
-        }
-        // An open whose use (write, read, close) is not queued yet: wait for it briefly, twice at most,
-        // so the open is reported with the flags its use shows rather than none.
-        var waits = 0
-        while waits < 2 && window.endsInUnclosedOpen() {
-            waits += 1
-            usleep(UInt32(max(options.batchDelayMicroseconds, 2_000)))
-            let more = try readUntilEmpty(events, size: size, limit: 64 * size)
-            if more == 0 { continue }
-            total += more
-            facts.scan(window)
-            translator.naming.prepare(window, facts)
         }
         kernelEventCount &+= UInt64(window.events.count)
         for text in window.damage { receiver.notice(.lost(count: nil, reason: text)) }

@@ -141,25 +141,3 @@ struct WindowFacts {
     }
 }
 #endif
-
-extension FanotifyWindow {
-    /// Whether one of the last `tail` events is an open whose close by the same process is not in the
-    /// window yet: its process is between the open and its use (perhaps descheduled). The translator
-    /// takes an open's flags from that use, so the source reads a little more before translating.
-    /// Opens of programs being run (kept open while they run) never count.
-    func endsInUnclosedOpen(tail: Int = 8) -> Bool {
-        let start = max(0, events.count - tail)
-        for index in start..<events.count {
-            let open = events[index]
-            guard open.mask.contains(.open), open.mask.isDisjoint(with: .close), !open.mask.contains(.openExec),
-                  let object = open.object else { continue }
-            let key = self.key(object)
-            let closed = events[(index + 1)...].contains { later in
-                later.pid == open.pid && !later.mask.isDisjoint(with: .close)
-                    && later.object.map { self.key($0).elementsEqual(key) } == true
-            }
-            if !closed { return true }
-        }
-        return false
-    }
-}
