@@ -17,35 +17,14 @@ Usage: ship-live.py WORKLOAD FILEWATCHER [--reps 5] [--rw 200000] [--churn 50000
 """
 import argparse, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+from bench import TICK, cpu_ticks, mem_kib, wait_idle  # the live benchmark's /proc readers, one copy
 
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        s = f.read()
-    fields = s[s.rindex(")") + 2:].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def mem_kib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
+_wait_idle = wait_idle
 def wait_idle(pid, window=0.5, limit=120.0):
     """Until filewatcher's CPU time grows by at most 2% of a window (it has drained its queue)."""
-    start = time.time()
-    last = cpu_ticks(pid)
-    while time.time() - start < limit:
-        time.sleep(window)
-        now = cpu_ticks(pid)
-        if now - last <= max(1, int(window * TICK * 0.02)):
-            return
-        last = now
-    print(f"warning: {pid} still busy after {limit}s", file=sys.stderr)
+    _wait_idle(pid, window, limit)
 
 
 def free_port():
