@@ -12,11 +12,25 @@ public enum EventJSONDecoder {
         public var description: String { "byte \(offset) of the line: \(reason)" }
     }
 
-    /// The event in `line` (one JSON object, without its newline).
+    /// Objects decoded before, kept by their exact bytes (JSONObjectCache.swift): a stream's
+    /// lines repeat their process objects and `bsm_event` objects.
+    public final class Caches {
+        @exclusivity(unchecked) var process = JSONObjectCache<ProcessSubject>(slots: 1024, keyBytes: 32)
+        @exclusivity(unchecked) var bsm = JSONObjectCache<SourceDetail>(slots: 64, keyBytes: 16)
+        public init() {}
+    }
+
+    /// The event in `line` (one JSON object, without its newline). For one line; a stream's
+    /// decoder passes its `caches` to the other form.
     public static func decode(_ line: UnsafeRawBufferPointer) throws(Failure) -> Event {
+        try decode(line, caches: Caches())
+    }
+
+    /// The event in `line`, reusing (and adding to) the objects in `caches`.
+    public static func decode(_ line: UnsafeRawBufferPointer, caches: Caches) throws(Failure) -> Event {
         var s = JSONScanner(line)
         do {
-            let event = try decodeEvent(&s)
+            let event = try decodeEvent(&s, caches)
             try s.finish()
             return event
         } catch let e as JSONError {
@@ -36,7 +50,7 @@ public enum EventJSONDecoder {
         Failure(reason: "invalid \(what)", offset: offset)
     }
 
-    private static func decodeEvent(_ s: inout JSONScanner) throws -> Event {
+    private static func decodeEvent(_ s: inout JSONScanner, _ caches: Caches) throws -> Event {
         try s.beginObject()
         var time: Int64?
         var kind: EventKind?
@@ -57,8 +71,8 @@ public enum EventJSONDecoder {
             if s.equals(key, "time") {
                 time = try readTime(&s, "time")
             } else if s.equals(key, "event") {
-                let name = s.string(of: try s.readString())
-                guard let k = EventKind(rawValue: name) else { throw invalid("event kind '\(name)'", at: at) }
+                let name = try s.readString()
+                guard let k = Self.named(name, in: Self.kindNames, s) else { throw invalid("event kind '\(s.string(of: name))'", at: at) }
                 kind = k
             } else if s.equals(key, "result") {
                 failed = s.equals(try s.readString(), "failure")
@@ -87,12 +101,21 @@ public enum EventJSONDecoder {
             } else if s.equals(key, "close_write") {
                 closeWrite = try s.optionalBool()
             } else if s.equals(key, "process") {
-                process = try decodeProcess(&s)
+                if let p = caches.process.lookup(&s) {
+                    process = p
+                } else {
+                    let start = s.position
+                    let p = try decodeProcess(&s)
+                    caches.process.store(s.input, start..<s.position, p)
+                    process = p
+                }
             } else if s.equals(key, "source") {
-                let name = s.string(of: try s.readString())
-                source = SourceKind(rawValue: name) ?? .trail
+                source = Self.named(try s.readString(), in: Self.sourceNames, s) ?? .trail
             } else if s.equals(key, "bsm_event") {
-                if try s.beginObjectIfPresent() {
+                if let d = caches.bsm.lookup(&s) {
+                    detail = d
+                } else if try s.beginObjectIfPresent() {
+                    let start = s.position - 1  // its `{`
                     var number: UInt16 = 0, modifier: UInt16 = 0
                     var name: String?
                     while let k = try s.nextKey() {
@@ -102,6 +125,7 @@ public enum EventJSONDecoder {
                         else { try s.skipValue() }
                     }
                     detail = .bsm(event: number, name: name, modifier: modifier)
+                    caches.bsm.store(s.input, start..<s.position, detail)
                 }
             } else if s.equals(key, "fanotify_mask") {
                 if let m = try s.optionalUInt64() { detail = .fanotify(mask: m) }
@@ -128,9 +152,30 @@ public enum EventJSONDecoder {
 
     private static func readTime(_ s: inout JSONScanner, _ what: String) throws -> Int64 {
         let at = s.position
-        let text = s.bytes(of: try s.readString())
-        guard let t = RFC3339.epochMicroseconds(text) else { throw invalid("\(what) (not an RFC 3339 time)", at: at) }
+        let text = try s.readString()
+        // In place when there is nothing to unescape (no copy per event).
+        let t = text.hasEscapes ? RFC3339.epochMicroseconds(s.bytes(of: text))
+            : RFC3339.microseconds(UnsafeRawBufferPointer(rebasing: s.input[text.range]))
+        guard let t else { throw invalid("\(what) (not an RFC 3339 time)", at: at) }
         return t
+    }
+
+    static let kindNames = EventKind.allCases.map { (name: Array($0.rawValue.utf8), value: $0) }
+    static let sourceNames = [SourceKind.trail, .auditpipe, .fanotify, .eslogger, .audit, .auditLog]
+        .map { (name: Array($0.rawValue.utf8), value: $0) }
+
+    /// The value whose name `text` is, compared in place (no String per event).
+    @inline(__always)
+    static func named<T>(_ text: JSONString, in table: [(name: [UInt8], value: T)], _ s: JSONScanner) -> T? {
+        if text.hasEscapes {
+            let bytes = s.bytes(of: text)
+            return table.first { $0.name == bytes }?.value
+        }
+        let raw = UnsafeRawBufferPointer(rebasing: s.input[text.range])
+        for entry in table where entry.name.count == raw.count {
+            if entry.name.withUnsafeBytes({ memoryEqual($0, raw) }) { return entry.value }
+        }
+        return nil
     }
 
     /// A string member that may be null.
