@@ -54,6 +54,41 @@ import TestSupport
         #expect(UInt64(items.count - 1) + dropped == 4000)
     }
 
+    @Test func aDamagedRecordOfAnEarlierRunIsNotShippedButThisRunsRecordsAre() throws {
+        let d = try TemporaryDirectory("fw-spool")
+        defer { d.remove() }
+        // 16 KiB segments: 1,000 records of ~40 bytes fill a few; damage one in the first segment
+        // (only the last segment is checked record by record when the spool opens).
+        do {
+            let s = try Spool(directory: d.path, maxBytes: 128 << 10, collectorKeys: ["a"])
+            _ = s.reserveSequences(1000)
+            _ = try s.append(records(1...1000))
+            s.close()
+        }
+        let first = d.file("00000000000000000001.seg")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: first)))
+        var one: [UInt8] = []
+        records(1...1).first!.encode(into: &one)
+        let size = one.count  // records 1...9 have the same size
+        bytes[3 * size + SpoolRecord.headerSize + 2] ^= 0x20  // record 4's payload
+        try Data(bytes).write(to: URL(fileURLWithPath: first))
+        let s = try Spool(directory: d.path, maxBytes: 128 << 10, collectorKeys: ["a"])
+        _ = s.reserveSequences(5)
+        _ = try s.append(records(1001...1005))
+        let items = SpoolCursor(spool: s, after: 0).read(maxRecords: 10_000, maxBytes: 1 << 30)
+        var delivered: [UInt64] = []
+        for item in items {
+            if case .record(let r) = item {
+                delivered.append(r.sequence)
+                #expect(r.payload == Array("message \(r.sequence)".utf8))
+            }
+        }
+        #expect(Array(delivered.prefix(3)) == [1, 2, 3])
+        #expect(!delivered.contains(4), "the damaged record is not shipped")
+        #expect(delivered.suffix(5) == [1001, 1002, 1003, 1004, 1005], "this run's records are")
+        #expect(items.contains { if case .gap(let a, _) = $0 { a == 4 } else { false } }, "the damaged stretch is a gap")
+    }
+
     @Test func crc32MatchesTheBytewiseDefinition() {
         func reference(_ b: [UInt8]) -> UInt32 {
             var c: UInt32 = 0xFFFF_FFFF
@@ -108,5 +143,18 @@ import TestSupport
         c.rewind(to: 10)
         let again = c.read(maxRecords: 3, maxBytes: 1 << 20).compactMap { if case .record(let r) = $0 { r.sequence } else { nil } }
         #expect(again == [10, 11, 12])
+    }
+
+    @Test func aFullSpoolIsOneStderrLineThenAtMostOneAMinute() {
+        var r = SpoolFullReport()
+        func loss(_ a: UInt64, _ b: UInt64) -> LossRecord { LossRecord(count: b - a + 1, firstSequence: a, lastSequence: b, reason: "full") }
+        let minute = SpoolFullReport.interval
+        let first = r.note([loss(1, 10), loss(11, 20)], now: 5)
+        #expect(first?.contains("spool full") == true && first?.contains("20 so far (sequences 1-20)") == true, "\(first ?? "nil")")
+        #expect(r.note([], now: 6) == nil)
+        for i in 0..<500 { #expect(r.note([loss(21 + 10 * UInt64(i), 30 + 10 * UInt64(i))], now: 10 + UInt64(i)) == nil) }
+        let later = r.note([loss(5021, 5030)], now: 5 + minute)
+        #expect(later == "filewatcher: ship: spool still full: 5010 more events dropped (sequences 21-5030)")
+        #expect(r.note([], now: 10 * minute) == nil, "nothing dropped since: nothing to say")
     }
 }

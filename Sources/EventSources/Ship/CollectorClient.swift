@@ -30,6 +30,8 @@ final class CollectorClient: @unchecked Sendable {
     private var stopping = false
     /// RELP: (transaction, sequence, acknowledged) in sending order.
     private var inFlight = CircularBuffer<(txnr: Int, sequence: UInt64, acked: Bool)>()
+    /// The highest sequence the responses of the current read acknowledged (recorded at its end).
+    private var ackedInRead: UInt64?
     private var nextTxnr = 1
     private var openTxnr = 0
     private var acked: UInt64
@@ -141,6 +143,10 @@ final class CollectorClient: @unchecked Sendable {
         self.generation += 1
         let wasReady = ready
         ready = false
+        if let sequence = ackedInRead {  // acknowledged before the end: not sent again
+            ackedInRead = nil
+            advance(to: sequence)
+        }
         inFlight.removeAll()
         cursor.rewind(to: acked + 1)
         channel?.close(promise: nil)
@@ -175,6 +181,8 @@ final class CollectorClient: @unchecked Sendable {
         var buffer = channel.allocator.buffer(capacity: 64 << 10)
         var lastSequence: UInt64 = 0
         var count = 0
+        var header: [UInt8] = []
+        header.reserveCapacity(32)
         while !relp || inFlight.count < Self.window {
             let room = relp ? Self.window - inFlight.count : 512
             let items = cursor.read(maxRecords: room, maxBytes: 1 << 20)
@@ -195,7 +203,7 @@ final class CollectorClient: @unchecked Sendable {
                 }
                 if relp {
                     let txnr = takeTxnr()
-                    var header: [UInt8] = []
+                    header.removeAll(keepingCapacity: true)
                     RELPFrame.appendHeader(transaction: txnr, command: "syslog", dataCount: payload.count, to: &header)
                     buffer.writeBytes(header)
                     buffer.writeBytes(payload)
@@ -256,18 +264,21 @@ final class CollectorClient: @unchecked Sendable {
         }
         let index = inFlight.index(inFlight.startIndex, offsetBy: offset)
         inFlight[index].acked = true
-        var advancedTo: UInt64?
         while let first = inFlight.first, first.acked {
-            advancedTo = first.sequence
+            ackedInRead = first.sequence
             inFlight.removeFirst()
         }
-        if let advancedTo { advance(to: advancedTo) }
-        // The window is refilled once per read (readComplete), not per response: one write for many.
+        // The position is recorded and the window refilled once per read (readComplete), not per
+        // response: one spool update and one write for many.
     }
 
-    /// The end of one read from the collector: refill the window the responses in it opened.
+    /// The end of one read from the collector: record what its responses acknowledged, refill the window.
     func readComplete(generation: Int) {
         guard generation == self.generation else { return }
+        if let sequence = ackedInRead {
+            ackedInRead = nil
+            advance(to: sequence)
+        }
         pump()
     }
 

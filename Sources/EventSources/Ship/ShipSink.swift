@@ -47,6 +47,8 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
     private let droppedBeforeSpool = Atomic<UInt64>(0)
     private let spoolDrops = Atomic<UInt64>(0)
     private var reportedBehind = false
+    /// stderr lines about the full spool: one when dropping starts, then at most one a minute (writer queue only).
+    private var fullReport = SpoolFullReport()
     private var summary: [String] = []
     private var finished = false
 
@@ -117,10 +119,8 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
             defer { if queued.subtract(bytes, ordering: .relaxed).newValue == 0 { releaseMemory() } }
             do {
                 let losses = try spool.append(records)
-                for loss in losses {
-                    spoolDrops.add(loss.count, ordering: .relaxed)
-                    report("filewatcher: ship: spool full (--spool-max): dropped \(loss.count) events not yet acknowledged (sequences \(loss.firstSequence)-\(loss.lastSequence))")
-                }
+                for loss in losses { spoolDrops.add(loss.count, ordering: .relaxed) }
+                if let line = fullReport.note(losses, now: DispatchTime.now().uptimeNanoseconds) { report(line) }
             } catch {
                 droppedBeforeSpool.add(UInt64(records.count), ordering: .relaxed)
                 report("filewatcher: ship: cannot write the spool: \(error); \(records.count) events dropped")
@@ -192,6 +192,33 @@ public final class ShipSink: EventSink, SessionReporting, @unchecked Sendable {
 
     public var lostEvents: UInt64 {
         spoolDrops.load(ordering: .relaxed) + droppedBeforeSpool.load(ordering: .relaxed)
+    }
+}
+
+/// What stderr says while the spool is full: one line when dropping starts, then (while it goes on)
+/// at most one line a minute with what was dropped since — not a line per dropped segment.
+struct SpoolFullReport {
+    static let interval: UInt64 = 60_000_000_000
+    private var lastLine: UInt64?
+    private var pending: (count: UInt64, first: UInt64, last: UInt64)?
+
+    /// The line to print now for these drops at `now` (uptime ns), if any.
+    mutating func note(_ losses: [LossRecord], now: UInt64) -> String? {
+        for loss in losses {
+            if let p = pending {
+                pending = (p.count + loss.count, min(p.first, loss.firstSequence), max(p.last, loss.lastSequence))
+            } else {
+                pending = (loss.count, loss.firstSequence, loss.lastSequence)
+            }
+        }
+        guard let p = pending else { return nil }
+        if let last = lastLine, now - last < Self.interval { return nil }
+        let first = lastLine == nil
+        lastLine = now
+        pending = nil
+        return first
+            ? "filewatcher: ship: spool full (--spool-max): dropping the oldest events not yet acknowledged, \(p.count) so far (sequences \(p.first)-\(p.last)); the collectors get a loss record and the summary counts them"
+            : "filewatcher: ship: spool still full: \(p.count) more events dropped (sequences \(p.first)-\(p.last))"
     }
 }
 

@@ -44,6 +44,9 @@ public final class Spool: Sendable {
     let segmentBytes: Int64
     let keys: [String]
     let state: Mutex<State>
+    /// The first sequence this run numbers: everything before it was on disk when the spool opened
+    /// (the last segment checked then, record by record).
+    let firstSequenceOfThisRun: UInt64
 
     /// Opens (or makes) the spool in `directory` for the collectors `keys`; recovers a segment cut
     /// short by a kill.
@@ -68,6 +71,7 @@ public final class Spool: Sendable {
         let stored = SpoolFiles.readNumber(directory + "/sequence") ?? 1
         s.nextSequence = max(stored, s.lastWritten + 1, 1)
         for key in keys { s.acked[key] = SpoolFiles.readNumber(directory + "/acked-" + key) ?? 0 }
+        firstSequenceOfThisRun = s.nextSequence
         state = Mutex(s)
     }
 

@@ -95,7 +95,8 @@ final class SpoolCursor {
                     if n == 0 { return items }
                     filled += n
                 }
-                let decoded = buffer.withUnsafeBytes { SpoolRecord.decode(UnsafeRawBufferPointer(rebasing: $0[position..<filled])) }
+                let decoded = buffer.withUnsafeBytes { SpoolRecord.decode(UnsafeRawBufferPointer(rebasing: $0[position..<filled]),
+                                                                       trustedFrom: spool.firstSequenceOfThisRun) }
                 guard case .record(let r, let size) = decoded else {
                     if case .damaged = decoded { offset = seg.size; position = 0; filled = 0 }  // cannot happen below the written size
                     continue

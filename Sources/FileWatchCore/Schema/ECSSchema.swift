@@ -6,8 +6,28 @@
 public struct ECSSchema: RecordSchema {
     public static let ecsVersion: StaticString = "8.11.0"
     public let identity: RecordIdentity
+    private let constants: RecordConstants
+    /// `"host":{…},"agent":{…}`: the same in every record, written once.
+    private let hostAndAgent: [UInt8]
 
-    public init(identity: RecordIdentity) { self.identity = identity }
+    public init(identity: RecordIdentity) {
+        self.identity = identity
+        constants = RecordConstants(identity)
+        let o = OutputBuffer(writer: MemoryWriter(), lineBuffered: false, threshold: 1 << 20)
+        var w = RecordWriter(o)
+        w.open("host")
+        w.string("name", identity.hostName)
+        w.string("hostname", identity.hostName)
+        if let id = identity.hostID { w.string("id", id) }
+        w.close()
+        w.open("agent")
+        w.literal("type", "filewatcher")
+        w.literal("name", "filewatcher")
+        w.string("version", FileWatcherVersion.current)
+        w.string("ephemeral_id", identity.runID)
+        w.close()
+        hostAndAgent = o.takeBytes()
+    }
 
     public func recordCount(for event: Event) -> Int { 1 }
 
@@ -29,21 +49,11 @@ public struct ECSSchema: RecordSchema {
             if let name = event.process.user { w.string("name", name) }
             w.close()
         }
-        w.open("host")
-        w.string("name", identity.hostName)
-        w.string("hostname", identity.hostName)
-        if let id = identity.hostID { w.string("id", id) }
-        w.close()
-        w.open("agent")
-        w.literal("type", "filewatcher")
-        w.literal("name", "filewatcher")
-        w.string("version", FileWatcherVersion.current)
-        w.string("ephemeral_id", identity.runID)
-        w.close()
+        w.members(hostAndAgent)
         if case .failure(let errno) = event.result, let errno {
             w.open("error")
-            if let name = identity.errnoName(errno) { w.string("code", name) } else { w.numberString("code", Int64(errno)) }
-            if let message = identity.errnoMessage(errno) { w.string("message", message) }
+            if let name = constants.errnoName(errno, identity) { w.json("code", name) } else { w.numberString("code", Int64(errno)) }
+            if let message = constants.errnoMessage(errno, identity) { w.json("message", message) }
             w.close()
         }
         if let top {
@@ -61,11 +71,12 @@ public struct ECSSchema: RecordSchema {
         w.open("event")
         w.literal("kind", alert == nil ? "event" : "alert")
         let m = Self.mapping(event.kind)
-        w.literals("category", [m.category])
-        w.literals("type", [m.type])
+        w.literals("category", m.category)
+        w.literals("type", m.type)
         w.literal("action", m.action)
         w.literal("outcome", event.result.succeeded ? "success" : "failure")
-        w.string("id", identity.recordID(sequence: sequence))
+        w.key("id")
+        constants.appendID(sequence: sequence, to: w.out)
         w.unsigned("sequence", sequence)
         w.literal("module", "filewatcher")
         w.literal("dataset", (event.kind == .exec || event.kind == .exit) ? "filewatcher.process" : "filewatcher.file")
@@ -82,16 +93,16 @@ public struct ECSSchema: RecordSchema {
         let current = event.destinationPath ?? event.path
         guard let current else { return }
         w.open("file")
-        let (dir, name) = splitPath(current.bytes)
+        let (dir, name) = splitPathRanges(current.bytes)
         w.bytes("path", current.bytes)
-        w.bytes("name", name)
-        if let dir { w.bytes("directory", dir) }
+        w.bytes("name", current.bytes[name])
+        if let dir { w.bytes("directory", current.bytes[dir]) }
         if event.isDirectory { w.literal("type", "dir") }
         if event.destinationPath != nil, let original = event.path {
             w.open("Ext")
             w.open("original")
             w.bytes("path", original.bytes)
-            w.bytes("name", splitPath(original.bytes).name)
+            w.bytes("name", original.bytes[splitPathRanges(original.bytes).name])
             w.close()
             w.close()
         }

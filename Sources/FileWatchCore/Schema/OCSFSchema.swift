@@ -6,7 +6,12 @@ public struct OCSFSchema: RecordSchema {
     public static let ocsfVersion: StaticString = "1.5.0"
     public let identity: RecordIdentity
 
-    public init(identity: RecordIdentity) { self.identity = identity }
+    private let constants: RecordConstants
+
+    public init(identity: RecordIdentity) {
+        self.identity = identity
+        constants = RecordConstants(identity)
+    }
 
     public func recordCount(for event: Event) -> Int { 1 + event.alerts.count }
 
@@ -106,8 +111,8 @@ public struct OCSFSchema: RecordSchema {
             w.number("status_id", 2)
             w.literal("status", "Failure")
             if let errno {
-                if let name = identity.errnoName(errno) { w.string("status_code", name) }
-                if let message = identity.errnoMessage(errno) { w.string("status_detail", message) }
+                if let name = constants.errnoName(errno, identity) { w.json("status_code", name) }
+                if let message = constants.errnoMessage(errno, identity) { w.json("status_detail", message) }
             }
         }
     }
@@ -120,7 +125,8 @@ public struct OCSFSchema: RecordSchema {
         w.literal("vendor_name", "filewatcher")
         w.string("version", FileWatcherVersion.current)
         w.close()
-        w.string("uid", identity.recordID(sequence: sequence))
+        w.key("uid")
+        constants.appendID(sequence: sequence, to: w.out)
         w.unsigned("sequence", sequence)
         if let source { w.literal("log_name", source.staticName) }
         w.close()

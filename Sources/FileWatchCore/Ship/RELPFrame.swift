@@ -30,17 +30,36 @@ public struct RELPFrame: Equatable, Sendable {
 
     /// `TXNR SP COMMAND SP DATALEN` and, when there is data, the SP before it.
     public static func appendHeader(transaction: Int, command: String, dataCount: Int, to out: inout [UInt8]) {
-        out += Array(String(transaction).utf8)
+        appendDecimal(transaction, to: &out)
         out.append(0x20)
-        out += Array(command.utf8)
+        out += command.utf8
         out.append(0x20)
-        out += Array(String(dataCount).utf8)
+        appendDecimal(dataCount, to: &out)
         if dataCount > 0 { out.append(0x20) }
+    }
+
+    /// The decimal digits of `v` ≥ 0, without making a String (once per message sent).
+    static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for any Int's digits
+        var x = UInt(max(0, v)), n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[23 - n] = 0x30 + UInt8(x % 10)
+                x /= 10
+                n += 1
+            } while x > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        }
     }
 
     /// For a `rsp` frame: the status code (200 is success) and the text after it.
     public var response: (code: Int, text: String)? {
-        guard command == "rsp", data.count >= 3, let code = Int(String(decoding: data.prefix(3), as: UTF8.self)) else { return nil }
+        guard command == "rsp", data.count >= 3 else { return nil }
+        var code = 0
+        for b in data.prefix(3) {
+            guard b >= 0x30 && b <= 0x39 else { return nil }
+            code = code * 10 + Int(b - 0x30)
+        }
         let rest = data.dropFirst(3).drop { $0 == 0x20 }.prefix { $0 != 0x0A }
         return (code, String(decoding: rest, as: UTF8.self))
     }
@@ -83,7 +102,7 @@ public enum RELPDecoder {
             }
             if i == b.count { return nil }
             if i == start { throw RELPDecodeError(offset: i, reason: "\(what) expected, found byte \(b[i])") }
-            return Int(String(decoding: b[start..<i], as: UTF8.self))
+            return b[start..<i].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         }
         func space() throws(RELPDecodeError) -> Bool {
             guard i < b.count else { return false }
@@ -100,7 +119,7 @@ public enum RELPDecoder {
         }
         if i == b.count { return nil }
         if i == commandStart { throw RELPDecodeError(offset: i, reason: "command expected, found byte \(b[i])") }
-        let command = String(decoding: b[commandStart..<i], as: UTF8.self)
+        let command = Self.command(UnsafeBufferPointer(rebasing: b[commandStart..<i]))
         guard try space() else { return nil }
         let lengthStart = i
         guard let length = try number("data length") else { return nil }
@@ -115,5 +134,12 @@ public enum RELPDecoder {
         guard i < b.count else { return nil }
         guard b[i] == 0x0A else { throw RELPDecodeError(offset: i, reason: "LF expected after the data, found byte \(b[i])") }
         return (RELPFrame(transaction: txnr, command: command, data: data), i + 1)
+    }
+
+    /// The command's name; the ones a server sends are literals (no String made per response).
+    private static func command(_ c: UnsafeBufferPointer<UInt8>) -> String {
+        if c.elementsEqual("rsp".utf8) { return "rsp" }
+        if c.elementsEqual("serverclose".utf8) { return "serverclose" }
+        return String(decoding: c, as: UTF8.self)
     }
 }
