@@ -71,28 +71,10 @@ public final class OutputBuffer {
     @_disfavoredOverload
     public func append(_ s: String) { storage.append(string: s) }
 
-    /// Decimal digits of `v`, no allocation.
-    public func appendDecimal(_ v: Int64) {
-        if v < 0 {
-            append(UInt8(ascii: "-"))
-            appendDecimal(UInt64(bitPattern: 0 &- v))  // magnitude, also for Int64.min
-        } else {
-            appendDecimal(UInt64(v))
-        }
-    }
+    /// Decimal digits of `v`, no allocation (BSM's formatter: one division per digit).
+    @inline(__always) public func appendDecimal(_ v: Int64) { storage.appendDecimal(signed: v) }
 
-    public func appendDecimal(_ v: UInt64) {
-        if v < 10 { append(0x30 + UInt8(v)); return }
-        var digits = 0
-        var x = v
-        while x > 0 { digits += 1; x /= 10 }
-        write(maximum: digits) { q in
-            var x = v
-            var i = digits
-            while x > 0 { i -= 1; q[i] = 0x30 + UInt8(x % 10); x /= 10 }
-            return digits
-        }
-    }
+    @inline(__always) public func appendDecimal(_ v: UInt64) { storage.appendDecimal(v) }
 
     /// `v` as exactly `width` decimal digits (zero padded; `v` ≥ 0).
     public func appendPadded(_ v: Int, width: Int) {

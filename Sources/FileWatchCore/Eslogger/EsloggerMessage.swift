@@ -106,16 +106,17 @@ extension EsloggerMessage {
             } else if s.equals(key, "process") {
                 if let cache, try s.peek() == .object {
                     let start = s.position
+                    if let known = cache.lookup(line, at: start) {
+                        m.process = known.process
+                        s.position = known.end
+                        continue
+                    }
                     try s.skipValueQuickly()
                     let raw = UnsafeRawBufferPointer(rebasing: line[start..<s.position])
-                    if let known = cache.lookup(raw) {
-                        m.process = known
-                    } else {
-                        var sub = JSONScanner(raw, baseOffset: baseOffset + start, limits: limits)
-                        m.process = try sub.decodeProcess()
-                        try sub.finish()
-                        cache.store(raw, m.process)
-                    }
+                    var sub = JSONScanner(raw, baseOffset: baseOffset + start, limits: limits)
+                    m.process = try sub.decodeProcess()
+                    try sub.finish()
+                    cache.store(raw, m.process)
                 } else {
                     m.process = try s.decodeProcess()
                 }
