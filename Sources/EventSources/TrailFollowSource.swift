@@ -75,7 +75,7 @@ public final class TrailFollowSource: EventSource {
     /// between are read too, oldest first. An old log found under no `path.N` (deleted, or renamed
     /// otherwise, e.g. by logrotate's dateext) is followed by `path`, said in a notice.
     func successor(of old: FileIdentity, auditLog: Bool, _ receiver: EventReceiver) -> (FileDescriptor, String)? {
-        guard auditLog else { return (try? openTrail()).map { ($0, path) } }
+        guard auditLog else { return trailSuccessor(of: old, receiver) }
         var missing = 0
         for n in 1...Self.maxRotatedLogs where missing < 3 {
             guard let id = identity(atPath: "\(path).\(n)") else { missing += 1; continue }
@@ -105,6 +105,35 @@ public final class TrailFollowSource: EventSource {
         guard let fd = try? openTrail() else { return nil }
         receiver.notice(.info("\(path): the rotated log is under no name \(path).N any more; following the new log (logs rotated in between, if any, are not read)"))
         return (fd, path)
+    }
+
+    /// A BSM trail's successor: the trail named after it in its directory (auditd names trails
+    /// `START.END`, the open one `START.not_terminated`, so name order is time order), which is what
+    /// `current` points at unless auditd rotated more than once since the last look — then the
+    /// trails in between are read too, oldest first. An old trail found under no name in the
+    /// directory (deleted or moved away) is followed by what `current` points at, said in a notice.
+    func trailSuccessor(of old: FileIdentity, _ receiver: EventReceiver) -> (FileDescriptor, String)? {
+        let directory = FilePath(path).removingLastComponent()
+        let dir = directory.isEmpty ? "." : directory.string
+        let entries = (try? directoryEntries(dir)) ?? []
+        let trails = entries.filter(Self.isTrailName).sorted()
+        if let i = trails.firstIndex(where: { identity(atPath: dir + "/" + $0) == old }), i + 1 < trails.count {
+            let name = dir + "/" + trails[i + 1]
+            guard let fd = try? openTrail(name) else { return nil }  // renamed meanwhile (terminated): look again
+            if identity(of: fd) == identity(atPath: path) { return (fd, path) }
+            return (fd, name)
+        }
+        guard let fd = try? openTrail() else { return nil }
+        if !entries.contains(where: { identity(atPath: dir + "/" + $0) == old }) {
+            receiver.notice(.info("\(path): the rotated trail is under no name in \(dir) any more; following the new trail (trails rotated in between, if any, are not read)"))
+        }
+        return (fd, path)
+    }
+
+    /// `YYYYMMDDhhmmss.` followed by an end time, `not_terminated` or `crash_recovery`.
+    static func isTrailName(_ name: String) -> Bool {
+        let u = Array(name.utf8)
+        return u.count > 15 && u[14] == UInt8(ascii: ".") && u[0..<14].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     private func sleep(_ stop: StopToken) {
@@ -214,7 +243,7 @@ public final class TrailFollowSource: EventSource {
                 filesRead += 1
                 position = Position()
                 receiver.notice(.info(name == path ? "\(path): \(decoder.noun) rotated, following the new \(decoder.noun)"
-                                                   : "\(path): log rotated more than once meanwhile; reading \(name), then the logs after it"))
+                                                   : "\(path): \(decoder.noun) rotated more than once meanwhile; reading \(name), then the \(decoder.noun)s after it"))
                 continue
             }
             decoder.idle(into: receiver)

@@ -63,6 +63,43 @@ func appendBytes(_ bytes: [UInt8], to path: String) {
         #expect(receiver.damages.isEmpty)
     }
 
+    @Test func severalRotationsBetweenTwoLooksAreReadInOrder() throws {
+        let dir = try TemporaryDirectory("fw-follow")
+        defer { dir.remove() }
+        let starts = ["20231114221320", "20231114222320", "20231114223320", "20231114224320"]
+        func open(_ i: Int) -> String { dir.file("\(starts[i]).not_terminated") }
+        func terminated(_ i: Int) -> String { dir.file("\(starts[i]).\(starts[i + 1])") }
+        let current = dir.file("current")
+        func point(at trail: String) {
+            let tmp = dir.file("current.tmp")
+            #expect(symlink(trail, tmp) == 0)
+            #expect(rename(tmp, current) == 0)
+        }
+        appendBytes(MacRecords.session(second: 0, name: "a"), to: open(0))
+        point(at: open(0))
+        let source = TrailFollowSource(path: current)
+        source.pollMilliseconds = 1500  // the rotations below all happen between two looks
+        let receiver = try withRunningSource(source) { running in
+            try running.wait(for: { $0.events.count >= 6 })
+            // auditd rotates three times: each trail gets its last records, is renamed to its
+            // final name, and `current` moves on.
+            for i in 0..<3 {
+                appendBytes(MacRecords.session(second: UInt64(1 + i), name: "end\(i)"), to: open(i))
+                #expect(rename(open(i), terminated(i)) == 0)
+                appendBytes(MacRecords.session(second: UInt64(10 + i), name: "start\(i + 1)"), to: open(i + 1))
+                point(at: open(i + 1))
+            }
+            try running.wait(for: { $0.events.count >= 42 })  // 7 sessions of 6 events
+            return running.receiver
+        }
+        let opens = receiver.events.filter { $0.kind == .open && $0.path != "/etc/hosts" }.compactMap(\.path)
+        #expect(opens == ["/Users/me/a.txt", "/Users/me/end0.txt", "/Users/me/start1.txt", "/Users/me/end1.txt",
+                          "/Users/me/start2.txt", "/Users/me/end2.txt", "/Users/me/start3.txt"], "every trail, in order, once")
+        #expect(source.filesRead == 4)
+        #expect(receiver.notices.contains(.info("\(current): trail rotated more than once meanwhile; reading \(terminated(1)), then the trails after it")))
+        #expect(receiver.damages.isEmpty)
+    }
+
     @Test func aTruncatedOrRewrittenTrailIsReadAgainFromTheStart() throws {
         let dir = try TemporaryDirectory("fw-follow")
         defer { dir.remove() }
