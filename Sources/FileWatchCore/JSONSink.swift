@@ -10,7 +10,13 @@ public final class JSONSink: EventSink {
     /// come from a few processes, and copying those bytes is cheaper than escaping and formatting
     /// them again (measured: the member was half of the sink's instructions per eslogger event).
     /// Bounded: at `processMemoCapacity` pids it starts afresh.
-    private var processMemo: [Int32: (subject: ProcessSubject, bytes: [UInt8])] = [:]
+    private var processMemo: [Int32: RenderedProcess] = [:]
+    /// A reference: a hit copies neither the subject nor the bytes out of the dictionary.
+    final class RenderedProcess {
+        let subject: ProcessSubject
+        let bytes: [UInt8]
+        init(_ subject: ProcessSubject, _ bytes: [UInt8]) { self.subject = subject; self.bytes = bytes }
+    }
     static let processMemoCapacity = 256
 
     /// `"key":` then a JSON string of `bytes`; when the bytes are not valid UTF-8, also
@@ -129,7 +135,7 @@ public final class JSONSink: EventSink {
         if processMemo.count >= Self.processMemoCapacity, processMemo[p.pid] == nil {
             processMemo.removeAll(keepingCapacity: true)
         }
-        processMemo[p.pid] = (p, Array(UnsafeRawBufferPointer(rebasing: output.storage.bytes[start...])))
+        processMemo[p.pid] = RenderedProcess(p, Array(UnsafeRawBufferPointer(rebasing: output.storage.bytes[start...])))
     }
 
     private func formatProcess(_ p: ProcessSubject) {

@@ -41,6 +41,8 @@ public final class OutputBuffer {
     /// belong to an event still being written).
     private var pendingEvents = 0
     private var endedCount = 0
+    /// `appendRFC3339`'s text up to the fraction for the last second it wrote.
+    var rfc3339Memo: (second: Int64, prefix: [UInt8])?
 
     public init(writer: ByteWriter, lineBuffered: Bool, threshold: Int = 64 * 1024) {
         self.writer = writer

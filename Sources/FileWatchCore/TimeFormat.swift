@@ -20,19 +20,31 @@ public struct CivilTime: Equatable, Sendable {
 
 extension OutputBuffer {
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (RFC 3339, UTC, microseconds).
+    /// The text up to the fraction is kept for the last second written (measured: events come
+    /// many to a second, and the calendar arithmetic was a tenth of the JSON sink's instructions).
     public func appendRFC3339(epochMicroseconds micros: Int64) {
-        let t = CivilTime(epochMicroseconds: micros)
-        if t.year < 0 || t.year > 9999 {
-            appendDecimal(Int64(t.year))
+        var second = micros / 1_000_000
+        var us = micros % 1_000_000
+        if us < 0 { us += 1_000_000; second -= 1 }
+        if let memo = rfc3339Memo, memo.second == second {
+            append(contentsOf: memo.prefix)
         } else {
-            appendPadded(t.year, width: 4)
+            let start = count
+            let t = CivilTime(epochMicroseconds: micros)
+            if t.year < 0 || t.year > 9999 {
+                appendDecimal(Int64(t.year))
+            } else {
+                appendPadded(t.year, width: 4)
+            }
+            append(UInt8(ascii: "-")); appendPadded(t.month, width: 2)
+            append(UInt8(ascii: "-")); appendPadded(t.day, width: 2)
+            append(UInt8(ascii: "T")); appendPadded(t.hour, width: 2)
+            append(UInt8(ascii: ":")); appendPadded(t.minute, width: 2)
+            append(UInt8(ascii: ":")); appendPadded(t.second, width: 2)
+            append(UInt8(ascii: "."))
+            rfc3339Memo = (second, Array(UnsafeRawBufferPointer(rebasing: storage.bytes[start...])))
         }
-        append(UInt8(ascii: "-")); appendPadded(t.month, width: 2)
-        append(UInt8(ascii: "-")); appendPadded(t.day, width: 2)
-        append(UInt8(ascii: "T")); appendPadded(t.hour, width: 2)
-        append(UInt8(ascii: ":")); appendPadded(t.minute, width: 2)
-        append(UInt8(ascii: ":")); appendPadded(t.second, width: 2)
-        append(UInt8(ascii: ".")); appendPadded(t.microsecond, width: 6)
+        appendPadded(Int(us), width: 6)
         append(UInt8(ascii: "Z"))
     }
 

@@ -31,7 +31,13 @@ public final class EsloggerMapper {
     private var known: [Int32: Known] = [:]
     /// Subjects built before, by pid (most lines come from a few processes; measured: building
     /// the subject, its name above all, was a third of the mapping's instructions). Bounded.
-    private var subjects: [Int32: (actor: EsloggerProcess, subject: ProcessSubject)] = [:]
+    private var subjects: [Int32: KnownSubject] = [:]
+    /// A reference: a hit copies neither struct out of the dictionary.
+    final class KnownSubject {
+        let actor: EsloggerProcess
+        let subject: ProcessSubject
+        init(_ actor: EsloggerProcess, _ subject: ProcessSubject) { self.actor = actor; self.subject = subject }
+    }
 
     public init(capacity: Int = 8192) {
         self.capacity = max(1, capacity)
@@ -119,7 +125,7 @@ public final class EsloggerMapper {
         if let known = subjects[pid], known.actor == p { return known.subject }
         let s = subject(p)
         if subjects.count >= capacity, subjects[pid] == nil { subjects.removeAll(keepingCapacity: true) }
-        subjects[pid] = (p, s)
+        subjects[pid] = KnownSubject(p, s)
         return s
     }
 

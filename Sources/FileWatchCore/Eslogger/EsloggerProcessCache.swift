@@ -10,12 +10,13 @@
 //
 // Entries are found by a hash of their first `keyBytes` bytes (the audit token and parent ids are
 // near the start of real objects); objects shorter than that are not kept (they are cheap to
-// decode). Several objects may share a first `keyBytes` bytes: a bucket holds up to
-// `bucketCapacity` of them, the newest first.
+// decode). Several objects may share a first `keyBytes` bytes (or a bucket): a bucket holds up
+// to `bucketCapacity` of them, the newest first.
 
 /// Decoded process objects by their exact bytes. Bounded: at `capacity` entries it starts afresh.
 public final class EsloggerProcessCache {
     struct Entry {
+        var key: UInt64
         var raw: [UInt8]
         var process: EsloggerProcess?
     }
@@ -25,7 +26,8 @@ public final class EsloggerProcessCache {
     public static let keyBytes = 128
     /// Objects kept per bucket (objects with the same first `keyBytes` bytes).
     public static let bucketCapacity = 4
-    private var buckets: [UInt64: [Entry]] = [:]
+    /// Buckets by the key's low bits (an array, not a Dictionary: no second hash per line).
+    private var buckets = [[Entry]](repeating: [], count: 1024)
     public private(set) var count = 0
     public private(set) var hits: UInt64 = 0
     public private(set) var misses: UInt64 = 0
@@ -37,13 +39,12 @@ public final class EsloggerProcessCache {
     /// the object, and `store` it).
     func lookup(_ input: UnsafeRawBufferPointer, at start: Int) -> (process: EsloggerProcess?, end: Int)? {
         let available = input.count - start
-        guard available >= Self.keyBytes,
-              let bucket = buckets[Self.hash(UnsafeRawBufferPointer(rebasing: input[start..<start + Self.keyBytes]))]
-        else {
+        guard available >= Self.keyBytes else {
             misses &+= 1
             return nil
         }
-        for e in bucket where e.raw.count <= available {
+        let key = Self.hash(UnsafeRawBufferPointer(rebasing: input[start..<start + Self.keyBytes]))
+        for e in buckets[Self.slot(key)] where e.key == key && e.raw.count <= available {
             let same = e.raw.withUnsafeBytes {
                 memoryEqual($0, UnsafeRawBufferPointer(rebasing: input[start..<start + $0.count]))
             }
@@ -59,14 +60,18 @@ public final class EsloggerProcessCache {
     /// Keeps the process decoded from `raw` (one complete JSON object).
     func store(_ raw: UnsafeRawBufferPointer, _ process: EsloggerProcess?) {
         guard raw.count >= Self.keyBytes else { return }
-        if count >= capacity { buckets.removeAll(keepingCapacity: true); count = 0 }
+        if count >= capacity {
+            for i in buckets.indices { buckets[i].removeAll() }
+            count = 0
+        }
         let key = Self.hash(UnsafeRawBufferPointer(rebasing: raw[0..<Self.keyBytes]))
-        var bucket = buckets.removeValue(forKey: key) ?? []
-        if bucket.count >= Self.bucketCapacity { bucket.removeLast(); count -= 1 }
-        bucket.insert(Entry(raw: Array(raw), process: process), at: 0)
+        let slot = Self.slot(key)
+        if buckets[slot].count >= Self.bucketCapacity { buckets[slot].removeLast(); count -= 1 }
+        buckets[slot].insert(Entry(key: key, raw: Array(raw), process: process), at: 0)
         count += 1
-        buckets[key] = bucket
     }
+
+    @inline(__always) static func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key & 1023) }
 
     /// A quick 64-bit hash of the bytes, eight at a time (not for adversaries: a collision only
     /// costs the comparison that follows).

@@ -124,7 +124,11 @@ extension JSONScanner {
             out.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[s.range]))
         } else {
             var flags = JSONStringDecoding()
-            decodeEscaped(s.range, into: &out, flags: &flags)
+            out.append(contentsOf: repeatElement(0, count: s.range.count))
+            let written = out.withUnsafeMutableBufferPointer { buffer in
+                decodeEscaped(s.range, into: UnsafeMutableBufferPointer(rebasing: buffer[first...]), flags: &flags)
+            }
+            out.removeLast(s.range.count - written)
             if s.hasNonASCII && !isValidUTF8(out, from: first) { flags.insert(.invalidUTF8) }
             return flags
         }
@@ -135,12 +139,11 @@ extension JSONScanner {
     /// every `/`, and appending run by run cost about 1,500 instructions a path). The decoded
     /// form is never longer than the escaped text (`\uXXXX` is 6 bytes for at most 3, a
     /// surrogate pair 12 for 4, every other escape 2 for 1), so `range.count` bytes are room enough.
-    private func decodeEscaped(_ range: Range<Int>, into out: inout [UInt8], flags: inout JSONStringDecoding) {
-        let first = out.count
-        out.append(contentsOf: repeatElement(0, count: range.count))
+    /// Returns the number of bytes written to `q`.
+    private func decodeEscaped(_ range: Range<Int>, into q: UnsafeMutableBufferPointer<UInt8>,
+                               flags: inout JSONStringDecoding) -> Int {
         let end = range.upperBound
-        let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
-            let q = UnsafeMutableBufferPointer(rebasing: buffer[first...])
+        do {
             var o = 0
             var i = range.lowerBound
             @inline(__always) func put(_ b: UInt8) { q[o] = b; o &+= 1 }
@@ -180,14 +183,15 @@ extension JSONScanner {
             }
             return o
         }
-        out.removeLast(range.count - written)
     }
 
     /// The decoded bytes of `s`.
     public func bytes(of s: JSONString) -> [UInt8] {
-        var out: [UInt8] = []
-        decode(s, into: &out)
-        return out
+        if !s.hasEscapes { return Array(UnsafeRawBufferPointer(rebasing: input[s.range])) }
+        var flags = JSONStringDecoding()
+        return [UInt8](unsafeUninitializedCapacity: s.range.count) { buffer, n in
+            n = decodeEscaped(s.range, into: buffer, flags: &flags)
+        }
     }
 
     /// The decoded bytes of `s` as a ByteString (for event fields).

@@ -79,11 +79,25 @@ public struct LineSplitter {
         discarding = false
     }
 
-    /// Offset of the first `\n` at or after `from`, eight bytes at a time.
+    /// Offset of the first `\n` at or after `from`: 32 bytes a step while none is among them
+    /// (measured: eslogger lines are about 1.9 KB, and the 8-byte loop cost about 2,800
+    /// instructions a line), then eight at a time.
     @inline(__always)
     static func findNewline(_ p: UnsafeRawBufferPointer, from: Int) -> Int? {
         var i = from
         let n = p.count
+        @inline(__always) func hasNewline(_ w: UInt64) -> UInt64 {
+            let x = w ^ 0x0A0A_0A0A_0A0A_0A0A
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        }
+        while i &+ 32 <= n {
+            let m = hasNewline(p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                | hasNewline(p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self))
+                | hasNewline(p.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self))
+                | hasNewline(p.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self))
+            if m != 0 { break }
+            i &+= 32
+        }
         while i &+ 8 <= n {
             let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
             let m = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
