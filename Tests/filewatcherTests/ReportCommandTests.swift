@@ -93,6 +93,33 @@ import TestSupport
         #expect(page.contains(">grep<"))
     }
 
+    @Test func theSameCaptureDrawsTheSamePageInEveryRun() throws {
+        // 100,000 events with 5,000 failures over thousands of paths: the failures table (2,048
+        // keys) evicts, with ties; what it kept followed each process's hash seed before.
+        let dir = try TemporaryDirectory("fw-report")
+        defer { dir.remove() }
+        let trail = dir.file("t.bsm")
+        let gen = Process()
+        gen.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gen.arguments = ["python3", TestEnvironment.packageRoot + "/scripts/gen-bench-trail.py", "100000", trail]
+        try gen.run()
+        #expect(gen.waitUntilExit(orKillAfter: 120) && gen.terminationStatus == 0)
+        func body(_ p: String) throws -> String {
+            let page = try Self.page(p)
+            let start = try #require(page.range(of: "<section id=\"timeline\">")).lowerBound
+            let end = try #require(page.range(of: "<footer>")).lowerBound
+            return String(page[start..<end])
+        }
+        var pages: [String] = []
+        for i in 0..<3 {
+            let r = try run(["report", "-a", "-o", dir.file("\(i).html"), trail])
+            #expect(r.status == 0, "\(r.stderr)")
+            pages.append(try body(dir.file("\(i).html")))
+        }
+        #expect(pages[0].contains("id=\"failures\""))
+        #expect(pages[1] == pages[0] && pages[2] == pages[0], "the same page from the same capture")
+    }
+
     @Test func refusesWhatItCannotRead() throws {
         let dir = try TemporaryDirectory("fw-report")
         defer { dir.remove() }

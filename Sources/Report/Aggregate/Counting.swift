@@ -39,6 +39,11 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
     public private(set) var evictedWeight: UInt64 = 0
     /// Reused by eviction.
     private var scratch: [UInt64] = []
+    /// When each key came (a counter): ties at an eviction keep the earliest, so what is kept does
+    /// not follow the dictionary's order, which changes with each process's hash seed (the same
+    /// capture drew different tables before).
+    private var arrival: [Key: UInt64] = [:]
+    private var arrivals: UInt64 = 0
 
     public init(capacity: Int) {
         self.capacity = max(2, capacity)
@@ -60,6 +65,8 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
         var v = make()
         body(&v)
         entries[key] = v
+        arrival[key] = arrivals
+        arrivals += 1
     }
 
     private mutating func evictLighterHalf() {
@@ -70,15 +77,27 @@ public struct BoundedTable<Key: Hashable, Value: Weighted> {
         let cut = Self.select(&scratch, scratch.count / 2)
         var kept: [Key: Value] = [:]
         kept.reserveCapacity(capacity)
-        var ties = 0
+        var ties: [(arrival: UInt64, key: Key)] = []
         for (k, v) in entries {
             let w = v.weight
-            if w > cut || (w == cut && ties < capacity / 4) {
-                if w == cut { ties += 1 }
+            if w > cut {
                 kept[k] = v
+            } else if w == cut {
+                ties.append((arrival[k] ?? 0, k))
             } else {
                 evictedKeys += 1
                 evictedWeight += w
+                arrival[k] = nil
+            }
+        }
+        ties.sort { $0.arrival < $1.arrival }
+        for (i, t) in ties.enumerated() {
+            if i < capacity / 4 {
+                kept[t.key] = entries[t.key]
+            } else {
+                evictedKeys += 1
+                evictedWeight += cut
+                arrival[t.key] = nil
             }
         }
         entries = kept
