@@ -158,7 +158,7 @@ import TestSupport
     @Test func eventsWithoutEOEEndByRecordTimeAndBound() throws {
         // No EOE: an event ends once 2 s of record time and 32 records of others have passed.
         var a = AuditEventAssembler(timeoutMilliseconds: 2000, maxOpenEvents: 8)
-        var out: [[AuditRecord]] = []
+        var out: [AuditEventRecords] = []
         func rec(_ t: Int, _ serial: Int) throws -> AuditRecord {
             try LinuxAuditFixture.parse("type=SYSCALL msg=audit(\(t).000:\(serial)): syscall=0 pid=1")
         }

@@ -171,6 +171,7 @@ public final class WatchSession: @unchecked Sendable {
                 reportLine(line)
                 for o in observers { o.observe(notice) }
             })
+        pipeline.countsTopNames = c.summary  // the summary's top lines are only printed with it
         pipeline.reporters = sources.compactMap { $0 as? SessionReporting } + sinks.compactMap { $0 as? SessionReporting }
             + [writer].compactMap { $0 }
         if let seconds = c.seconds { stopAfter(seconds: seconds, stopToken) }

@@ -6,6 +6,8 @@ public struct JSONLinesDecoder {
     /// The input's name for messages.
     public let name: String
     private var splitter: LineSplitter
+    /// Objects the lines repeat (process, bsm_event), decoded once.
+    private let caches = EventJSONDecoder.Caches()
 
     public init(name: String, maxLineBytes: Int = 4 << 20) {
         self.name = name
@@ -17,19 +19,19 @@ public struct JSONLinesDecoder {
 
     /// Decodes every line completed by `chunk`.
     public mutating func push(_ chunk: UnsafeRawBufferPointer, into receiver: EventReceiver, stop: StopToken? = nil) {
-        let name = self.name
+        let name = self.name, caches = self.caches
         splitter.push(chunk) { piece in
-            Self.handle(piece, name: name, receiver: receiver)
+            Self.handle(piece, name: name, receiver: receiver, caches: caches)
         }
     }
 
     /// End of input: a last line without its newline is decoded too.
     public mutating func finish(into receiver: EventReceiver) {
-        let name = self.name
-        splitter.finish { piece in Self.handle(piece, name: name, receiver: receiver) }
+        let name = self.name, caches = self.caches
+        splitter.finish { piece in Self.handle(piece, name: name, receiver: receiver, caches: caches) }
     }
 
-    private static func handle(_ piece: LineSplitter.Piece, name: String, receiver: EventReceiver) {
+    private static func handle(_ piece: LineSplitter.Piece, name: String, receiver: EventReceiver, caches: EventJSONDecoder.Caches) {
         switch piece {
         case .overlong(let offset, let number):
             receiver.notice(.damaged(file: name, offset: offset, reason: "line \(number) is longer than the line limit; skipped"))
@@ -39,7 +41,7 @@ public struct JSONLinesDecoder {
             while end > 0, bytes[end - 1] == 0x0D || bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
             if end == 0 { return }
             do {
-                let event = try EventJSONDecoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
+                let event = try EventJSONDecoder.decode(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), caches: caches)
                 receiver.receive(event)
             } catch {
                 receiver.notice(.damaged(file: name, offset: offset + UInt64(error.offset),

@@ -9,7 +9,7 @@
 public struct AuditEventAssembler {
     public enum Output {
         /// The records of one event, in arrival order.
-        case event([AuditRecord])
+        case event(AuditEventRecords)
         /// `count` serial numbers from `first` never turned up.
         case lost(count: UInt64, first: UInt64, node: ByteString?)
     }
@@ -25,11 +25,15 @@ public struct AuditEventAssembler {
         }
     }
 
-    struct Open {
-        var records: [AuditRecord]
-        var lastTime: UInt64
-        var lastRecord: UInt64
-        var order: UInt64
+    /// An open event's place: its records' buffer stays here after the event completes and is
+    /// reused by the next one (free slots are taken last-freed first, while their memory is warm).
+    struct Slot {
+        var records = AuditEventRecords()
+        var key: Key
+        var lastTime: UInt64 = 0
+        var lastRecord: UInt64 = 0
+        var order: UInt64 = 0
+        var isOpen = false
     }
 
     /// Record time (ms) after which an event without EOE is taken as complete.
@@ -42,9 +46,17 @@ public struct AuditEventAssembler {
     /// Serial gaps larger than this are a renumbering (a reboot, a log of another host), not loss.
     public var maxGap: UInt64 = 1 << 20
 
-    private var open: [Key: Open] = [:]
-    /// Keys in arrival order (entries whose event already completed are skipped when met).
-    private var queue: [(key: Key, order: UInt64)] = []
+    private var slots: [Slot] = []
+    /// Free slots that keep their buffers' capacity at most.
+    static let warmSlots = 16
+    private var single = AuditEventRecords()
+    private var freeSlots: [Int] = []
+    /// Open events by key → slot.
+    private var open: [Key: Int] = [:]
+    /// The slot the last record went to: the next record usually belongs to the same event.
+    private var lastSlot = -1
+    /// Slots in the order their events opened (entries whose event already completed are skipped).
+    private var queue: [(slot: Int, order: UInt64)] = []
     private var queueHead = 0
     private var nextOrder: UInt64 = 0
     private var latestTime: UInt64 = 0
@@ -63,37 +75,61 @@ public struct AuditEventAssembler {
 
     /// Adds one record; `emit` receives every event (and loss) it completes.
     public mutating func push(_ record: AuditRecord, _ emit: (Output) -> Void) {
-        guard let stamp = record.stamp else {
-            emit(.event([record]))
+        record.withView { push($0, emit) }
+    }
+
+    /// Adds one record read in place (its bytes are copied into its event's buffer).
+    mutating func push(_ record: AuditRecordView, _ emit: (Output) -> Void) {
+        guard let stamp = record.header.stamp else {
+            emitAlone(record, emit)
             return
         }
         recordCount += 1
-        let node = record.node
         let time = stamp.timeMilliseconds
         if time > latestTime { latestTime = time }
-        let key = Key(node: node, stamp: stamp)
-        if record.type == AuditRecordTypes.eoe {
-            if let done = open.removeValue(forKey: key) { emit(.event(done.records)) }
+        // The last record's event, compared in place (no key is made for most records).
+        var slot = -1
+        if lastSlot >= 0, slots[lastSlot].isOpen, slots[lastSlot].key.stamp == stamp, record.hasNode(slots[lastSlot].key.node) {
+            slot = lastSlot
+        }
+        let key = slot >= 0 ? slots[slot].key : Key(node: record.node, stamp: stamp)
+        if slot < 0, let s = open[key] { slot = s }
+        if slot >= 0, record.header.type != AuditRecordTypes.eoe,
+           slots[slot].records.byteCount + record.bytes.count > AuditEventRecords.maxBytes {
+            complete(slot, emit)  // a gigabyte under one serial: what came so far is one event
+            slot = -1
+        }
+        if record.header.type == AuditRecordTypes.eoe {
             // An EOE for an event already complete (or alone) adds nothing.
-        } else if let i = open.index(forKey: key) {
-            // One lookup; the event's records grow in place.
-            open.values[i].records.append(record)
-            open.values[i].lastTime = time
-            open.values[i].lastRecord = recordCount
-        } else if AuditRecordTypes.isSingleRecord(record.type) {
+            if slot >= 0 { complete(slot, emit) }
+        } else if slot >= 0 {
+            slots[slot].records.append(record)
+            slots[slot].lastTime = time
+            slots[slot].lastRecord = recordCount
+            lastSlot = slot
+        } else if AuditRecordTypes.isSingleRecord(record.header.type) {
             // auditd's own DAEMON_* records carry auditd's counter (from a random start), not the kernel's.
-            if !AuditRecordTypes.isDaemon(record.type) { noteSerial(stamp.serial, node: node, time: time) }
-            emit(.event([record]))
+            if !AuditRecordTypes.isDaemon(record.header.type) { noteSerial(stamp.serial, node: key.node, time: time) }
+            emitAlone(record, emit)
         } else {
-            noteSerial(stamp.serial, node: node, time: time)
-            // Room for a usual event's records (SYSCALL, EXECVE, CWD, PATH×2, PROCTITLE) at once:
-            // growing 1→2→4→8 was three more allocations per event.
-            var records: [AuditRecord] = []
-            records.reserveCapacity(8)
-            records.append(record)
-            open[key] = Open(records: records, lastTime: time, lastRecord: recordCount, order: nextOrder)
-            queue.append((key, nextOrder))
+            noteSerial(stamp.serial, node: key.node, time: time)
+            let s: Int
+            if let free = freeSlots.popLast() {
+                s = free
+                slots[s].key = key
+            } else {
+                s = slots.count
+                slots.append(Slot(key: key))
+            }
+            slots[s].records.append(record)
+            slots[s].lastTime = time
+            slots[s].lastRecord = recordCount
+            slots[s].order = nextOrder
+            slots[s].isOpen = true
+            open[key] = s
+            queue.append((s, nextOrder))
             nextOrder += 1
+            lastSlot = s
             if open.count > maxOpenEvents { completeOldest(emit) }
         }
         expire(emit)
@@ -116,15 +152,35 @@ public struct AuditEventAssembler {
 
     // MARK: Internals
 
+    /// Emits the event of `slot` and frees the slot (its buffers kept for the next event while
+    /// few free slots keep theirs: memory stays bounded after a burst of open events).
+    private mutating func complete(_ slot: Int, _ emit: (Output) -> Void) {
+        open.removeValue(forKey: slots[slot].key)
+        slots[slot].isOpen = false
+        emit(.event(slots[slot].records))
+        if freeSlots.count < Self.warmSlots {
+            slots[slot].records.removeAll()
+        } else {
+            slots[slot].records = AuditEventRecords()
+        }
+        freeSlots.append(slot)
+    }
+
+    /// A record that is an event by itself, through a buffer kept for them.
+    private mutating func emitAlone(_ record: AuditRecordView, _ emit: (Output) -> Void) {
+        single.append(record)
+        emit(.event(single))
+        single.removeAll()
+    }
+
     private mutating func expire(_ emit: (Output) -> Void, idle: Bool = false) {
         let cutoff = latestTime > timeoutMilliseconds ? latestTime - timeoutMilliseconds : 0
         while queueHead < queue.count {
-            let (key, order) = queue[queueHead]
-            guard let o = open[key], o.order == order else { queueHead += 1; continue }
-            guard o.lastTime < cutoff, idle || recordCount - o.lastRecord >= minRecordsAfter else { break }
-            open.removeValue(forKey: key)
+            let (slot, order) = queue[queueHead]
+            guard slots[slot].isOpen, slots[slot].order == order else { queueHead += 1; continue }
+            guard slots[slot].lastTime < cutoff, idle || recordCount - slots[slot].lastRecord >= minRecordsAfter else { break }
             queueHead += 1
-            emit(.event(o.records))
+            complete(slot, emit)
         }
         compactQueue()
         while let m = missing.first, m.time < cutoff {
@@ -135,11 +191,10 @@ public struct AuditEventAssembler {
 
     private mutating func completeOldest(_ emit: (Output) -> Void) {
         while queueHead < queue.count {
-            let (key, order) = queue[queueHead]
+            let (slot, order) = queue[queueHead]
             queueHead += 1
-            if let o = open[key], o.order == order {
-                open.removeValue(forKey: key)
-                emit(.event(o.records))
+            if slots[slot].isOpen, slots[slot].order == order {
+                complete(slot, emit)
                 break
             }
         }

@@ -36,59 +36,79 @@ public final class AuditEventMapper {
     }
 
     /// One event from its records (nil when they carry no time stamp).
-    public func map(_ records: [AuditRecord]) -> Event? {
-        guard let first = records.first, let stamp = first.stamp else { return nil }
-        let syscallRecord = records.first { $0.type == AuditRecordTypes.syscall }
-        let subject = syscallRecord ?? first
-        var process = Self.process(subject, records: records)
-        var detail = LinuxAuditDetail(recordType: first.type, recordTypeName: first.typeName, serial: stamp.serial,
+    public func map(_ records: AuditEventRecords) -> Event? {
+        records.withViews { map($0) }
+    }
+
+    private func map(_ v: AuditEventRecords.Views) -> Event? {
+        guard v.count > 0 else { return nil }
+        let first = v[0]
+        guard let stamp = first.header.stamp else { return nil }
+        // One pass over the record types: the first SYSCALL, CWD and PROCTITLE.
+        var scIndex = -1, cwdIndex = -1, titleIndex = -1
+        for i in 0..<v.count {
+            switch v.type(i) {
+            case AuditRecordTypes.syscall: if scIndex < 0 { scIndex = i }
+            case AuditRecordTypes.cwd: if cwdIndex < 0 { cwdIndex = i }
+            case AuditRecordTypes.proctitle: if titleIndex < 0 { titleIndex = i }
+            default: break
+            }
+        }
+        let sc = scIndex >= 0 ? v[scIndex] : first  // the subject
+        let f = SubjectFields(sc)
+        var process = Self.process(sc, f, title: titleIndex >= 0 ? v[titleIndex] : nil)
+        var detail = LinuxAuditDetail(recordType: sc.type, recordTypeName: sc.typeName, serial: stamp.serial,
                                       node: first.node?.description)
         var event = Event(time: stamp.timeMicroseconds, kind: .other, process: process, source: source,
                           detail: .none)
-        guard let sc = syscallRecord else {
-            if let res = first.field("res") { event.result = Self.result(ofRes: res) }
+        guard scIndex >= 0 else {
+            if let res = f.res { event.result = Self.result(ofRes: res, in: sc) }
             event.detail = .linuxAudit(detail)
             return event
         }
-        detail.recordType = sc.type
-        detail.recordTypeName = sc.typeName
-        detail.key = sc.field("key")?.text.map { String(decoding: $0, as: UTF8.self) }
-        let archValue = sc.hexNumber("arch")
+        detail.key = f.key.flatMap { sc.text($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let archValue = f.arch.flatMap { sc.hexNumber($0) }
         let arch = archValue.flatMap { AuditArch(rawValue: UInt32(truncatingIfNeeded: $0)) }
-        detail.arch = arch?.name ?? sc.field("arch").map { String(decoding: $0.raw, as: UTF8.self) }
-        let number = sc.integer("syscall")
+        detail.arch = arch?.name ?? f.arch.map { String(decoding: sc.bytes[sc.range($0)], as: UTF8.self) }
+        let number = f.syscall.flatMap { sc.integer($0) }
         detail.syscall = number
         let (cls, dirfdArg, name) = classify(arch: arch, archValue: archValue, number: number,
-                                             enrichedName: sc.field("SYSCALL", enriched: true))  // looked up on a cache miss only
+                                             enrichedName: f.enrichedSyscall.flatMap { sc.text($0) })  // decoded on a cache miss only
         detail.syscallName = name
         event.detail = .linuxAudit(detail)
 
         // Result: success=yes|no, exit=N (negative: -errno).
-        if let success = sc.field("success"), success.is("no") {
-            let exit = sc.integer("exit")
+        if let success = f.success, sc.valueIs(success, "no") {
+            let exit = f.exit.flatMap { sc.integer($0) }
             let errno = exit.flatMap { $0 < 0 && $0 > -4096 ? hostErrno(Int32(-$0)) : nil }
             event.result = .failure(errno: errno)
         }
 
-        let cwd = records.first { $0.type == AuditRecordTypes.cwd }?.field("cwd")?.text
         var items: [PathItem] = []
-        for r in records where r.type == AuditRecordTypes.path { items.append(PathItem(r)) }
+        for r in 0..<v.count where v.type(r) == AuditRecordTypes.path { items.append(PathItem(v[r], record: r)) }
         // Logs nearly always list the items in order: sorted only when they are not.
         if zip(items, items.dropFirst()).contains(where: { $0.index > $1.index }) {
             items.sort { $0.index < $1.index }
         }
         func args(_ i: Int) -> UInt64? {
             switch i {
-            case 0: sc.hexNumber("a0")
-            case 1: sc.hexNumber("a1")
-            case 2: sc.hexNumber("a2")
-            case 3: sc.hexNumber("a3")
-            default: sc.field(named: "a\(i)")?.hexNumber
+            case 0: return f.a0.flatMap { sc.hexNumber($0) }
+            case 1: return f.a1.flatMap { sc.hexNumber($0) }
+            case 2: return f.a2.flatMap { sc.hexNumber($0) }
+            case 3: return f.a3.flatMap { sc.hexNumber($0) }
+            default:
+                var k = "a\(i)"
+                return k.withUTF8 { sc.field(named: $0) }.flatMap { sc.hexNumber($0) }
             }
         }
+        // The CWD's text, decoded once and only for a relative name.
+        var cwd: [UInt8]?? = nil
         func absolute(_ item: PathItem?, dirfd: Int?) -> ByteString? {
-            guard let item, let name = item.name else { return nil }
-            return Self.absolute(name, cwd: cwd, dirfd: dirfd.flatMap { args($0) })
+            guard let item, let field = item.name else { return nil }
+            guard let name = v[item.record].text(field) else { return nil }
+            if name.first == 0x2F { return ByteString(name) }
+            if cwd == nil { cwd = .some(cwdIndex >= 0 ? v[cwdIndex].field("cwd").flatMap { v[cwdIndex].text($0) } : nil) }
+            return Self.absolute(name, cwd: cwd ?? nil, dirfd: dirfd.flatMap { args($0) })
         }
         let normal = items.first { $0.type != .parent && $0.type != .delete } ?? items.first
         switch cls {
@@ -142,7 +162,7 @@ public final class AuditEventMapper {
         case .exec:
             event.kind = .exec
             event.path = absolute(items.first, dirfd: dirfdArg)
-            if let argv = Self.execArguments(records) { process.arguments = argv }
+            if let argv = Self.execArguments(v) { process.arguments = argv }
         case .exit:
             event.kind = .exit
         }
@@ -153,86 +173,36 @@ public final class AuditEventMapper {
     // MARK: Parts
 
     private func classify(arch: AuditArch?, archValue: UInt64?, number: Int64?,
-                          enrichedName: @autoclosure () -> AuditValue?) -> (AuditSyscallClass, Int?, String?) {
+                          enrichedName: @autoclosure () -> [UInt8]?) -> (AuditSyscallClass, Int?, String?) {
         guard let number else { return (.other, nil, nil) }
         let key = (archValue ?? 0) << 20 ^ UInt64(truncatingIfNeeded: number)
         if let hit = classCache[key] { return hit }
         var name: String? = arch?.syscallName(number).map { "\($0)" }
-        if name == nil, let enriched = enrichedName()?.text { name = String(decoding: enriched, as: UTF8.self) }
+        if name == nil, let enriched = enrichedName() { name = String(decoding: enriched, as: UTF8.self) }
         let (cls, dirfd) = name.map(AuditSyscallClass.classify) ?? (.other, nil)
         let value = (cls, dirfd, name)
         if classCache.count < 4096 { classCache[key] = value }
         return value
     }
 
-    static func process(_ r: AuditRecord, records: [AuditRecord]) -> ProcessSubject {
-        var p = ProcessSubject(pid: Int32(truncatingIfNeeded: r.integer("pid") ?? -1))
-        p.ppid = r.integer("ppid").map { Int32(truncatingIfNeeded: $0) }
-        p.uid = r.id("uid")
-        p.euid = r.id("euid")
-        p.auid = r.id("auid")
-        p.gid = r.id("gid")
-        if let comm = r.field("comm")?.text { p.name = ByteString(comm) }
-        if let exe = r.field("exe")?.text { p.executable = ByteString(exe) }
+    /// The process from the subject record's fields (found in one pass) and the first PROCTITLE.
+    static func process(_ r: AuditRecordView, _ f: SubjectFields, title: AuditRecordView?) -> ProcessSubject {
+        var p = ProcessSubject(pid: Int32(truncatingIfNeeded: f.pid.flatMap { r.integer($0) } ?? -1))
+        p.ppid = f.ppid.flatMap { r.integer($0) }.map { Int32(truncatingIfNeeded: $0) }
+        p.uid = AuditValue.id(f.uid.flatMap { r.integer($0) })
+        p.euid = AuditValue.id(f.euid.flatMap { r.integer($0) })
+        p.auid = AuditValue.id(f.auid.flatMap { r.integer($0) })
+        p.gid = AuditValue.id(f.gid.flatMap { r.integer($0) })
+        if let comm = f.comm.flatMap({ r.text($0) }) { p.name = ByteString(comm) }
+        if let exe = f.exe.flatMap({ r.text($0) }) { p.executable = ByteString(exe) }
         if p.name.isEmpty, let exe = p.executable { p.name = ByteString(exe.bytes.split(separator: 0x2F).last ?? []) }
-        if let user = r.field("UID", enriched: true)?.text { p.user = String(decoding: user, as: UTF8.self) }
-        if let title = records.first(where: { $0.type == AuditRecordTypes.proctitle })?.field("proctitle")?.text {
+        if let user = f.enrichedUID.flatMap({ r.text($0) }) { p.user = String(decoding: user, as: UTF8.self) }
+        if let t = title, let title = t.field("proctitle").flatMap({ t.text($0) }) {
             var parts = title.split(separator: 0, omittingEmptySubsequences: false).map { ByteString($0) }
             if parts.last?.isEmpty == true { parts.removeLast() }
             p.arguments = parts
         }
         return p
-    }
-
-    /// `argc=N a0=… a1_len=L a1[0]=… a1[1]=…` over one or more EXECVE records, each argument quoted
-    /// or hex. nil without EXECVE records; stops at the first argument missing (a lost record).
-    static func execArguments(_ records: [AuditRecord]) -> [ByteString]? {
-        let execs = records.filter { $0.type == AuditRecordTypes.execve }
-        guard !execs.isEmpty else { return nil }
-        var argc = 0
-        var whole: [Int: [UInt8]] = [:]
-        var pieces: [Int: [Int: [UInt8]]] = [:]
-        for r in execs {
-            r.bytes.withUnsafeBufferPointer { b in
-                for f in r.fields where !f.enriched {
-                    var i = Int(f.keyStart)
-                    let end = Int(f.keyEnd)
-                    let value = AuditValue(storage: r.bytes, field: f)
-                    if end - i == 4, b[i] == 0x61, b[i + 1] == 0x72, b[i + 2] == 0x67, b[i + 3] == 0x63 {  // argc
-                        argc = Int(clamping: value.integer ?? 0)
-                        continue
-                    }
-                    guard b[i] == 0x61 else { continue }  // 'a'
-                    i += 1
-                    guard let (n, next) = decimal(b, i, end) else { continue }
-                    i = next
-                    if i == end {
-                        whole[n] = value.text ?? []
-                    } else if b[i] == 0x5B, let (k, close) = decimal(b, i + 1, end), close == end - 1, b[close] == 0x5D {
-                        pieces[n, default: [:]][k] = value.text ?? []
-                    }
-                }
-            }
-        }
-        var args: [ByteString] = []
-        args.reserveCapacity(argc)
-        for n in 0..<min(argc, 1 << 16) {
-            if let a = whole[n] { args.append(ByteString(a)); continue }
-            guard let parts = pieces[n], !parts.isEmpty else { break }
-            var joined: [UInt8] = []
-            for k in 0..<parts.count {
-                guard let part = parts[k] else { break }
-                joined += part
-            }
-            args.append(ByteString(joined))
-        }
-        return args
-    }
-
-    private static func decimal(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int)? {
-        var i = start, n = 0
-        while i < end, (0x30...0x39).contains(b[i]), n < 1 << 20 { n = n * 10 + Int(b[i] - 0x30); i += 1 }
-        return i > start ? (n, i) : nil
     }
 
     /// open(2) flags (the same bits on x86_64, i386 and aarch64).
@@ -262,30 +232,9 @@ public final class AuditEventMapper {
         return ByteString(out)
     }
 
-    static func result(ofRes res: AuditValue) -> EventResult {
-        if res.is("success") || res.is("1") || res.is("yes") { return .success }
-        if res.is("failed") || res.is("0") || res.is("no") { return .failure(errno: nil) }
+    static func result(ofRes res: AuditField, in r: AuditRecordView) -> EventResult {
+        if r.valueIs(res, "success") || r.valueIs(res, "1") || r.valueIs(res, "yes") { return .success }
+        if r.valueIs(res, "failed") || r.valueIs(res, "0") || r.valueIs(res, "no") { return .failure(errno: nil) }
         return .success
-    }
-}
-
-/// One PATH record.
-struct PathItem {
-    enum NameType { case normal, create, delete, parent, unknown }
-    var index: Int
-    var name: [UInt8]?
-    var type: NameType
-    var isDirectory: Bool
-
-    init(_ r: AuditRecord) {
-        index = Int(clamping: r.integer("item") ?? 0)
-        name = r.field("name")?.text
-        if let t = r.field("nametype") ?? r.field("objtype") {
-            type = t.is("NORMAL") ? .normal : t.is("CREATE") ? .create : t.is("DELETE") ? .delete
-                : t.is("PARENT") ? .parent : .unknown
-        } else {
-            type = .normal
-        }
-        isDirectory = r.octalNumber("mode").map { $0 & 0o170000 == 0o040000 } ?? false
     }
 }

@@ -24,14 +24,39 @@ public enum AuditLineParser {
 
     /// Parses one log line (without its newline; a trailing `\r` is ignored).
     public static func parse(_ line: UnsafeRawBufferPointer, lineNumber: UInt64 = 0) throws(AuditLineError) -> AuditRecord {
+        var fields: [AuditField] = []
+        let b = try trimmed(line)
+        let header = try parseLine(b, lineNumber: lineNumber, fields: &fields)
+        return fields.withUnsafeBufferPointer { f in
+            AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: f))[0]
+        }
+    }
+
+    /// Parses one line held in an array.
+    public static func parse(bytes: [UInt8], lineNumber: UInt64 = 0) throws(AuditLineError) -> AuditRecord {
+        let result = bytes.withUnsafeBytes { p in
+            Result { () throws(AuditLineError) -> AuditRecord in try parse(p, lineNumber: lineNumber) }
+        }
+        return try result.get()
+    }
+
+    /// The line without a trailing `\r`, at most `maxLineBytes` long.
+    static func trimmed(_ line: UnsafeRawBufferPointer) throws(AuditLineError) -> UnsafeBufferPointer<UInt8> {
         var count = line.count
         if count > 0 && line[count - 1] == 0x0D { count -= 1 }
         guard count <= maxLineBytes else {
             throw AuditLineError(reason: "line longer than \(maxLineBytes) bytes", column: maxLineBytes + 1)
         }
-        // Parsed in place in the read buffer (bench/audit-replay.sh: parsing over an array with
-        // bounds checks was 22 % of the replay's CPU); the record keeps one copy of the line.
-        let b = UnsafeBufferPointer(rebasing: line.bindMemory(to: UInt8.self)[0..<count])
+        return UnsafeBufferPointer(rebasing: line.bindMemory(to: UInt8.self)[0..<count])
+    }
+
+    /// Parses a line (from `trimmed`) in place in the read buffer: its header, its fields appended to
+    /// `fields` (emptied first) as offsets from the line's start. No copy of the line is made here;
+    /// the assembler copies it into its event's buffer (bench/audit-replay.sh: parsing over an array
+    /// with bounds checks was 22 % of the replay's CPU).
+    static func parseLine(_ b: UnsafeBufferPointer<UInt8>, lineNumber: UInt64,
+                          fields: inout [AuditField]) throws(AuditLineError) -> AuditRecordHeader {
+        fields.removeAll(keepingCapacity: true)
         var c = Cursor(bytes: b)
         var nodeRange: Range<Int32>? = nil
         if c.consume("node=") {
@@ -54,49 +79,37 @@ public enum AuditLineParser {
         } else {
             stamp = try parseStamp(&c)
         }
-        var fields: [AuditField] = []
-        fields.reserveCapacity(32)
-        try parseFields(&c, end: count, into: &fields, allowEnriched: true)
-        return AuditRecord(type: type, bytes: Array(b), typeNameRange: typeRange, nodeRange: nodeRange,
-                           stamp: stamp, fields: fields, line: lineNumber)
-    }
-
-    /// Parses one line held in an array.
-    public static func parse(bytes: [UInt8], lineNumber: UInt64 = 0) throws(AuditLineError) -> AuditRecord {
-        let result = bytes.withUnsafeBytes { p in
-            Result { () throws(AuditLineError) -> AuditRecord in try parse(p, lineNumber: lineNumber) }
-        }
-        return try result.get()
+        try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: true)
+        return AuditRecordHeader(type: type, typeNameRange: typeRange, nodeRange: nodeRange, stamp: stamp, line: lineNumber)
     }
 
     /// Parses a netlink record: `audit(SEC.MS:SERIAL): fields`, its type given by the message header.
     public static func parseBody(_ body: UnsafeRawBufferPointer, type: UInt16) throws(AuditLineError) -> AuditRecord {
-        var bytes = Array(body)
-        while let last = bytes.last, last == 0 || last == 0x0A { bytes.removeLast() }
-        let result = bytes.withUnsafeBufferPointer { b in
-            Result { () throws(AuditLineError) -> (AuditStamp, [AuditField]) in
-                var c = Cursor(bytes: b)
-                let stamp = try parseStamp(&c)
-                var fields: [AuditField] = []
-                fields.reserveCapacity(32)
-                try parseFields(&c, end: b.count, into: &fields, allowEnriched: false)
-                return (stamp, fields)
-            }
+        var count = body.count
+        while count > 0, body[count - 1] == 0 || body[count - 1] == 0x0A { count -= 1 }
+        let b = UnsafeBufferPointer(rebasing: body.bindMemory(to: UInt8.self)[0..<count])
+        var c = Cursor(bytes: b)
+        let stamp = try parseStamp(&c)
+        var fields: [AuditField] = []
+        try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: false)
+        let header = AuditRecordHeader(type: type, typeNameRange: 0..<0, nodeRange: nil, stamp: stamp, line: 0)
+        return fields.withUnsafeBufferPointer { f in
+            AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: f))[0]
         }
-        let (stamp, fields) = try result.get()
-        return AuditRecord(type: type, bytes: bytes, typeNameRange: 0..<0, nodeRange: nil, stamp: stamp,
-                           fields: fields, line: 0)
     }
 
     // MARK: Parts
 
     private static func recordType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) throws(AuditLineError) -> UInt16 {
         guard end > start else { throw AuditLineError(reason: "empty record type", column: start + 1) }
-        let name = b[start..<end]
-        let unknown = Array("UNKNOWN[".utf8)
-        if name.count > unknown.count + 1, name.starts(with: unknown), name.last == UInt8(ascii: "]") {
+        let name = UnsafeBufferPointer(rebasing: b[start..<end])
+        if let common = commonType(name) { return common }
+        let unknown: StaticString = "UNKNOWN["
+        let u = unknown.utf8CodeUnitCount
+        if name.count > u + 1, AuditValue.equals(UnsafeBufferPointer(rebasing: name[0..<u]), unknown),
+           name[name.count - 1] == UInt8(ascii: "]") {
             var n = 0
-            for d in name.dropFirst(unknown.count).dropLast() {
+            for d in name[u..<(name.count - 1)] {
                 guard (0x30...0x39).contains(d), n < 100_000 else {
                     throw AuditLineError(reason: "bad number in record type UNKNOWN[…]", column: start + 1)
                 }
@@ -105,7 +118,6 @@ public enum AuditLineParser {
             guard n <= Int(UInt16.max) else { throw AuditLineError(reason: "record type number out of range", column: start + 1) }
             return UInt16(n)
         }
-        if let common = commonType(name) { return common }
         for ch in name where !((0x41...0x5A).contains(ch) || (0x30...0x39).contains(ch) || ch == 0x5F) {
             throw AuditLineError(reason: "record type is not an upper-case name", column: start + 1)
         }
@@ -114,20 +126,13 @@ public enum AuditLineParser {
 
     /// The record types of nearly every line, told from their bytes without a table lookup.
     @inline(__always)
-    private static func commonType(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> UInt16? {
-        func equals(_ literal: StaticString) -> Bool {
-            guard literal.utf8CodeUnitCount == name.count else { return false }
-            let l = literal.utf8Start
-            var i = name.startIndex, k = 0
-            while i < name.endIndex { if name[i] != l[k] { return false }; i += 1; k += 1 }
-            return true
-        }
+    private static func commonType(_ name: UnsafeBufferPointer<UInt8>) -> UInt16? {
         switch name.count {
-        case 3: return equals("EOE") ? AuditRecordTypes.eoe : equals("CWD") ? AuditRecordTypes.cwd : nil
-        case 4: return equals("PATH") ? AuditRecordTypes.path : nil
-        case 6: return equals("EXECVE") ? AuditRecordTypes.execve : nil
-        case 7: return equals("SYSCALL") ? AuditRecordTypes.syscall : nil
-        case 9: return equals("PROCTITLE") ? AuditRecordTypes.proctitle : nil
+        case 3: return AuditValue.equals(name, "EOE") ? AuditRecordTypes.eoe : AuditValue.equals(name, "CWD") ? AuditRecordTypes.cwd : nil
+        case 4: return AuditValue.equals(name, "PATH") ? AuditRecordTypes.path : nil
+        case 6: return AuditValue.equals(name, "EXECVE") ? AuditRecordTypes.execve : nil
+        case 7: return AuditValue.equals(name, "SYSCALL") ? AuditRecordTypes.syscall : nil
+        case 9: return AuditValue.equals(name, "PROCTITLE") ? AuditRecordTypes.proctitle : nil
         default: return nil
         }
     }
@@ -145,56 +150,59 @@ public enum AuditLineParser {
         return AuditStamp(seconds: seconds, milliseconds: UInt32(millis), serial: serial)
     }
 
-    /// Fields up to `end`; `'…'` values are parsed for fields inside them as well.
-    private static func parseFields(_ c: inout Cursor, end: Int, into fields: inout [AuditField],
+    /// Fields of `b[from..<end]`; `'…'` values are parsed for fields inside them as well. The scan
+    /// runs over the read buffer with plain indices, every read checked against `end` ≤ `b.count`.
+    private static func parseFields(_ b: UnsafeBufferPointer<UInt8>, from: Int, end: Int, into fields: inout [AuditField],
                                     allowEnriched: Bool) throws(AuditLineError) {
+        precondition(from >= 0 && end <= b.count)
         var enriched = false
-        let b = c.bytes
-        while c.i < end {
-            let ch = b[c.i]
-            if ch == 0x20 || ch == 0x09 || ch == 0x0A { c.i += 1; continue }
+        var i = from
+        while i < end {
+            let ch = b[i]
+            if ch == 0x20 || ch == 0x09 || ch == 0x0A { i &+= 1; continue }
             if ch == 0x1D {
-                guard allowEnriched, !enriched else { throw c.error("unexpected 0x1D separator") }
+                guard allowEnriched, !enriched else { throw AuditLineError(reason: "unexpected 0x1D separator", column: i + 1) }
                 enriched = true
-                c.i += 1
+                i &+= 1
                 continue
             }
-            let keyStart = c.i
-            while c.i < end, b[c.i] != 0x3D, b[c.i] != 0x20, b[c.i] != 0x1D { c.i += 1 }
-            guard c.i < end, b[c.i] == 0x3D, c.i > keyStart else {
+            let keyStart = i
+            while i < end {
+                let k = b[i]
+                if k == 0x3D || k == 0x20 || k == 0x1D { break }
+                i &+= 1
+            }
+            guard i < end, b[i] == 0x3D, i > keyStart else {
                 // A word of free text (`avc:  denied  { read }`, `auditd start,`): not a field.
-                if c.i == keyStart { c.i += 1 }
+                if i == keyStart { i &+= 1 }
                 continue
             }
-            let keyEnd = c.i
-            c.i += 1  // '='
-            var field = AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(c.i),
-                                   valueEnd: Int32(c.i), form: .bare, enriched: enriched)
-            if c.i < end, b[c.i] == 0x22 || b[c.i] == 0x27 {
-                let quote = b[c.i]
-                let start = c.i + 1
+            let keyEnd = i
+            i &+= 1  // '='
+            if i < end, b[i] == 0x22 || b[i] == 0x27 {
+                let quote = b[i]
+                let start = i &+ 1
                 var j = start
-                while j < end, b[j] != quote { j += 1 }
+                while j < end, b[j] != quote { j &+= 1 }
                 // systemd's SERVICE_START/STOP records long lacked the closing ' of msg='…': the
                 // value then runs to the end of the line. A '"' is always closed by the kernel.
                 guard j < end || quote == 0x27 else {
                     throw AuditLineError(reason: "unterminated quoted value of '\(String(decoding: b[keyStart..<keyEnd], as: UTF8.self))'",
                                          column: start)
                 }
-                field.valueStart = Int32(start)
-                field.valueEnd = Int32(j)
-                field.form = quote == 0x22 ? .quoted : .singleQuoted
-                fields.append(field)
-                if quote == 0x27 {
-                    var inner = Cursor(bytes: b)
-                    inner.i = start
-                    try parseFields(&inner, end: j, into: &fields, allowEnriched: false)
-                }
-                c.i = min(j + 1, end)
+                fields.append(AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(start),
+                                         valueEnd: Int32(j), form: quote == 0x22 ? .quoted : .singleQuoted, enriched: enriched))
+                if quote == 0x27 { try parseFields(b, from: start, end: j, into: &fields, allowEnriched: false) }
+                i = min(j &+ 1, end)
             } else {
-                while c.i < end, b[c.i] != 0x20, b[c.i] != 0x1D { c.i += 1 }
-                field.valueEnd = Int32(c.i)
-                fields.append(field)
+                let start = i
+                while i < end {
+                    let v = b[i]
+                    if v == 0x20 || v == 0x1D { break }
+                    i &+= 1
+                }
+                fields.append(AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(start),
+                                         valueEnd: Int32(i), form: .bare, enriched: enriched))
             }
         }
     }
@@ -207,30 +215,39 @@ struct Cursor {
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
+    @inline(__always)
     mutating func consume(_ literal: StaticString) -> Bool {
         let n = literal.utf8CodeUnitCount
         guard bytes.count - i >= n else { return false }
-        let matches = literal.withUTF8Buffer { lit in
-            for k in 0..<n where bytes[i + k] != lit[k] { return false }
-            return true
-        }
-        if matches { i += n }
-        return matches
+        let l = literal.utf8Start
+        for k in 0..<n where bytes[i + k] != l[k] { return false }
+        i += n
+        return true
     }
 
+    @inline(__always)
     mutating func skip(while predicate: (UInt8) -> Bool) {
         while i < bytes.count, predicate(bytes[i]) { i += 1 }
     }
 
-    mutating func number(maxDigits: Int, what: String) throws(AuditLineError) -> UInt64 {
+    /// Decimal digits (at most `maxDigits`); `what` names the number in errors.
+    @inline(__always)
+    mutating func number(maxDigits: Int, what: StaticString) throws(AuditLineError) -> UInt64 {
         let start = i
         var n: UInt64 = 0
-        while i < bytes.count, (0x30...0x39).contains(bytes[i]) {
+        while i < bytes.count {
+            let d = bytes[i] &- 0x30
+            guard d < 10 else { break }
             guard i - start < maxDigits else { throw error("\(what) too long") }
-            let (m, o1) = n.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(bytes[i] - 0x30))
-            guard !o1, !o2 else { throw error("\(what) out of range") }
-            n = s
+            // 19 digits always fit in 64 bits: only the 20th can overflow.
+            if i - start >= 19 {
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.addingReportingOverflow(UInt64(d))
+                guard !o1, !o2 else { throw error("\(what) out of range") }
+                n = s
+            } else {
+                n = n &* 10 &+ UInt64(d)
+            }
             i += 1
         }
         guard i > start else { throw error("no \(what) in the time stamp") }

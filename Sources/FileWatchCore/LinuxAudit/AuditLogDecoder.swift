@@ -7,6 +7,8 @@ public struct AuditLogDecoder {
     public let name: String
     public let mapper: AuditEventMapper
     private var splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
+    /// The fields of the line being parsed (reused: no allocation per line).
+    private var scratch: [AuditField] = []
     public var assembler: AuditEventAssembler
     /// Records parsed, lines rejected (for tests and the debug log).
     public private(set) var records: UInt64 = 0
@@ -24,15 +26,13 @@ public struct AuditLogDecoder {
         // The splitter is taken out while it hands out lines, so each line goes straight on.
         var lines = splitter
         splitter = LineSplitter(maxLineBytes: 1)
-        lines.push(bytes) { piece in deliver(Self.parse(piece), into: receiver) }
+        lines.push(bytes) { piece in deliver(piece, into: receiver) }
         splitter = lines
     }
 
     /// End of input: a last line without newline is read; every open event is delivered.
     public mutating func finish(into receiver: EventReceiver) {
-        var pieces: [(AuditRecord?, AuditLineError?, UInt64, UInt64)] = []
-        splitter.finish { piece in pieces.append(Self.parse(piece)) }
-        for p in pieces { deliver(p, into: receiver) }
+        finishLine(into: receiver)
         let mapper = self.mapper
         assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
     }
@@ -41,9 +41,7 @@ public struct AuditLogDecoder {
     /// line without newline is read, and the next file's lines are counted from 1. Events stay
     /// open: their other records may be in the next file.
     public mutating func endOfFile(into receiver: EventReceiver) {
-        var pieces: [(AuditRecord?, AuditLineError?, UInt64, UInt64)] = []
-        splitter.finish { piece in pieces.append(Self.parse(piece)) }
-        for p in pieces { deliver(p, into: receiver) }
+        finishLine(into: receiver)
         splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
     }
 
@@ -77,35 +75,53 @@ public struct AuditLogDecoder {
 
     // MARK: Internals
 
-    private static func parse(_ piece: LineSplitter.Piece) -> (AuditRecord?, AuditLineError?, UInt64, UInt64) {
+    /// A last line without newline.
+    private mutating func finishLine(into receiver: EventReceiver) {
+        var lines = splitter
+        splitter = LineSplitter(maxLineBytes: 1)
+        lines.finish { piece in deliver(piece, into: receiver) }
+        splitter = lines
+    }
+
+    /// One line: parsed in place, its record handed to the assembler (which copies it into its
+    /// event's buffer), or a notice.
+    private mutating func deliver(_ piece: LineSplitter.Piece, into receiver: EventReceiver) {
         switch piece {
         case .line(let bytes, let offset, let number):
-            if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return (nil, nil, offset, number) }
+            if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return }
+            // The scratch array is taken out while its fields are lent (no overlapping access to self).
+            var fields = scratch
+            scratch = []
+            defer { scratch = fields }
             do {
-                return (try AuditLineParser.parse(bytes, lineNumber: number), nil, offset, number)
+                let b = try AuditLineParser.trimmed(bytes)
+                let header = try AuditLineParser.parseLine(b, lineNumber: number, fields: &fields)
+                fields.withUnsafeBufferPointer { f in
+                    deliver(AuditRecordView(header: header, bytes: b, fields: f), number: number, into: receiver)
+                }
             } catch {
-                return (nil, error, offset, number)
+                damaged(error, offset: offset, number: number, into: receiver)
             }
         case .overlong(let offset, let number):
-            return (nil, AuditLineError(reason: "line longer than \(AuditLineParser.maxLineBytes) bytes",
-                                        column: AuditLineParser.maxLineBytes + 1), offset, number)
+            damaged(AuditLineError(reason: "line longer than \(AuditLineParser.maxLineBytes) bytes",
+                                   column: AuditLineParser.maxLineBytes + 1), offset: offset, number: number, into: receiver)
         }
     }
 
-    private mutating func deliver(_ p: (AuditRecord?, AuditLineError?, UInt64, UInt64), into receiver: EventReceiver) {
-        let (record, error, offset, number) = p
-        if let error {
-            malformedLines += 1
-            receiver.notice(.damaged(file: name, offset: offset + UInt64(max(0, error.column - 1)),
-                                     reason: "line \(number): \(error.reason); line skipped"))
-            return
-        }
-        guard let record else { return }
-        if record.stamp == nil {
+    private mutating func damaged(_ error: AuditLineError, offset: UInt64, number: UInt64, into receiver: EventReceiver) {
+        malformedLines += 1
+        receiver.notice(.damaged(file: name, offset: offset + UInt64(max(0, error.column - 1)),
+                                 reason: "line \(number): \(error.reason); line skipped"))
+    }
+
+    private mutating func deliver(_ record: AuditRecordView, number: UInt64, into receiver: EventReceiver) {
+        if record.header.stamp == nil {
             receiver.notice(.info("\(name): line \(number): \(record.typeName) record without a time stamp (msg=?): no event"))
             return
         }
-        push(record: record, into: receiver)
+        records += 1
+        let mapper = self.mapper
+        assembler.push(record) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
     }
 
     static func emit(_ output: AuditEventAssembler.Output, mapper: AuditEventMapper, name: String,

@@ -1,5 +1,7 @@
 // One record of the Linux kernel audit (a line of auditd's log, or one netlink message): its type,
-// time stamp, and its fields as ranges into the record's own bytes (values are decoded on demand).
+// time stamp, and its fields as offsets from the record's first byte (values are decoded on demand).
+// The records of one event live in one `AuditEventRecords` buffer; `AuditRecordView` reads one of
+// them in place (the only implementation of field lookup), `AuditRecord` is a record by value.
 
 /// `audit(SECONDS.MILLIS:SERIAL)`: the event a record belongs to (with the node, when logged).
 public struct AuditStamp: Hashable, Sendable, Comparable {
@@ -31,8 +33,8 @@ public enum AuditValueForm: UInt8, Sendable {
     case bare
 }
 
-/// One `key=value` of a record; offsets into `AuditRecord.bytes`. For quoted values the range
-/// excludes the quotes.
+/// One `key=value` of a record; offsets from the record's first byte. For quoted values the range
+/// excludes the quotes. Made only by `AuditLineParser`, which keeps every range inside its record.
 public struct AuditField: Sendable, Equatable {
     public var keyStart: Int32
     public var keyEnd: Int32
@@ -43,31 +45,109 @@ public struct AuditField: Sendable, Equatable {
     public var enriched: Bool
 }
 
-/// One audit record.
-public struct AuditRecord: Sendable {
+/// What a record says besides its fields.
+public struct AuditRecordHeader: Sendable {
     /// The record type number (`type=SYSCALL` is 1300); 0 when the name is not in the table.
     public var type: UInt16
-    /// The bytes the record holds (a log line without its newline, or a netlink payload).
-    public var bytes: [UInt8]
     /// Where `type=NAME` names the type (empty for netlink records, which carry the number).
-    public var typeNameRange: Range<Int32>
+    var typeNameRange: Range<Int32>
     /// `node=NAME` before the type, when logged.
-    public var nodeRange: Range<Int32>?
+    var nodeRange: Range<Int32>?
     /// nil for records that carry none (`msg=?`).
     public var stamp: AuditStamp?
-    public var fields: [AuditField]
     /// Where the record came from (1-based line number in its file; 0 for live records).
     public var line: UInt64
+}
+
+/// One record read in place: bytes and fields borrowed from a read buffer or from an event's
+/// buffer, valid only inside the closure that lends them. Every range of `fields` lies inside
+/// `bytes` (the parser makes them so; `AuditEventRecords.append` checks it once per record), so
+/// the reads below stay in bounds.
+struct AuditRecordView {
+    let header: AuditRecordHeader
+    let bytes: UnsafeBufferPointer<UInt8>
+    let fields: UnsafeBufferPointer<AuditField>
+
+    var type: UInt16 { header.type }
+
+    /// The first field named `key` (of the kernel's part unless `enriched`).
+    func field(named key: UnsafeBufferPointer<UInt8>, enriched: Bool = false) -> AuditField? {
+        let n = key.count
+        guard n > 0 else { return nil }
+        let k0 = key[0]
+        for f in fields where Int(f.keyEnd &- f.keyStart) == n && bytes[Int(f.keyStart)] == k0 && f.enriched == enriched {
+            var i = Int(f.keyStart) &+ 1, j = 1
+            while j < n, bytes[i] == key[j] { i &+= 1; j &+= 1 }
+            if j == n { return f }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    func field(_ key: StaticString, enriched: Bool = false) -> AuditField? {
+        key.withUTF8Buffer { field(named: $0, enriched: enriched) }
+    }
+
+    @inline(__always)
+    func range(_ f: AuditField) -> Range<Int> { Int(f.valueStart)..<Int(f.valueEnd) }
+
+    func text(_ f: AuditField) -> [UInt8]? { AuditValue.text(bytes, range(f), f.form) }
+    func integer(_ f: AuditField) -> Int64? { AuditValue.integer(bytes, range(f)) }
+    func hexNumber(_ f: AuditField) -> UInt64? { AuditValue.hexNumber(bytes, range(f)) }
+    func octalNumber(_ f: AuditField) -> UInt64? { AuditValue.octalNumber(bytes, range(f)) }
+    func valueIs(_ f: AuditField, _ literal: StaticString) -> Bool {
+        AuditValue.equals(UnsafeBufferPointer(rebasing: bytes[range(f)]), literal)
+    }
+
+    /// The key of `f` as its first eight bytes in one word, its length in the top byte (keys of
+    /// up to seven bytes; 0 for longer ones): one compare per wanted key (`AuditFieldKey`).
+    @inline(__always)
+    func keyCode(_ f: AuditField) -> UInt64 {
+        let n = Int(f.keyEnd &- f.keyStart)
+        guard n <= 7 else { return 0 }
+        var code = UInt64(n) << 56
+        var i = Int(f.keyStart), shift: UInt64 = 0
+        while shift < UInt64(n) * 8 { code |= UInt64(bytes[i]) << shift; i &+= 1; shift &+= 8 }
+        return code
+    }
 
     /// The type's name: the one logged, else the table's, else `UNKNOWN[n]`.
-    public var typeName: String {
-        if !typeNameRange.isEmpty { return String(decoding: bytes[Int(typeNameRange.lowerBound)..<Int(typeNameRange.upperBound)], as: UTF8.self) }
-        return AuditRecordTypes.name(type) ?? "UNKNOWN[\(type)]"
+    var typeName: String {
+        let r = header.typeNameRange
+        if !r.isEmpty { return String(decoding: bytes[Int(r.lowerBound)..<Int(r.upperBound)], as: UTF8.self) }
+        return AuditRecordTypes.name(header.type) ?? "UNKNOWN[\(header.type)]"
     }
 
-    public var node: ByteString? {
-        nodeRange.map { ByteString(bytes[Int($0.lowerBound)..<Int($0.upperBound)]) }
+    var node: ByteString? {
+        header.nodeRange.map { ByteString(bytes[Int($0.lowerBound)..<Int($0.upperBound)]) }
     }
+
+    /// Whether the node is `node` (no copy of the name).
+    func hasNode(_ node: ByteString?) -> Bool {
+        guard let r = header.nodeRange else { return node == nil }
+        guard let node else { return false }
+        return node.bytes.elementsEqual(bytes[Int(r.lowerBound)..<Int(r.upperBound)])
+    }
+}
+
+/// One audit record by value (a record of an event's shared buffer: no copy is made).
+public struct AuditRecord: Sendable {
+    let storage: AuditEventRecords
+    let index: Int
+
+    /// A view of this record for the duration of `body`.
+    func withView<R>(_ body: (AuditRecordView) -> R) -> R { storage.withViews { body($0[index]) } }
+
+    public var header: AuditRecordHeader { storage.entries[index].header }
+    public var type: UInt16 { header.type }
+    public var stamp: AuditStamp? { header.stamp }
+    public var line: UInt64 { header.line }
+    public var typeName: String { withView { $0.typeName } }
+    public var node: ByteString? { withView { $0.node } }
+    /// The bytes the record holds (a log line without its newline, or a netlink payload).
+    public var bytes: [UInt8] { let e = storage.entries[index]; return Array(storage.bytes[Int(e.byteStart)..<Int(e.byteEnd)]) }
+    /// Its fields, offsets from its first byte.
+    public var fields: [AuditField] { let e = storage.entries[index]; return Array(storage.fields[Int(e.fieldStart)..<Int(e.fieldEnd)]) }
 
     /// The first field named `key` (of the kernel's part unless `enriched`).
     @inline(__always)
@@ -76,236 +156,32 @@ public struct AuditRecord: Sendable {
     }
 
     public func field(named key: UnsafeBufferPointer<UInt8>, enriched: Bool = false) -> AuditValue? {
-        fieldRange(named: key, enriched: enriched).map { AuditValue(storage: bytes, field: $0) }
-    }
-
-    /// The first field named `key`, as offsets (no reference to the bytes is taken).
-    func fieldRange(named key: UnsafeBufferPointer<UInt8>, enriched: Bool = false) -> AuditField? {
-        let n = key.count
-        guard n > 0 else { return nil }
-        let k0 = key[0]
-        return bytes.withUnsafeBufferPointer { b in
-            fields.withUnsafeBufferPointer { fs in
-                for f in fs where Int(f.keyEnd &- f.keyStart) == n && b[Int(f.keyStart)] == k0 && f.enriched == enriched {
-                    var i = Int(f.keyStart) &+ 1, j = 1
-                    while j < n, b[i] == key[j] { i &+= 1; j &+= 1 }
-                    if j == n { return f }
-                }
-                return nil
-            }
+        withView { $0.field(named: key, enriched: enriched) }.map {
+            AuditValue(storage: storage.bytes, base: Int(storage.entries[index].byteStart), field: $0)
         }
     }
-
-    // Numbers read in place: the same as `field(key)?.integer` etc. without making an
-    // AuditValue (its retain and release of the bytes were ~5 % of a log replay's CPU, perf).
-
-    /// `field(key)?.integer`.
-    public func integer(_ key: StaticString) -> Int64? {
-        guard let f = key.withUTF8Buffer({ fieldRange(named: $0) }) else { return nil }
-        return bytes.withUnsafeBufferPointer { AuditValue.integer($0, Int(f.valueStart)..<Int(f.valueEnd)) }
-    }
-
-    /// `field(key)?.hexNumber`.
-    public func hexNumber(_ key: StaticString) -> UInt64? {
-        guard let f = key.withUTF8Buffer({ fieldRange(named: $0) }) else { return nil }
-        return bytes.withUnsafeBufferPointer { AuditValue.hexNumber($0, Int(f.valueStart)..<Int(f.valueEnd)) }
-    }
-
-    /// `field(key)?.octalNumber`.
-    public func octalNumber(_ key: StaticString) -> UInt64? {
-        guard let f = key.withUTF8Buffer({ fieldRange(named: $0) }) else { return nil }
-        return bytes.withUnsafeBufferPointer { AuditValue.octalNumber($0, Int(f.valueStart)..<Int(f.valueEnd)) }
-    }
-
-    /// `field(key)?.id`.
-    public func id(_ key: StaticString) -> UInt32? { AuditValue.id(integer(key)) }
 
     public func field(named key: String, enriched: Bool = false) -> AuditValue? {
         var k = key
         return k.withUTF8 { field(named: $0, enriched: enriched) }
     }
 
+    /// `field(key)?.integer`.
+    public func integer(_ key: StaticString) -> Int64? { withView { v in v.field(key).flatMap { v.integer($0) } } }
+    /// `field(key)?.hexNumber`.
+    public func hexNumber(_ key: StaticString) -> UInt64? { withView { v in v.field(key).flatMap { v.hexNumber($0) } } }
+    /// `field(key)?.octalNumber`.
+    public func octalNumber(_ key: StaticString) -> UInt64? { withView { v in v.field(key).flatMap { v.octalNumber($0) } } }
+    /// `field(key)?.id`.
+    public func id(_ key: StaticString) -> UInt32? { AuditValue.id(integer(key)) }
+
     /// Every field as (key, raw value) text, for tests and debugging.
     public var fieldPairs: [(key: String, value: String)] {
-        fields.map { f in
-            (String(decoding: bytes[Int(f.keyStart)..<Int(f.keyEnd)], as: UTF8.self),
-             String(decoding: bytes[Int(f.valueStart)..<Int(f.valueEnd)], as: UTF8.self))
+        withView { v in
+            v.fields.map { f in
+                (String(decoding: v.bytes[Int(f.keyStart)..<Int(f.keyEnd)], as: UTF8.self),
+                 String(decoding: v.bytes[v.range(f)], as: UTF8.self))
+            }
         }
     }
-}
-
-/// A field's value: a range of its record's bytes (shared, not copied).
-public struct AuditValue: Sendable, Equatable {
-    let storage: [UInt8]
-    let range: Range<Int>
-    public var form: AuditValueForm
-
-    init(storage: [UInt8], field f: AuditField) {
-        self.storage = storage
-        range = Int(f.valueStart)..<Int(f.valueEnd)
-        form = f.form
-    }
-
-    public init(raw: [UInt8], form: AuditValueForm) { storage = raw; range = 0..<raw.count; self.form = form }
-
-    public static func == (a: AuditValue, b: AuditValue) -> Bool { a.form == b.form && a.raw == b.raw }
-
-    /// The value as written (without quotes).
-    public var raw: [UInt8] { Array(storage[range]) }
-
-    /// Whether the value is exactly `literal` as written.
-    @inline(__always)
-    public func `is`(_ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { lit in
-            guard lit.count == range.count else { return false }
-            var i = range.lowerBound
-            for c in lit { if storage[i] != c { return false }; i += 1 }
-            return true
-        }
-    }
-
-    /// `(null)` and `?`: the kernel had nothing to say.
-    public var isAbsent: Bool {
-        form == .bare && (self.is("(null)") || self.is("?") || self.is("(none)"))
-    }
-
-    /// The string the value stands for: quoted text as is, bare upper-case hex decoded (the
-    /// kernel's encoding of untrusted strings), nil for `(null)`/`?`/`(none)`. Other bare values
-    /// (numbers, words) as written.
-    public var text: [UInt8]? {
-        if form != .bare { return raw }
-        if isAbsent { return nil }
-        return AuditHex.decode(storage[range]) ?? raw
-    }
-
-    /// A decimal number (`pid=123`, `exit=-13`).
-    public var integer: Int64? { storage.withUnsafeBufferPointer { Self.integer($0, range) } }
-
-    static func integer(_ storage: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
-        var i = range.lowerBound, negative = false
-        if i < range.upperBound, storage[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        guard i < range.upperBound, range.upperBound - i <= 18 else { return nil }
-        var n: Int64 = 0
-        while i < range.upperBound {
-            let d = storage[i] &- 0x30
-            guard d < 10 else { return nil }
-            n = n * 10 + Int64(d)
-            i += 1
-        }
-        return negative ? -n : n
-    }
-
-    /// A hexadecimal number without `0x` (`arch=c000003e`, `a1=10800`).
-    public var hexNumber: UInt64? { storage.withUnsafeBufferPointer { Self.hexNumber($0, range) } }
-
-    static func hexNumber(_ storage: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
-        guard !range.isEmpty, range.count <= 16 else { return nil }
-        var n: UInt64 = 0
-        for i in range {
-            guard let d = AuditHex.digit(storage[i]) else { return nil }
-            n = n << 4 | UInt64(d)
-        }
-        return n
-    }
-
-    /// An octal number (`mode=0100644`).
-    public var octalNumber: UInt64? { storage.withUnsafeBufferPointer { Self.octalNumber($0, range) } }
-
-    static func octalNumber(_ storage: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
-        guard !range.isEmpty, range.count <= 21 else { return nil }
-        var n: UInt64 = 0
-        for i in range {
-            let d = storage[i] &- 0x30
-            guard d < 8 else { return nil }
-            n = n << 3 | UInt64(d)
-        }
-        return n
-    }
-
-    /// An id (`uid=1000`; `4294967295` and `unset` mean none).
-    public var id: UInt32? { Self.id(integer) }
-
-    static func id(_ integer: Int64?) -> UInt32? {
-        guard let n = integer, n >= 0, n < 4294967295 else { return nil }
-        return UInt32(n)
-    }
-}
-
-/// The kernel's encoding of strings it does not trust (`audit_log_n_untrustedstring`): a string
-/// with a `"`, a byte below 0x21 or above 0x7e is written as upper-case hex, others in quotes.
-public enum AuditHex {
-    @inline(__always)
-    static func digit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
-    }
-
-    /// Upper-case hex (the kernel writes upper case) of even length → bytes; nil otherwise.
-    public static func decode(_ hex: some RandomAccessCollection<UInt8>) -> [UInt8]? {
-        guard !hex.isEmpty, hex.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(hex.count / 2)
-        var i = hex.startIndex
-        while i != hex.endIndex {
-            let h = hex[i], l = hex[hex.index(after: i)]
-            guard (0x30...0x39).contains(h) || (0x41...0x46).contains(h),
-                  (0x30...0x39).contains(l) || (0x41...0x46).contains(l), let hd = digit(h), let ld = digit(l) else { return nil }
-            out.append(hd << 4 | ld)
-            i = hex.index(i, offsetBy: 2)
-        }
-        return out
-    }
-
-    /// Whether the kernel would hex-encode `bytes`.
-    public static func needsEncoding(_ bytes: [UInt8]) -> Bool {
-        bytes.contains { $0 == UInt8(ascii: "\"") || $0 < 0x21 || $0 > 0x7e }
-    }
-
-    /// The value as the kernel logs it: `"text"` or upper-case hex.
-    public static func encode(_ bytes: [UInt8]) -> [UInt8] {
-        guard needsEncoding(bytes) else { return [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\"")] }
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return out
-    }
-}
-
-/// Record type numbers ↔ names (generated from the kernel's and libaudit's headers).
-public enum AuditRecordTypes {
-    public static let syscall: UInt16 = 1300
-    public static let path: UInt16 = 1302
-    public static let cwd: UInt16 = 1307
-    public static let execve: UInt16 = 1309
-    public static let eoe: UInt16 = 1320
-    public static let proctitle: UInt16 = 1327
-
-    static let byName: [String: UInt16] = {
-        var d: [String: UInt16] = [:]
-        for (n, name) in LinuxAuditTables.recordTypes { d["\(name)"] = n }
-        return d
-    }()
-    static let byNumber: [UInt16: String] = {
-        var d: [UInt16: String] = [:]
-        for (n, name) in LinuxAuditTables.recordTypes where d[n] == nil { d[n] = "\(name)" }
-        return d
-    }()
-
-    public static func number(_ name: String) -> UInt16? { byName[name] }
-    public static func name(_ number: UInt16) -> String? { byNumber[number] }
-
-    /// Types that always make an event by themselves: user-space messages (1100–1299, 2100–2999),
-    /// which the kernel logs with a serial of their own and no syscall records.
-    public static func isSingleRecord(_ type: UInt16) -> Bool {
-        (1100...1299).contains(type) || (2100...2999).contains(type)
-    }
-
-    /// auditd's own records (DAEMON_START, DAEMON_ROTATE, …: 1200–1299), numbered by auditd's own
-    /// counter from a random start (auditd.c `send_audit_event`), not by the kernel's serials.
-    public static func isDaemon(_ type: UInt16) -> Bool { (1200...1299).contains(type) }
 }

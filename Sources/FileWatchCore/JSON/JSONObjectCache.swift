@@ -1,0 +1,88 @@
+// A capture repeats the same objects line after line: filewatcher's JSON Lines print a process's
+// object (pid, names, user, command line: 150 bytes and more) the same way in each of its events,
+// and `bsm_event` takes a handful of forms. Decoding such an object again costs a walk over its
+// members and an allocation per name (measured: about 40 % of the instructions per line of a
+// BSM trail's capture). This cache keeps decoded objects with their exact bytes and recognizes
+// one at the scanner's position: an entry whose bytes start there is a hit, and the object ends
+// where the entry's bytes end (a complete JSON value is decided by its own bytes: what follows
+// cannot change where it ends or what it holds).
+//
+// Two-way set-associative: an object's set is a hash of its first `keyBytes` bytes (for a
+// process: the pid and ppid), so a lookup costs one hash of a few words and at most two
+// comparisons; a new object goes first in its set and the older first moves second (two objects
+// sharing a set both stay: measured, direct mapping lost a tenth of the processes of a 100-process
+// capture to such pairs). Objects shorter than `keyBytes` are not kept (they are cheap to
+// decode). Memory is bounded by `slots` entries of the longest objects seen (each at most a line).
+
+struct JSONObjectCache<Value> {
+    struct Entry {
+        var raw: [UInt8]
+        var value: Value
+    }
+
+    /// Bytes hashed to find an object's slot (a multiple of 8).
+    let keyBytes: Int
+    private var entries: [Entry?]
+    private let mask: Int
+    private(set) var hits: UInt64 = 0
+    private(set) var misses: UInt64 = 0
+
+    /// - Parameters:
+    ///   - slots: entries kept (rounded up to a power of two).
+    ///   - keyBytes: bytes hashed from an object's start (rounded up to a multiple of 8).
+    init(slots: Int, keyBytes: Int) {
+        var n = 2
+        while n < slots { n <<= 1 }
+        entries = Array(repeating: nil, count: n)
+        mask = n - 1
+        self.keyBytes = max(8, (keyBytes + 7) & ~7)
+    }
+
+    /// The first slot of the set for the object starting at `start` (the second is the next
+    /// one), or nil when fewer than `keyBytes` bytes remain there (such an object is not kept).
+    @inline(__always) private func set(_ input: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        guard start >= 0, input.count - start >= keyBytes else { return nil }
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var i = start
+        let end = start + keyBytes
+        while i < end {
+            h = (h ^ UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            i &+= 8
+        }
+        return Int(truncatingIfNeeded: h ^ (h >> 32)) & mask & ~1
+    }
+
+    /// When the object at the scanner's next value (after whitespace) was decoded before: its
+    /// value, with the scanner moved past the object. Otherwise nil and the scanner not moved
+    /// (except past whitespace).
+    mutating func lookup(_ s: inout JSONScanner) -> Value? {
+        s.skipWhitespace()
+        let start = s.position
+        guard let first = set(s.input, start) else { misses &+= 1; return nil }
+        for i in first...first + 1 {
+            guard let e = entries[i] else { break }
+            let n = e.raw.count
+            if n <= s.input.count - start,
+               e.raw.withUnsafeBytes({ memoryEqual($0, UnsafeRawBufferPointer(rebasing: s.input[start..<start + n])) }) {
+                hits &+= 1
+                s.position = start + n
+                return e.value
+            }
+        }
+        misses &+= 1
+        return nil
+    }
+
+    /// Keeps `value`, decoded from the complete object `input[range]`.
+    mutating func store(_ input: UnsafeRawBufferPointer, _ range: Range<Int>, _ value: Value) {
+        guard range.lowerBound >= 0, range.upperBound <= input.count, range.count >= keyBytes,
+              let i = set(input, range.lowerBound) else { return }
+        // The second way's entry is dropped (its buffer reused), the first moves there.
+        var raw: [UInt8]
+        if let old = entries[i + 1].take() { raw = old.raw; raw.removeAll(keepingCapacity: true) } else { raw = [] }
+        entries[i + 1] = entries[i].take()
+        raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[range]))
+        entries[i] = Entry(raw: raw, value: value)
+    }
+}
