@@ -8,7 +8,7 @@
 # Prints per run the wall time of replay + drain, the rate, filewatcher's CPU time (user+sys, fairer
 # than wall time on a shared machine) and peak RSS, rsyslogd's CPU time, and the distinct event
 # sequences rsyslog wrote. The peer is the same replay without --ship.
-# FILEWATCHER_SKIP_BUILD=1 uses the release binaries already built.
+# FILEWATCHER_SKIP_BUILD=1 uses the release binaries already built; FILEWATCHER_BIN_DIR=DIR takes them from DIR.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -18,7 +18,7 @@ pids=""
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 [ -n "${FILEWATCHER_SKIP_BUILD:-}" ] || (cd "$repo" && swift build -c release --product filewatcher >/dev/null && swift build -c release --product bsm-gen >/dev/null)
-bin="$repo/.build/release"
+bin="${FILEWATCHER_BIN_DIR:-$repo/.build/release}"  # another build to compare: a directory with filewatcher and bsm-gen
 "$bin/bsm-gen" "$work/trail.bsm" "$n" >/dev/null
 echo "machine: $(uname -sr), $(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo

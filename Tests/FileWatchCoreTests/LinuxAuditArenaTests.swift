@@ -149,4 +149,27 @@ import TestSupport
             #expect(words == [code, 0], "\(name)")
         }
     }
+
+    /// The decoded-value cache tells a quoted value from the same bytes bare (hex), and the
+    /// time-stamp memo a serial from a longer one with the same start.
+    @Test func cachedValuesAndRepeatedStampsKeepTheirDifferences() throws {
+        let text = """
+            type=SYSCALL msg=audit(1700000000.000:12): arch=c000003e syscall=60 success=yes exit=0 items=0 pid=1 comm="41" exe="/x"
+            type=PROCTITLE msg=audit(1700000000.000:12): proctitle="41"
+            type=EOE msg=audit(1700000000.000:12):
+            type=SYSCALL msg=audit(1700000000.000:123): arch=c000003e syscall=60 success=yes exit=0 items=0 pid=2 comm=41 exe=2F78
+            type=PROCTITLE msg=audit(1700000000.000:123): proctitle=41
+            type=EOE msg=audit(1700000000.000:123):
+            type=SYSCALL msg=audit(1700000000.000:12): arch=c000003e syscall=60 success=yes exit=0 items=0 pid=3 comm=(null) exe="/x"
+            type=EOE msg=audit(1700000000.000:12):
+
+            """
+        let r = LinuxAuditFixture.decode(text, chunk: 5)
+        try #require(r.events.count == 3)
+        #expect(r.events.map(\.process.pid) == [1, 2, 3])
+        #expect(r.events.map { LinuxAuditFixture.serial($0) } == [12, 123, 12])
+        #expect(r.events[0].process.name == "41" && r.events[1].process.name == "A" && r.events[2].process.name == "x")
+        #expect(r.events[0].process.arguments == ["41"] && r.events[1].process.arguments == ["A"])
+        #expect(r.events[0].process.executable == "/x" && r.events[1].process.executable == "/x")
+    }
 }

@@ -67,6 +67,20 @@ final class Names: UserNameResolver {
         #expect(summary.contains("stage saw 5"))
     }
 
+    /// A run that prints no summary (report, --no-summary) does not tally names; counts stay.
+    @Test func topNamesAreTalliedOnlyForASummary() throws {
+        let p = EventPipeline(filter: .everything, sink: CollectSink(), stop: StopToken())
+        p.countsTopNames = false
+        p.receive(ev(time: 1))
+        p.receive(ev(time: 2))
+        #expect(p.statistics.shown == 2 && p.statistics.seen == 2)
+        #expect(p.statistics.processes.counts.isEmpty && p.statistics.files.counts.isEmpty)
+        #expect(!p.summary().contains("top processes"))
+        let q = EventPipeline(filter: .everything, sink: CollectSink(), stop: StopToken())
+        q.receive(ev(time: 1))
+        #expect(q.summary().contains("top processes"))
+    }
+
     /// Issue 18: a kernel queue overflow loses an unknown number: never "0 lost"; when, from the events around it.
     @Test func overflowsAreAnUnknownNumberWithATimeRange() throws {
         let p = EventPipeline(filter: .everything, sink: CollectSink(), stop: StopToken())

@@ -29,6 +29,9 @@ public final class AuditEventMapper {
     /// Linux errno → this host's errno (identity on Linux).
     public let hostErrno: (Int32) -> Int32?
     private var classCache: [UInt64: (AuditSyscallClass, Int?, String?)] = [:]
+    private var commCache = AuditValueCache<ByteString?>()
+    private var exeCache = AuditValueCache<ByteString?>()
+    private var titleCache = AuditValueCache<[ByteString]?>()
 
     public init(source: SourceKind = .auditLog, hostErrno: @escaping (Int32) -> Int32? = { $0 }) {
         self.source = source
@@ -56,7 +59,7 @@ public final class AuditEventMapper {
         }
         let sc = scIndex >= 0 ? v[scIndex] : first  // the subject
         let f = SubjectFields(sc)
-        var process = Self.process(sc, f, title: titleIndex >= 0 ? v[titleIndex] : nil)
+        var process = self.process(sc, f, title: titleIndex >= 0 ? v[titleIndex] : nil)
         var detail = LinuxAuditDetail(recordType: sc.type, recordTypeName: sc.typeName, serial: stamp.serial,
                                       node: first.node?.description)
         var event = Event(time: stamp.timeMicroseconds, kind: .other, process: process, source: source,
@@ -186,23 +189,30 @@ public final class AuditEventMapper {
     }
 
     /// The process from the subject record's fields (found in one pass) and the first PROCTITLE.
-    static func process(_ r: AuditRecordView, _ f: SubjectFields, title: AuditRecordView?) -> ProcessSubject {
+    func process(_ r: AuditRecordView, _ f: SubjectFields, title: AuditRecordView?) -> ProcessSubject {
         var p = ProcessSubject(pid: Int32(truncatingIfNeeded: f.pid.flatMap { r.integer($0) } ?? -1))
         p.ppid = f.ppid.flatMap { r.integer($0) }.map { Int32(truncatingIfNeeded: $0) }
         p.uid = AuditValue.id(f.uid.flatMap { r.integer($0) })
         p.euid = AuditValue.id(f.euid.flatMap { r.integer($0) })
         p.auid = AuditValue.id(f.auid.flatMap { r.integer($0) })
         p.gid = AuditValue.id(f.gid.flatMap { r.integer($0) })
-        if let comm = f.comm.flatMap({ r.text($0) }) { p.name = ByteString(comm) }
-        if let exe = f.exe.flatMap({ r.text($0) }) { p.executable = ByteString(exe) }
+        let text = { (r: AuditRecordView, f: AuditField) in r.text(f).map { ByteString($0) } }
+        if let comm = f.comm.flatMap({ commCache.value(r, $0, make: text) }) { p.name = comm }
+        if let exe = f.exe.flatMap({ exeCache.value(r, $0, make: text) }) { p.executable = exe }
         if p.name.isEmpty, let exe = p.executable { p.name = ByteString(exe.bytes.split(separator: 0x2F).last ?? []) }
         if let user = f.enrichedUID.flatMap({ r.text($0) }) { p.user = String(decoding: user, as: UTF8.self) }
-        if let t = title, let title = t.field("proctitle").flatMap({ t.text($0) }) {
-            var parts = title.split(separator: 0, omittingEmptySubsequences: false).map { ByteString($0) }
-            if parts.last?.isEmpty == true { parts.removeLast() }
+        if let t = title, let parts = t.field("proctitle").flatMap({ titleCache.value(t, $0, make: Self.commandLine) }) {
             p.arguments = parts
         }
         return p
+    }
+
+    /// PROCTITLE's value: the arguments, NUL-separated (nil for `(null)`).
+    static func commandLine(_ t: AuditRecordView, _ f: AuditField) -> [ByteString]? {
+        guard let title = t.text(f) else { return nil }
+        var parts = title.split(separator: 0, omittingEmptySubsequences: false).map { ByteString($0) }
+        if parts.last?.isEmpty == true { parts.removeLast() }
+        return parts
     }
 
     /// open(2) flags (the same bits on x86_64, i386 and aarch64).

@@ -25,8 +25,9 @@ public enum AuditLineParser {
     /// Parses one log line (without its newline; a trailing `\r` is ignored).
     public static func parse(_ line: UnsafeRawBufferPointer, lineNumber: UInt64 = 0) throws(AuditLineError) -> AuditRecord {
         var fields: [AuditField] = []
+        var memo = AuditStampMemo()
         let b = try trimmed(line)
-        let header = try parseLine(b, lineNumber: lineNumber, fields: &fields)
+        let header = try parseLine(b, lineNumber: lineNumber, fields: &fields, memo: &memo)
         return fields.withUnsafeBufferPointer { f in
             AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: f))[0]
         }
@@ -54,8 +55,8 @@ public enum AuditLineParser {
     /// `fields` (emptied first) as offsets from the line's start. No copy of the line is made here;
     /// the assembler copies it into its event's buffer (bench/audit-replay.sh: parsing over an array
     /// with bounds checks was 22 % of the replay's CPU).
-    static func parseLine(_ b: UnsafeBufferPointer<UInt8>, lineNumber: UInt64,
-                          fields: inout [AuditField]) throws(AuditLineError) -> AuditRecordHeader {
+    static func parseLine(_ b: UnsafeBufferPointer<UInt8>, lineNumber: UInt64, fields: inout [AuditField],
+                          memo: inout AuditStampMemo) throws(AuditLineError) -> AuditRecordHeader {
         fields.removeAll(keepingCapacity: true)
         var c = Cursor(bytes: b)
         var nodeRange: Range<Int32>? = nil
@@ -77,7 +78,7 @@ public enum AuditLineParser {
         if c.consume("?") {
             stamp = nil
         } else {
-            stamp = try parseStamp(&c)
+            stamp = try memo.parse(&c)
         }
         try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: true)
         return AuditRecordHeader(type: type, typeNameRange: typeRange, nodeRange: nodeRange, stamp: stamp, line: lineNumber)
@@ -89,7 +90,8 @@ public enum AuditLineParser {
         while count > 0, body[count - 1] == 0 || body[count - 1] == 0x0A { count -= 1 }
         let b = UnsafeBufferPointer(rebasing: body.bindMemory(to: UInt8.self)[0..<count])
         var c = Cursor(bytes: b)
-        let stamp = try parseStamp(&c)
+        var memo = AuditStampMemo()
+        let stamp = try memo.parse(&c)
         var fields: [AuditField] = []
         try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: false)
         let header = AuditRecordHeader(type: type, typeNameRange: 0..<0, nodeRange: nil, stamp: stamp, line: 0)
@@ -137,8 +139,8 @@ public enum AuditLineParser {
         }
     }
 
-    /// `audit(SECONDS.MILLIS:SERIAL)` and an optional `:`.
-    private static func parseStamp(_ c: inout Cursor) throws(AuditLineError) -> AuditStamp {
+    /// `audit(SECONDS.MILLIS:SERIAL)` (the optional `:` after it is left to the caller).
+    fileprivate static func parseStamp(_ c: inout Cursor) throws(AuditLineError) -> AuditStamp {
         guard c.consume("audit(") else { throw c.error("no 'audit(' time stamp") }
         let seconds = try c.number(maxDigits: 19, what: "seconds")
         guard c.consume(".") else { throw c.error("no '.' in the time stamp") }
@@ -146,7 +148,6 @@ public enum AuditLineParser {
         guard c.consume(":") else { throw c.error("no ':' before the serial number") }
         let serial = try c.number(maxDigits: 20, what: "serial number")
         guard c.consume(")") else { throw c.error("no ')' after the time stamp") }
-        _ = c.consume(":")
         return AuditStamp(seconds: seconds, milliseconds: UInt32(millis), serial: serial)
     }
 
@@ -167,11 +168,7 @@ public enum AuditLineParser {
                 continue
             }
             let keyStart = i
-            while i < end {
-                let k = b[i]
-                if k == 0x3D || k == 0x20 || k == 0x1D { break }
-                i &+= 1
-            }
+            i = scan(b, i, end, 0x3D, 0x20, 0x1D)
             guard i < end, b[i] == 0x3D, i > keyStart else {
                 // A word of free text (`avc:  denied  { read }`, `auditd start,`): not a field.
                 if i == keyStart { i &+= 1 }
@@ -182,8 +179,7 @@ public enum AuditLineParser {
             if i < end, b[i] == 0x22 || b[i] == 0x27 {
                 let quote = b[i]
                 let start = i &+ 1
-                var j = start
-                while j < end, b[j] != quote { j &+= 1 }
+                let j = scan(b, start, end, quote, quote, quote)
                 // systemd's SERVICE_START/STOP records long lacked the closing ' of msg='…': the
                 // value then runs to the end of the line. A '"' is always closed by the kernel.
                 guard j < end || quote == 0x27 else {
@@ -196,15 +192,88 @@ public enum AuditLineParser {
                 i = min(j &+ 1, end)
             } else {
                 let start = i
-                while i < end {
-                    let v = b[i]
-                    if v == 0x20 || v == 0x1D { break }
-                    i &+= 1
-                }
+                i = scan(b, i, end, 0x20, 0x1D, 0x1D)
                 fields.append(AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(start),
                                          valueEnd: Int32(i), form: .bare, enriched: enriched))
             }
         }
+    }
+}
+
+extension AuditLineParser {
+    /// The first index in `i..<end` whose byte is `x`, `y` or `z`, else `end`; `end` ≤ `b.count`.
+    /// Eight bytes a step (bench/audit-replay.sh: the byte loops were 15 % of a replay's CPU): a
+    /// word is loaded only when all its eight bytes lie before `end`; a byte of the word equal to
+    /// `x` gives a zero byte in `w ^ xxxxxxxx`, found by the has-zero-byte test, whose lowest set bit
+    /// is exact (borrows only mark bytes above a true zero). The rest goes a byte at a time.
+    @inline(__always)
+    static func scan(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
+        precondition(start >= 0 && end <= b.count)
+        var i = start
+        if let base = b.baseAddress, end - start >= 8 {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let px = ones &* UInt64(x), py = ones &* UInt64(y), pz = ones &* UInt64(z)
+            while i &+ 8 <= end {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let a = w ^ px, c = w ^ py, d = w ^ pz
+                let m = ((a &- ones) & ~a | (c &- ones) & ~c | (d &- ones) & ~d) & highs
+                if m != 0 { return i &+ m.trailingZeroBitCount >> 3 }
+                i &+= 8
+            }
+        }
+        while i < end {
+            let v = b[i]
+            if v == x || v == y || v == z { return i }
+            i &+= 1
+        }
+        return end
+    }
+}
+
+/// The last time stamp parsed, with its text up to `)`: the records of one event repeat it byte for
+/// byte, so a line whose text matches takes the stamp without parsing its digits again.
+struct AuditStampMemo {
+    private var text: [UInt8] = []
+    private var stamp = AuditStamp(seconds: 0, milliseconds: 0, serial: 0)
+
+    /// `audit(SECONDS.MILLIS:SERIAL)` and an optional `:` at the cursor.
+    mutating func parse(_ c: inout Cursor) throws(AuditLineError) -> AuditStamp {
+        let n = text.count
+        if n > 0, c.bytes.count - c.i >= n,
+           text.withUnsafeBufferPointer({ AuditLineParser.equal($0, UnsafeBufferPointer(rebasing: c.bytes[c.i..<(c.i + n)])) }) {
+            c.i += n
+        } else {
+            let start = c.i
+            stamp = try AuditLineParser.parseStamp(&c)
+            if c.i - start <= 64 {
+                text.removeAll(keepingCapacity: true)
+                text.append(contentsOf: c.bytes[start..<c.i])
+            } else {
+                text.removeAll()
+            }
+        }
+        _ = c.consume(":")
+        return stamp
+    }
+}
+
+extension AuditLineParser {
+    /// Whether two buffers of the same length hold the same bytes (eight at a time).
+    @inline(__always)
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = a.count
+        guard n == b.count else { return false }
+        var i = 0
+        if n >= 8, let pa = a.baseAddress, let pb = b.baseAddress {
+            let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
+            while i + 8 <= n {
+                if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                i += 8
+            }
+        }
+        while i < n { if a[i] != b[i] { return false }; i += 1 }
+        return true
     }
 }
 

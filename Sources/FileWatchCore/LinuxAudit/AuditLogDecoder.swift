@@ -9,6 +9,7 @@ public struct AuditLogDecoder {
     private var splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
     /// The fields of the line being parsed (reused: no allocation per line).
     private var scratch: [AuditField] = []
+    private var stampMemo = AuditStampMemo()
     public var assembler: AuditEventAssembler
     /// Records parsed, lines rejected (for tests and the debug log).
     public private(set) var records: UInt64 = 0
@@ -95,7 +96,7 @@ public struct AuditLogDecoder {
             defer { scratch = fields }
             do {
                 let b = try AuditLineParser.trimmed(bytes)
-                let header = try AuditLineParser.parseLine(b, lineNumber: number, fields: &fields)
+                let header = try AuditLineParser.parseLine(b, lineNumber: number, fields: &fields, memo: &stampMemo)
                 fields.withUnsafeBufferPointer { f in
                     deliver(AuditRecordView(header: header, bytes: b, fields: f), number: number, into: receiver)
                 }
