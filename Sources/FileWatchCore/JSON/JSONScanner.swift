@@ -224,7 +224,27 @@ public struct JSONScanner {
     /// inside its strings). For members a lenient
     /// decoder ignores (eslogger's `stat` blocks and tokens): several times faster than
     /// `skipValue`, and no recursion.
+    @inline(__always)
     public mutating func skipValueQuickly() throws(JSONError) {
+        // An integer followed by `,` `}` or `]` (most skipped members of eslogger's stat blocks and
+        // tokens) in a short loop; anything else, whitespace first included, the general way
+        // from the same position (measured: a third of the cost of skipping a stat member).
+        let i = position
+        let n = count
+        if !oversized && i < n && input[i] &- 0x30 < 10 {
+            var j = i &+ 1
+            if input[i] != UInt8(ascii: "0") {
+                while j < n && input[j] &- 0x30 < 10 { j &+= 1 }
+            }
+            if j < n && (input[j] == UInt8(ascii: ",") || input[j] == UInt8(ascii: "}") || input[j] == UInt8(ascii: "]")) {
+                position = j
+                return
+            }
+        }
+        try skipValueInGeneral()
+    }
+
+    private mutating func skipValueInGeneral() throws(JSONError) {
         // Strings and numbers straight to their scanners (measured: the member walk of eslogger's
         // stat blocks spent a third of its time in the detour through `peek` and `skipValue`);
         // anything else through `skipValue`, which reports the same errors.
