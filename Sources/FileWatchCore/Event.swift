@@ -16,7 +16,32 @@ public struct ByteString: Hashable, Sendable, Comparable, ExpressibleByStringLit
     /// The exact string when the bytes are valid UTF-8.
     public var utf8String: String? { String(validating: bytes, as: UTF8.self) }
 
-    public static func < (a: ByteString, b: ByteString) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    /// Byte order (unsigned), a shorter prefix first: `lexicographicallyPrecedes`, eight bytes at a
+    /// time (the report sorts and groups by names; the element-wise loops were measured hot).
+    public static func < (a: ByteString, b: ByteString) -> Bool {
+        a.bytes.withUnsafeBytes { x in
+            b.bytes.withUnsafeBytes { y in
+                let n = min(x.count, y.count)
+                var i = 0
+                while i &+ 8 <= n {
+                    // Big-endian: the first byte is the most significant, as in byte order.
+                    let u = UInt64(bigEndian: x.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let v = UInt64(bigEndian: y.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    if u != v { return u < v }
+                    i &+= 8
+                }
+                while i < n {
+                    if x[i] != y[i] { return x[i] < y[i] }
+                    i &+= 1
+                }
+                return x.count < y.count
+            }
+        }
+    }
+    /// The same bytes, compared eight at a time.
+    public static func == (a: ByteString, b: ByteString) -> Bool {
+        a.bytes.count == b.bytes.count && a.bytes.withUnsafeBytes { x in b.bytes.withUnsafeBytes { y in memoryEqual(x, y) } }
+    }
     /// Hashes the bytes in one block (the synthesized version feeds the hasher byte by byte).
     public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
 }
