@@ -61,7 +61,7 @@ import TestSupport
                 #expect(Self.decode(line, cache: cache) == Self.decode(line, cache: nil))
             }
         }
-        #expect(cache.count <= EsloggerProcessCache.bucketCapacity, "one bucket, bounded")
+        #expect(cache.count <= EsloggerProcessCache.setSize, "one set, bounded")
     }
 
     /// A hit decides as a miss does: every prefix of a line meets a warm cache (its process kept)
