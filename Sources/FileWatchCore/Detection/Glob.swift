@@ -225,13 +225,8 @@ public struct Glob: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// `memoryEqual` (JSONObjectCache.swift) for byte buffers.
 @inline(__always)
 private func memoryEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard a.count == b.count else { return false }
-    var i = 0
-    while i < a.count {
-        if a[i] != b[i] { return false }
-        i += 1
-    }
-    return true
+    memoryEqual(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
 }
