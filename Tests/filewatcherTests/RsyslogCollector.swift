@@ -148,7 +148,11 @@ final class RsyslogCollector {
         default:
             throw CollectorError("unknown transport \(transport)")
         }
+        // A Direct main queue: each message is written before imrelp answers it, so an acknowledged
+        // message survives a kill -9 of rsyslogd (with the default in-memory queue, rsyslog
+        // acknowledges on enqueueing and a kill loses what the queue held).
         c += """
+            main_queue(queue.type="Direct")
             action(type="omfile" file="\(output)" template="msgonly" flushOnTXEnd="on" asyncWriting="off")
 
             """
