@@ -30,26 +30,12 @@ public struct RELPFrame: Equatable, Sendable {
 
     /// `TXNR SP COMMAND SP DATALEN` and, when there is data, the SP before it.
     public static func appendHeader(transaction: Int, command: String, dataCount: Int, to out: inout [UInt8]) {
-        appendDecimal(transaction, to: &out)
+        out += String(transaction).utf8  // a small String: no allocation
         out.append(0x20)
         out += command.utf8
         out.append(0x20)
-        appendDecimal(dataCount, to: &out)
+        out += String(dataCount).utf8
         if dataCount > 0 { out.append(0x20) }
-    }
-
-    /// The decimal digits of `v` ≥ 0, without making a String (once per message sent).
-    static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for any Int's digits
-        var x = UInt(max(0, v)), n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[23 - n] = 0x30 + UInt8(x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
-        }
     }
 
     /// For a `rsp` frame: the status code (200 is success) and the text after it.
