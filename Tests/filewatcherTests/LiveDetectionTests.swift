@@ -102,7 +102,7 @@ extension LiveDetection {
             defer { kill(pid, SIGKILL); script.waitUntilExit(orKillAfter: Process.testChildBound) }
             var state: String?
             for _ in 0..<200 {
-                state = procState(pid)
+                state = stoppedState(pid)
                 if state == "T" || !script.isRunning { break }
                 usleep(100_000)
             }
