@@ -149,4 +149,56 @@ import TestSupport
         #expect(shared.bytes.count == fresh.count)
         #expect(shared.text == String(decoding: fresh, as: UTF8.self))
     }
+
+    /// The key table finds each key at its position and nothing else: every key word of every
+    /// sample line and random words are looked up against the plain search of the list.
+    @Test func keyTableFindsExactlyTheKeys() throws {
+        let keys = SubjectFields.kernelKeys
+        let list: [UInt64] = [AuditFieldKey.pid, AuditFieldKey.ppid, AuditFieldKey.uid, AuditFieldKey.euid,
+                              AuditFieldKey.auid, AuditFieldKey.gid, AuditFieldKey.comm, AuditFieldKey.exe,
+                              AuditFieldKey.key, AuditFieldKey.arch, AuditFieldKey.syscall, AuditFieldKey.success,
+                              AuditFieldKey.exit, AuditFieldKey.a0, AuditFieldKey.a1, AuditFieldKey.a2, AuditFieldKey.a3,
+                              AuditFieldKey.res]
+        for (n, k) in list.enumerated() {
+            #expect(keys.part(k) == n)
+            #expect(SubjectFields.Part(rawValue: n) != nil)
+        }
+        var rng = SeededGenerator(seed: 15)
+        var words: [UInt64] = [0, AuditFieldKey.enrichedUID, AuditFieldKey.item, AuditFieldKey.name, AuditFieldKey.mode]
+        for _ in 0..<20_000 { words.append(rng.next()) }
+        for file in LinuxAuditFixture.sampleFiles() {
+            let bytes = try LinuxAuditFixture.sample(String(file.split(separator: "/").last ?? ""))
+            for line in bytes.split(separator: 0x0A) {
+                guard let r = try? AuditLineParser.parse(bytes: Array(line)) else { continue }
+                r.withView { v in for f in v.fields { words.append(v.keyCode(f)) } }
+            }
+        }
+        for w in words { #expect(keys.part(w) == (list.firstIndex(of: w) ?? -1)) }
+    }
+
+    /// A subject's copies share their storage until one of them changes; a change never shows
+    /// in another copy, and equality and hashing see the fields only.
+    @Test func subjectCopiesAreIndependentValues() {
+        var a = ProcessSubject(pid: 1, name: "a", executable: "/bin/a", arguments: ["a", "b"], uid: 5, user: "u")
+        let b = a
+        #expect(a == b && a.hashValue == b.hashValue)
+        a.arguments?.append("c")
+        a.name = "x"
+        #expect(b.arguments == ["a", "b"] && b.name == "a")
+        #expect(a.arguments == ["a", "b", "c"] && a.name == "x")
+        #expect(a != b)
+        var c = ProcessSubject(pid: 1, name: "a", executable: "/bin/a", arguments: ["a", "b"], uid: 5, user: "u")
+        #expect(c == b && c.hashValue == b.hashValue)  // equal fields, separate storages
+        c.pidVersion = 2
+        #expect(c != b)
+        c.pidVersion = nil
+        #expect(c == b)
+        var d = c
+        d.originalPPID = 7
+        #expect(c.originalPPID == nil && d.originalPPID == 7)
+        var set: Set<ProcessSubject> = [a, b, c, d]
+        #expect(set.count == 3)
+        set.remove(b)
+        #expect(set.count == 2 && set.contains(a) && set.contains(d))
+    }
 }

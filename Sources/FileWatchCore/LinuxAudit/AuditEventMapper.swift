@@ -5,6 +5,9 @@
 
 /// What the audit records said beyond the event model (JSON shows it).
 public struct LinuxAuditDetail: Hashable, Sendable {
+    /// First, so that the memberwise initializer (which the public one calls, see `Event`'s) has
+    /// other labels.
+    public var serial: UInt64
     /// The first record's type (SYSCALL for syscall events).
     public var recordType: UInt16
     public var recordTypeName: String
@@ -12,15 +15,17 @@ public struct LinuxAuditDetail: Hashable, Sendable {
     public var arch: String?
     public var syscall: Int64?
     public var syscallName: String?
-    public var serial: UInt64
     /// The audit rule's key (`key="filewatcher"`), when logged.
     public var key: String?
     public var node: String?
 
+}
+
+extension LinuxAuditDetail {
     public init(recordType: UInt16, recordTypeName: String, arch: String? = nil, syscall: Int64? = nil,
                 syscallName: String? = nil, serial: UInt64, key: String? = nil, node: String? = nil) {
-        self.recordType = recordType; self.recordTypeName = recordTypeName; self.arch = arch
-        self.syscall = syscall; self.syscallName = syscallName; self.serial = serial; self.key = key; self.node = node
+        self.init(serial: serial, recordType: recordType, recordTypeName: recordTypeName, arch: arch, syscall: syscall,
+                  syscallName: syscallName, key: key, node: node)
     }
 }
 
@@ -46,9 +51,13 @@ public final class AuditEventMapper {
     }
 
     private func map(_ v: AuditEventRecords.Views) -> Event? {
-        guard v.count > 0 else { return nil }
+        guard v.count > 0, let stamp = v[0].header.stamp else { return nil }
+        return event(v, stamp)
+    }
+
+    /// The event of records `v` (at least one) stamped `stamp`.
+    private func event(_ v: AuditEventRecords.Views, _ stamp: AuditStamp) -> Event {
         let first = v[0]
-        guard let stamp = first.header.stamp else { return nil }
         // One pass over the record types: the first SYSCALL, CWD and PROCTITLE.
         var scIndex = -1, cwdIndex = -1, titleIndex = -1
         for i in 0..<v.count {
@@ -64,27 +73,26 @@ public final class AuditEventMapper {
         let title = titleIndex >= 0 ? v[titleIndex] : nil
         let titleField = title?.field("proctitle")
         var process = subjects.subject(sc, f, title: title, titleField) { self.process(sc, f, title: title, titleField) }
-        var detail = LinuxAuditDetail(recordType: sc.type, recordTypeName: sc.typeName, serial: stamp.serial,
-                                      node: first.node?.description)
-        // The event's parts are built in locals and the event once, at the end: every copy of an
-        // Event is a dozen retains and releases (callgrind, 100k-event log: an Event built early
-        // and changed in place was copied twice on its way out, 150 M Ir of 3,100 M).
+        let typeName = sc.typeName, node = first.node?.description
+        // The event's parts (and its detail's) are built in locals and the event once, at the
+        // end: every copy of an Event is a dozen retains and releases (callgrind, 100k-event log:
+        // an Event built early and changed in place was copied twice on its way out, 150 M Ir of
+        // 3,100 M; a detail changed in place was copied twice, 50 M).
         var kind = EventKind.other, result = EventResult.success
         var path: ByteString?, destination: ByteString?, isDirectory = false, openFlags: OpenFlags = []
         guard scIndex >= 0 else {
             if let res = f.res { result = Self.result(ofRes: res, in: sc) }
-            return Event(time: stamp.timeMicroseconds, kind: kind, result: result, process: process,
-                         source: source, detail: .linuxAudit(detail))
+            return Event(time: stamp.timeMicroseconds, kind: kind, result: result, process: process, source: source,
+                         detail: .linuxAudit(LinuxAuditDetail(recordType: sc.type, recordTypeName: typeName,
+                                                              serial: stamp.serial, node: node)))
         }
-        detail.key = f.key.flatMap { sc.text($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let key = f.key.flatMap { sc.text($0) }.map { String(decoding: $0, as: UTF8.self) }
         let archValue = f.arch.flatMap { sc.hexNumber($0) }
         let arch = archValue.flatMap { AuditArch(rawValue: UInt32(truncatingIfNeeded: $0)) }
-        detail.arch = arch?.name ?? f.arch.map { String(decoding: sc.bytes[sc.range($0)], as: UTF8.self) }
+        let archName = arch?.name ?? f.arch.map { String(decoding: sc.bytes[sc.range($0)], as: UTF8.self) }
         let number = f.syscall.flatMap { sc.integer($0) }
-        detail.syscall = number
         let (cls, dirfdArg, name) = classify(arch: arch, archValue: archValue, number: number,
                                              enrichedName: f.enrichedSyscall.flatMap { sc.text($0) })  // decoded on a cache miss only
-        detail.syscallName = name
 
         // Result: success=yes|no, exit=N (negative: -errno).
         if let success = f.success, sc.valueIs(success, "no") {
@@ -97,7 +105,6 @@ public final class AuditEventMapper {
         var items = itemScratch
         itemScratch = []
         items.removeAll(keepingCapacity: true)
-        defer { itemScratch = items }
         for r in 0..<v.count where v.type(r) == AuditRecordTypes.path { items.append(PathItem(v[r], record: r)) }
         // Logs nearly always list the items in order: sorted only when they are not.
         if zip(items, items.dropFirst()).contains(where: { $0.index > $1.index }) {
@@ -114,14 +121,22 @@ public final class AuditEventMapper {
                 return k.withUTF8 { sc.field(named: $0) }.flatMap { sc.hexNumber($0) }
             }
         }
-        // The CWD's text, decoded once and only for a relative name.
-        var cwd: [UInt8]?? = nil
         func absolute(_ item: PathItem?, dirfd: Int?) -> ByteString? {
             guard let item, let field = item.name else { return nil }
-            guard let name = v[item.record].text(field) else { return nil }
-            if name.first == 0x2F { return ByteString(name) }
-            if cwd == nil { cwd = .some(cwdIndex >= 0 ? v[cwdIndex].field("cwd").flatMap { v[cwdIndex].text($0) } : nil) }
-            return Self.absolute(name, cwd: cwd ?? nil, dirfd: dirfd.flatMap { args($0) })
+            let rec = v[item.record]
+            // A quoted name is used as logged, without a decoded copy first (callgrind, 100k-event
+            // log: four arrays per relative name were 1,760 Ir of it; now one).
+            let decoded = field.form == .bare ? rec.text(field) : nil
+            if field.form == .bare && decoded == nil { return nil }
+            func made(_ name: UnsafeBufferPointer<UInt8>) -> ByteString {
+                if name.first == 0x2F { return ByteString(Array(name)) }
+                // Decoded here each time (at most twice per event): a captured variable caching it
+                // was checked for exclusivity at run time, 4 calls per name.
+                let cwd = cwdIndex >= 0 ? v[cwdIndex].field("cwd").flatMap { v[cwdIndex].text($0) } : nil
+                return Self.absolute(name, cwd: cwd, dirfd: dirfd.flatMap { args($0) })
+            }
+            if let decoded { return decoded.withUnsafeBufferPointer(made) }
+            return made(UnsafeBufferPointer(rebasing: rec.bytes[rec.range(field)]))
         }
         let normal = items.first { $0.type != .parent && $0.type != .delete } ?? items.first
         switch cls {
@@ -179,9 +194,12 @@ public final class AuditEventMapper {
         case .exit:
             kind = .exit
         }
+        itemScratch = items  // not in a `defer`: the event would be copied out before it (measured, 54 M Ir)
         return Event(time: stamp.timeMicroseconds, kind: kind, result: result, process: process, path: path,
                      destinationPath: destination, isDirectory: isDirectory, openFlags: openFlags, source: source,
-                     detail: .linuxAudit(detail))
+                     detail: .linuxAudit(LinuxAuditDetail(recordType: sc.type, recordTypeName: typeName, arch: archName,
+                                                          syscall: number, syscallName: name, serial: stamp.serial,
+                                                          key: key, node: node)))
     }
 
     // MARK: Parts
@@ -242,13 +260,15 @@ public final class AuditEventMapper {
 
     /// A relative name made absolute with CWD — only when it is relative to the working directory
     /// (no directory descriptor, or AT_FDCWD); relative to another descriptor it stays as logged.
-    static func absolute(_ name: [UInt8], cwd: [UInt8]?, dirfd: UInt64?) -> ByteString {
-        guard name.first != 0x2F, let cwd, !cwd.isEmpty else { return ByteString(name) }
-        if let dirfd, dirfd & 0xFFFF_FFFF != 0xFFFF_FF9C { return ByteString(name) }
+    static func absolute(_ name: UnsafeBufferPointer<UInt8>, cwd: [UInt8]?, dirfd: UInt64?) -> ByteString {
+        guard name.first != 0x2F, let cwd, !cwd.isEmpty else { return ByteString(Array(name)) }
+        if let dirfd, dirfd & 0xFFFF_FFFF != 0xFFFF_FF9C { return ByteString(Array(name)) }
         var rel = name[...]
-        while rel.starts(with: [0x2E, 0x2F]) { rel = rel.dropFirst(2) }
-        if rel == [0x2E] { return ByteString(cwd) }
-        var out = cwd
+        while rel.count >= 2 && rel[rel.startIndex] == 0x2E && rel[rel.startIndex + 1] == 0x2F { rel = rel.dropFirst(2) }
+        if rel.count == 1 && rel[rel.startIndex] == 0x2E { return ByteString(cwd) }
+        var out: [UInt8] = []
+        out.reserveCapacity(cwd.count + 1 + rel.count)
+        out += cwd
         if out.last != 0x2F { out.append(0x2F) }
         out += rel
         return ByteString(out)

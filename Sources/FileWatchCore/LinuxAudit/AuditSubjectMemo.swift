@@ -16,8 +16,8 @@ struct AuditSubjectMemo {
     /// A reference per slot: a hit reads the subject out of it without copying an Optional
     /// subject out of an array (measured: those copies cost more than the comparison).
     private final class Entry {
-        var key: [UInt8] = []
-        var subject: ProcessSubject?
+        @exclusivity(unchecked) var key: [UInt8] = []
+        @exclusivity(unchecked) var subject: ProcessSubject?
     }
     private var entries: [Entry] = (0..<slots).map { _ in Entry() }
 
