@@ -62,6 +62,35 @@ import Testing
         }
     }
 
+    /// `\/`, `\"` and `\\` are passed over inside scanString, the other escapes checked by
+    /// scanEscape: every prefix of a string holding them fails at its end, the whole decodes, and
+    /// a bad escape after them is still refused at its offset.
+    @Test func escapesOfEveryKindAndEveryPrefix() {
+        func read(_ text: [UInt8]) -> Result<[UInt8], JSONError> {
+            text.withUnsafeBytes { raw in
+                var s = JSONScanner(raw)
+                do throws(JSONError) {
+                    let v = try s.readString()
+                    try s.finish()
+                    return .success(s.bytes(of: v))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        let text = Array(#""\/Users\/a\"b\\c\u00e9\n\/""#.utf8)
+        #expect(read(text) == .success(Array("/Users/a\"b\\c\u{e9}\n/".utf8)))
+        for k in 1..<text.count {
+            guard case .failure(let e) = read(Array(text[..<k])), case .unexpectedEnd = e.reason else {
+                Issue.record("prefix \(k) did not fail at its end"); continue
+            }
+            #expect(e.offset <= k && e.offset >= k - 5, "prefix \(k): \(e)")
+        }
+        // After a backslash at the very end: the escape is what is missing.
+        #expect(read(Array(#""\/\"#.utf8)) == .failure(JSONError(.unexpectedEnd(expected: "an escape sequence"), offset: 4)))
+        #expect(read(Array(#""\/\\\x""#.utf8)) == .failure(JSONError(.invalidEscape, offset: 5)))
+    }
+
     /// `nextKey`'s short path (eight bytes of a name at a time) against the general one, for names
     /// of every length up to 40 with a byte that ends the short path at every place.
     @Test func memberNamesWordAtATime() {

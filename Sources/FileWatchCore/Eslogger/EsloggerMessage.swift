@@ -114,9 +114,8 @@ extension EsloggerMessage {
             } else if s.equals(key, "process") {
                 if let cache, try s.peek() == .object {
                     let start = s.position
-                    if let known = cache.lookup(line, at: start) {
-                        m.process = known.process
-                        s.position = known.end
+                    if let end = cache.lookup(line, at: start, into: &m.process) {
+                        s.position = end
                         continue
                     }
                     try s.skipValueQuickly()
