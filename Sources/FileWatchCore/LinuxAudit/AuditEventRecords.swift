@@ -40,11 +40,16 @@ public struct AuditEventRecords: RandomAccessCollection, Sendable {
         let n = r.bytes.count
         precondition(bytes.count + n <= Self.maxBytes, "audit event buffer full")
         // The one check that makes the unchecked reads of views safe: every field inside its record.
+        // Without a branch per field: as unsigned 32-bit numbers widened to 64 bits, start ≤ end ≤ n
+        // (which also says start ≥ 0) holds when no difference below wraps and sets the top bit.
+        let limit = UInt64(n)
+        var wrapped: UInt64 = 0
         for f in r.fields {
-            precondition(0 <= f.keyStart && f.keyStart <= f.keyEnd && Int(f.keyEnd) <= n
-                         && 0 <= f.valueStart && f.valueStart <= f.valueEnd && Int(f.valueEnd) <= n,
-                         "audit field outside its record")
+            let ks = UInt64(UInt32(bitPattern: f.keyStart)), ke = UInt64(UInt32(bitPattern: f.keyEnd))
+            let vs = UInt64(UInt32(bitPattern: f.valueStart)), ve = UInt64(UInt32(bitPattern: f.valueEnd))
+            wrapped |= (ke &- ks) | (limit &- ke) | (ve &- vs) | (limit &- ve)
         }
+        precondition(wrapped >> 63 == 0, "audit field outside its record")
         let byteStart = Int32(bytes.count), fieldStart = Int32(fields.count)
         bytes.append(contentsOf: r.bytes)
         fields.append(contentsOf: r.fields)
