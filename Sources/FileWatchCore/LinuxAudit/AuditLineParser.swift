@@ -71,7 +71,7 @@ public enum AuditLineParser {
         }
         guard c.consume("type=") else { throw c.error("no 'type=' at the start of the record") }
         let typeStart = c.i
-        c.skip { $0 != 0x20 }
+        c.i = scan(UnsafeRawPointer(b.baseAddress!), c.i, b.count) { equalBytes($0, 0x2020_2020_2020_2020) }
         let typeRange = Int32(typeStart)..<Int32(c.i)
         let type = try recordType(b, typeStart, c.i)
         c.skip { $0 == 0x20 }
@@ -107,8 +107,8 @@ public enum AuditLineParser {
 
     private static func recordType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) throws(AuditLineError) -> UInt16 {
         guard end > start else { throw AuditLineError(reason: "empty record type", column: start + 1) }
+        if let common = commonType(b, start, end) { return common }
         let name = UnsafeBufferPointer(rebasing: b[start..<end])
-        if let common = commonType(name) { return common }
         let unknown: StaticString = "UNKNOWN["
         let u = unknown.utf8CodeUnitCount
         if name.count > u + 1, AuditValue.equals(UnsafeBufferPointer(rebasing: name[0..<u]), unknown),
@@ -129,15 +129,21 @@ public enum AuditLineParser {
         return AuditRecordTypes.number(String(decoding: name, as: UTF8.self)) ?? 0
     }
 
-    /// The record types of nearly every line, told from their bytes without a table lookup.
+    /// The record types of nearly every line, told from their first eight bytes as one word (the
+    /// names' bytes, little-endian) without a table lookup; nil leaves it to the table (callgrind:
+    /// comparing byte by byte cost 88 instructions a line).
     @inline(__always)
-    private static func commonType(_ name: UnsafeBufferPointer<UInt8>) -> UInt16? {
-        switch name.count {
-        case 3: return AuditValue.equals(name, "EOE") ? AuditRecordTypes.eoe : AuditValue.equals(name, "CWD") ? AuditRecordTypes.cwd : nil
-        case 4: return AuditValue.equals(name, "PATH") ? AuditRecordTypes.path : nil
-        case 6: return AuditValue.equals(name, "EXECVE") ? AuditRecordTypes.execve : nil
-        case 7: return AuditValue.equals(name, "SYSCALL") ? AuditRecordTypes.syscall : nil
-        case 9: return AuditValue.equals(name, "PROCTITLE") ? AuditRecordTypes.proctitle : nil
+    private static func commonType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt16? {
+        let n = end &- start
+        guard n >= 3, n <= 9, start >= 0, b.count &- start >= 8, let base = b.baseAddress else { return nil }
+        var w = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+        if n < 8 { w &= (1 &<< (UInt64(n) &* 8)) &- 1 }
+        switch n {
+        case 3: return w == 0x45_4F_45 ? AuditRecordTypes.eoe : w == 0x44_57_43 ? AuditRecordTypes.cwd : nil
+        case 4: return w == 0x48_54_41_50 ? AuditRecordTypes.path : nil
+        case 6: return w == 0x45_56_43_45_58_45 ? AuditRecordTypes.execve : nil
+        case 7: return w == 0x4C_4C_41_43_53_59_53 ? AuditRecordTypes.syscall : nil
+        case 9: return w == 0x4C_54_49_54_43_4F_52_50 && base[start + 8] == UInt8(ascii: "E") ? AuditRecordTypes.proctitle : nil
         default: return nil
         }
     }
