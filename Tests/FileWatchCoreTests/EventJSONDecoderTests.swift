@@ -2,35 +2,6 @@ import Testing
 @testable import FileWatchCore
 import TestSupport
 
-/// Collects what a decoder delivers.
-private final class Collected: EventReceiver {
-    var events: [Event] = []
-    var notices: [SourceNotice] = []
-    func receive(_ event: Event) { events.append(event) }
-    func notice(_ notice: SourceNotice) { notices.append(notice) }
-}
-
-private func jsonLinesBytes(_ events: [Event]) throws -> [UInt8] {
-    let mem = MemoryWriter()
-    let sink = JSONSink(output: OutputBuffer(writer: mem, lineBuffered: false))
-    for e in events { try sink.write(e) }
-    try sink.flush()
-    return mem.bytes
-}
-
-private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
-    let c = Collected()
-    var d = JSONLinesDecoder(name: "capture.jsonl")
-    var i = 0
-    while i < bytes.count {
-        let end = min(bytes.count, i + chunk)
-        bytes[i..<end].withUnsafeBytes { d.push($0, into: c) }
-        i = end
-    }
-    d.finish(into: c)
-    return c
-}
-
 @Suite struct EventJSONDecoderTests {
     static let hostileNames: [ByteString] = [
         "<img src=x onerror=alert(1)>", "line\nbreak", "esc\u{1B}[31mred", ByteString([0x61, 0xFF, 0xFE, 0x62]), "quote\"back\\slash",
@@ -59,7 +30,7 @@ private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
 
     @Test func roundTripsEveryFieldOfOurOwnJSONLines() throws {
         let events = Self.sampleEvents()
-        let decoded = decodeAll(try jsonLinesBytes(events))
+        let decoded = decodeJSONLines(try jsonLinesBytes(events))
         #expect(decoded.notices.isEmpty)
         #expect(decoded.events == events)
     }
@@ -67,7 +38,7 @@ private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
     @Test func linesCutAcrossChunksDecodeTheSame() throws {
         let bytes = try jsonLinesBytes(Self.sampleEvents())
         for chunk in [1, 7, 64] {
-            #expect(decodeAll(bytes, chunk: chunk).events == Self.sampleEvents())
+            #expect(decodeJSONLines(bytes, chunk: chunk).events == Self.sampleEvents())
         }
     }
 
@@ -84,7 +55,7 @@ private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
         let rule = Alert(time: e.time + 5, origin: .rule("ssh <keys>"), severity: .high, process: e.process, eventKind: .open,
                          path: "/root/.ssh/id_rsa", reason: "read of a key")
         e.alerts = [ransom, rule]
-        let back = try #require(decodeAll(try jsonLinesBytes([e])).events.first)
+        let back = try #require(decodeJSONLines(try jsonLinesBytes([e])).events.first)
         #expect(back.alerts.count == 2)
         let r = back.alerts[0]
         #expect(r.origin == .ransomware && r.severity == .critical && r.reason == "5 files encrypted")
@@ -103,7 +74,7 @@ private func decodeAll(_ bytes: [UInt8], chunk: Int = 1 << 20) -> Collected {
         input += Array("not json\n".utf8)
         input += second
         let lines = [Array(first.dropLast())]
-        let c = decodeAll(input)
+        let c = decodeJSONLines(input)
         #expect(c.events.count == 2)
         #expect(c.notices.count == 2)
         guard case .damaged(let file, let offset, let reason) = c.notices[0] else { Issue.record("not damage"); return }

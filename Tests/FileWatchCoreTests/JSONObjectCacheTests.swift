@@ -6,34 +6,6 @@ import TestSupport
 /// their exact bytes on later lines (JSONObjectCache): what it delivers must be what decoding each
 /// line alone gives, whatever repeats, changes or breaks off.
 @Suite struct JSONObjectCacheTests {
-    private final class Collected: EventReceiver {
-        var events: [Event] = []
-        var notices: [SourceNotice] = []
-        func receive(_ event: Event) { events.append(event) }
-        func notice(_ notice: SourceNotice) { notices.append(notice) }
-    }
-
-    private static func line(_ e: Event) throws -> [UInt8] {
-        let mem = MemoryWriter()
-        let sink = JSONSink(output: OutputBuffer(writer: mem, lineBuffered: false))
-        try sink.write(e)
-        try sink.flush()
-        return mem.bytes
-    }
-
-    private static func stream(_ bytes: [UInt8], chunk: Int) -> Collected {
-        let c = Collected()
-        var d = JSONLinesDecoder(name: "capture.jsonl")
-        var i = 0
-        while i < bytes.count {
-            let end = min(bytes.count, i + chunk)
-            bytes[i..<end].withUnsafeBytes { d.push($0, into: c) }
-            i = end
-        }
-        d.finish(into: c)
-        return c
-    }
-
     /// Events whose process objects repeat exactly, share their first bytes but differ later (an
     /// exec: same pid, new name and command line; a name that is not UTF-8, written with its
     /// base64 twin; escapes), and whose bsm_event objects differ only in the modifier.
@@ -59,12 +31,12 @@ import TestSupport
         var bytes: [UInt8] = []
         var alone: [Event] = []
         for e in events {
-            let l = try Self.line(e)
+            let l = try jsonLinesBytes([e])
             bytes += l
             alone.append(try l.dropLast().withUnsafeBytes { try EventJSONDecoder.decode($0) })
         }
         for chunk in [1 << 20, 97, 7] {
-            let c = Self.stream(bytes, chunk: chunk)
+            let c = decodeJSONLines(bytes, chunk: chunk)
             #expect(c.notices.isEmpty)
             #expect(c.events == alone, "chunk \(chunk)")
             #expect(c.events == events, "chunk \(chunk)")
@@ -73,7 +45,7 @@ import TestSupport
 
     @Test func aLineCutOffAfterAKnownObjectFailsCleanly() throws {
         let e = Self.events()[4]
-        var first = try Self.line(e)
+        var first = try jsonLinesBytes([e])
         first.removeLast()
         // Every prefix of the same line after the whole line: the cache knows its process and
         // bsm_event objects, and must not carry a prefix past its end.
@@ -81,7 +53,7 @@ import TestSupport
             var bytes = first + [0x0A]
             bytes += first[0..<n] + [0x0A]
             bytes += first + [0x0A]
-            let c = Self.stream(bytes, chunk: 1 << 20)
+            let c = decodeJSONLines(bytes)
             #expect(c.events.count == 2 && c.events.allSatisfy { $0 == e }, "prefix \(n)")
             guard c.notices.count == 1, case .damaged(_, let offset, let reason) = c.notices[0] else {
                 Issue.record("prefix \(n): \(c.notices)"); continue

@@ -231,6 +231,17 @@ func procState(_ pid: Int32) -> String? {
     return s[s.index(after: close)...].split(separator: " ").first.map(String.init)
 }
 
+/// The state of a process that was sent SIGSTOP with its children: "T", or "D (vfork)" for a shell that was in
+/// vfork(2) (dash starts commands so) when its stopped child had not exec'd yet: it then waits uninterruptibly
+/// for that child and stops only once it goes on — as stopped in effect (it cannot run on), and shown as such.
+func stoppedState(_ pid: Int32) -> String? {
+    guard let state = procState(pid) else { return nil }
+    guard state == "D",
+          let list = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return state }
+    let children = list.split(separator: " ").compactMap { Int32($0) }
+    return !children.isEmpty && children.allSatisfy({ procState($0) == "T" }) ? "T" : state
+}
+
 func alerts(_ objs: [[String: Any]]) -> [[String: Any]] { objs.compactMap { $0["alert"] as? [String: Any] } }
 
 /// A fresh directory with the simulator and the network tool built; returns (base, watched dir, sim, net).

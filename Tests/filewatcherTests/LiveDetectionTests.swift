@@ -55,7 +55,7 @@ extension LiveDetection {
             // The event that raised it concerns the 5th victim (doc000 is the 1st).
             let where_ = (alert["dest_path"] as? String) ?? (alert["path"] as? String) ?? ""
             let idx = Int(where_.components(separatedBy: "/doc").last?.prefix(3) ?? "") ?? 99
-            #expect(idx + 1 == 5, "alert raised at victim \(idx + 1) (\(where_))")
+            #expect(idx + 1 == 5, "alert raised at victim \(idx + 1) (\(where_)); evidence: \(evidence); stderr: \(stderr)")
             #expect((alert["responses"] as? [String])?.first?.hasPrefix("stopped ") == true)
             #expect((alert["stopped"] as? [Int]) == [Int(pid)])
             #expect(stderr.contains("resume: kill -CONT \(pid); end: kill -KILL \(pid)"), "\(stderr)")
@@ -102,12 +102,12 @@ extension LiveDetection {
             defer { kill(pid, SIGKILL); script.waitUntilExit(orKillAfter: Process.testChildBound) }
             var state: String?
             for _ in 0..<200 {
-                state = procState(pid)
+                state = stoppedState(pid)
                 if state == "T" || !script.isRunning { break }
                 usleep(100_000)
             }
             let done = Int(((try? String(contentsOfFile: base + "/progress", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-            #expect(state == "T", "the script (pid \(pid)) was stopped; state \(state ?? "?"), \(done) files done")
+            #expect(state == "T", "the script (pid \(pid)) was stopped; state \(state ?? "?"), \(done) files done; \(judgedLine((try? monitor.stop())?.1 ?? ""))")
             #expect(done < 40, "stopped while at work (\(done) of 40)")
 
             let (objs, stderr) = try monitor.stop()
@@ -122,7 +122,7 @@ extension LiveDetection {
             let doers = Set(evidence.compactMap { $0["pid"] as? Int })
             if everyVictimByAnotherProcess { #expect(doers.count == 5, "5 different processes did it") }
             let victimPaths = evidence.compactMap { $0["path"] as? String }
-            #expect(Set(victimPaths).isSubset(of: Set(list.prefix(5))), "the first 5 files: \(victimPaths)")
+            #expect(Set(victimPaths).isSubset(of: Set(list.prefix(5))), "the first 5 files: \(victimPaths); \(judgedLine(stderr))")
             #expect((alert["stopped"] as? [Int])?.first == Int(pid))
             #expect(stderr.contains("processes stopped: "))
             print("LiveDetectionTests.shell (\(check)): alert on the script after \(done) files; \(alert["reason"] ?? ""); \(judgedLine(stderr))")

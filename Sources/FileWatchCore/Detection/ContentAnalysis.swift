@@ -11,30 +11,43 @@ public struct ContentStatistics: Sendable, Equatable {
     public var piEstimate: Double
     /// |piEstimate − π| / π in percent.
     public var piErrorPercent: Double
+    /// ent's serial correlation coefficient of each byte with the next (the last with the first): about 0 for
+    /// random bytes, near 1 for slowly changing ones (a counter, a ramp, samples), whatever their histogram.
+    public var serialCorrelation: Double
 
-    public init(count: Int, entropy: Double, piEstimate: Double, piErrorPercent: Double) {
+    public init(count: Int, entropy: Double, piEstimate: Double, piErrorPercent: Double, serialCorrelation: Double = 0) {
         self.count = count; self.entropy = entropy; self.piEstimate = piEstimate; self.piErrorPercent = piErrorPercent
+        self.serialCorrelation = serialCorrelation
     }
 
     public init(_ bytes: [UInt8]) { self = bytes.withUnsafeBytes { ContentStatistics($0) } }
 
     public init(_ buffer: UnsafeRawBufferPointer) {
         count = buffer.count
-        guard !buffer.isEmpty else { entropy = 0; piEstimate = 0; piErrorPercent = 100; return }
-        // Histogram on the stack: no allocation per file.
+        guard !buffer.isEmpty else { entropy = 0; piEstimate = 0; piErrorPercent = 100; serialCorrelation = 1; return }
+        // Histogram on the stack: no allocation per file. Σx and Σx² for the serial correlation come from it.
+        var sum = 0.0, sumSquares = 0.0
         var h = withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { hist -> Double in
             hist.initialize(repeating: 0)
             for b in buffer { hist[Int(b)] += 1 }
             let n = Double(buffer.count)
             var e = 0.0
-            for c in hist where c > 0 {
+            for (value, c) in hist.enumerated() where c > 0 {
                 let p = Double(c) / n
                 e -= p * entropyLog2(p)
+                sum += Double(c * value)
+                sumSquares += Double(c * value * value)
             }
             return e
         }
         if h < 0 { h = 0 }
         entropy = h
+        // Serial correlation as ent computes it: (n·Σxᵢxᵢ₊₁ − (Σx)²) / (n·Σx² − (Σx)²), wrapping around.
+        var products: UInt64 = UInt64(buffer[buffer.count - 1]) * UInt64(buffer[0])
+        for i in 0..<(buffer.count - 1) { products &+= UInt64(buffer[i]) * UInt64(buffer[i + 1]) }
+        let n = Double(buffer.count)
+        let denominator = n * sumSquares - sum * sum
+        serialCorrelation = denominator == 0 ? 1 : (n * Double(products) - sum * sum) / denominator
         // Monte Carlo: 3 bytes → x, 3 bytes → y (big-endian 24-bit), inside when x² + y² ≤ (2²⁴ − 1)².
         let radius: UInt64 = (1 << 24) - 1
         let inCircle = radius * radius
@@ -145,11 +158,25 @@ public enum KnownFormat: String, Sendable, CaseIterable {
 }
 
 /// The encrypted-content test with its thresholds.
+///
+/// The statistics of a sample scatter, and the smaller the file the more: random bytes must pass at every size
+/// that is judged, or a real encryptor's victims go unnoticed by chance. With fixed limits, 64 KiB of random bytes
+/// failed the π limit 1 time in 200 and 4 KiB half of the time, and 1 KiB never passed the entropy limit (the
+/// plug-in entropy of n bytes is biased low by (K−1)/(2n·ln 2) bits, Miller–Madow; 0.18 bits at 1 KiB). So each
+/// limit is the fixed one of a large sample, widened by the estimator's bias and five standard deviations for n
+/// bytes (a random file is judged plain about once in 3.5 million), never narrower:
+///   entropy ≥ minEntropy − 255/(2n·ln 2) − 5·√127.5/(n·ln 2)      (the spread for uniform bytes)
+///   π error ≤ max(maxPiErrorPercent, 5 · 100·(4/π)·√(p(1−p)/g))   (g = n/6 points, p = π/4)
+///   |serial correlation| ≤ max(maxSerialCorrelation, 5/√n)
+/// The serial correlation keeps what the wider π limit of a small file would let through (a counter or ramp:
+/// every byte value equally often, so 8 bits of entropy) from passing.
 public struct EncryptionTest: Sendable, Equatable {
-    /// Minimum Shannon entropy in bits per byte (7.95).
+    /// Minimum Shannon entropy in bits per byte of a large sample (7.95).
     public var minEntropy: Double = 7.95
-    /// Maximum Monte-Carlo π error in percent (1.5).
+    /// Maximum Monte-Carlo π error in percent of a large sample (1.5).
     public var maxPiErrorPercent: Double = 1.5
+    /// Maximum |serial correlation| of a large sample (0.01).
+    public var maxSerialCorrelation: Double = 0.01
     /// Files smaller than this are not judged (1 KiB).
     public var minSize: Int = 1024
     /// At most this many bytes from the start of the file are analysed (1 MiB).
@@ -172,8 +199,31 @@ public struct EncryptionTest: Sendable, Equatable {
         if data.count < minSize { return .tooSmall(data.count) }
         if let format = KnownFormat.detect(data) { return .knownFormat(format) }
         let stats = ContentStatistics(data)
-        if stats.entropy >= minEntropy && stats.piErrorPercent <= maxPiErrorPercent { return .encrypted(stats) }
+        let n = data.count
+        if stats.entropy >= entropyLimit(bytes: n), stats.piErrorPercent <= piErrorLimit(bytes: n),
+           abs(stats.serialCorrelation) <= serialCorrelationLimit(bytes: n) {
+            return .encrypted(stats)
+        }
         return .plain(stats)
+    }
+
+    private static let ln2 = 0.693147180559945309417232121458176568
+
+    /// The least entropy (bits per byte) a judged sample of `n` random bytes may show (see the type's comment).
+    public func entropyLimit(bytes n: Int) -> Double {
+        let n = Double(max(n, 1))
+        return minEntropy - 255 / (2 * n * Self.ln2) - 5 * Double(127.5).squareRoot() / (n * Self.ln2)
+    }
+
+    /// The largest π error (percent) a judged sample of `n` random bytes may show.
+    public func piErrorLimit(bytes n: Int) -> Double {
+        let points = Double(max(n / 6, 1)), p = Double.pi / 4
+        return max(maxPiErrorPercent, 5 * 100 * (4 / Double.pi) * (p * (1 - p) / points).squareRoot())
+    }
+
+    /// The largest |serial correlation| a judged sample of `n` random bytes may show.
+    public func serialCorrelationLimit(bytes n: Int) -> Double {
+        max(maxSerialCorrelation, 5 / Double(max(n, 1)).squareRoot())
     }
 
     public func judge(_ bytes: [UInt8]) -> Verdict { bytes.withUnsafeBytes { judge($0) } }
