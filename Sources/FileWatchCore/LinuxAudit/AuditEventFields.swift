@@ -114,6 +114,10 @@ extension AuditEventMapper {
     static func execArguments(_ v: AuditEventRecords.Views) -> [ByteString]? {
         var argc = 0
         var any = false
+        // Whole arguments a0, a1, … while they come in order (nearly always): appended as they
+        // are (callgrind, 100k-event log: the dictionaries for every argument were 106 M Ir for
+        // 25k execve events). Anything else goes to the dictionaries, and later values win.
+        var inOrder: [ByteString] = []
         var whole: [Int: [UInt8]] = [:]
         var pieces: [Int: [Int: [UInt8]]] = [:]
         for r in 0..<v.count where v.type(r) == AuditRecordTypes.execve {
@@ -132,16 +136,27 @@ extension AuditEventMapper {
                 guard let (n, next) = decimal(b, i, end) else { continue }
                 i = next
                 if i == end {
-                    whole[n] = rec.text(f) ?? []
+                    if n == inOrder.count && whole.isEmpty && pieces.isEmpty {
+                        inOrder.append(ByteString(rec.text(f) ?? []))
+                    } else {
+                        whole[n] = rec.text(f) ?? []
+                    }
                 } else if b[i] == 0x5B, let (k, close) = decimal(b, i + 1, end), close == end - 1, b[close] == 0x5D {
                     pieces[n, default: [:]][k] = rec.text(f) ?? []
                 }
             }
         }
         guard any else { return nil }
+        let count = min(argc, 1 << 16)
+        if whole.isEmpty && pieces.isEmpty {
+            // The loop below would stop at the first argument missing, a(inOrder.count).
+            if inOrder.count > count { inOrder.removeLast(inOrder.count - count) }
+            return inOrder
+        }
+        for (n, a) in inOrder.enumerated() where whole[n] == nil { whole[n] = a.bytes }
         var args: [ByteString] = []
-        args.reserveCapacity(min(argc, 1 << 16))
-        for n in 0..<min(argc, 1 << 16) {
+        args.reserveCapacity(count)
+        for n in 0..<count {
             if let a = whole[n] { args.append(ByteString(a)); continue }
             guard let parts = pieces[n], !parts.isEmpty else { break }
             var joined: [UInt8] = []

@@ -32,6 +32,8 @@ public final class AuditEventMapper {
     private var commCache = AuditValueCache<ByteString?>()
     private var exeCache = AuditValueCache<ByteString?>()
     private var titleCache = AuditValueCache<[ByteString]?>()
+    private var subjects = AuditSubjectMemo()
+    private var itemScratch: [PathItem] = []
 
     public init(source: SourceKind = .auditLog, hostErrno: @escaping (Int32) -> Int32? = { $0 }) {
         self.source = source
@@ -59,15 +61,20 @@ public final class AuditEventMapper {
         }
         let sc = scIndex >= 0 ? v[scIndex] : first  // the subject
         let f = SubjectFields(sc)
-        var process = self.process(sc, f, title: titleIndex >= 0 ? v[titleIndex] : nil)
+        let title = titleIndex >= 0 ? v[titleIndex] : nil
+        let titleField = title?.field("proctitle")
+        var process = subjects.subject(sc, f, title: title, titleField) { self.process(sc, f, title: title, titleField) }
         var detail = LinuxAuditDetail(recordType: sc.type, recordTypeName: sc.typeName, serial: stamp.serial,
                                       node: first.node?.description)
-        var event = Event(time: stamp.timeMicroseconds, kind: .other, process: process, source: source,
-                          detail: .none)
+        // The event's parts are built in locals and the event once, at the end: every copy of an
+        // Event is a dozen retains and releases (callgrind, 100k-event log: an Event built early
+        // and changed in place was copied twice on its way out, 150 M Ir of 3,100 M).
+        var kind = EventKind.other, result = EventResult.success
+        var path: ByteString?, destination: ByteString?, isDirectory = false, openFlags: OpenFlags = []
         guard scIndex >= 0 else {
-            if let res = f.res { event.result = Self.result(ofRes: res, in: sc) }
-            event.detail = .linuxAudit(detail)
-            return event
+            if let res = f.res { result = Self.result(ofRes: res, in: sc) }
+            return Event(time: stamp.timeMicroseconds, kind: kind, result: result, process: process,
+                         source: source, detail: .linuxAudit(detail))
         }
         detail.key = f.key.flatMap { sc.text($0) }.map { String(decoding: $0, as: UTF8.self) }
         let archValue = f.arch.flatMap { sc.hexNumber($0) }
@@ -78,16 +85,19 @@ public final class AuditEventMapper {
         let (cls, dirfdArg, name) = classify(arch: arch, archValue: archValue, number: number,
                                              enrichedName: f.enrichedSyscall.flatMap { sc.text($0) })  // decoded on a cache miss only
         detail.syscallName = name
-        event.detail = .linuxAudit(detail)
 
         // Result: success=yes|no, exit=N (negative: -errno).
         if let success = f.success, sc.valueIs(success, "no") {
             let exit = f.exit.flatMap { sc.integer($0) }
             let errno = exit.flatMap { $0 < 0 && $0 > -4096 ? hostErrno(Int32(-$0)) : nil }
-            event.result = .failure(errno: errno)
+            result = .failure(errno: errno)
         }
 
-        var items: [PathItem] = []
+        // The PATH items, in an array kept for the next event (no allocation per event).
+        var items = itemScratch
+        itemScratch = []
+        items.removeAll(keepingCapacity: true)
+        defer { itemScratch = items }
         for r in 0..<v.count where v.type(r) == AuditRecordTypes.path { items.append(PathItem(v[r], record: r)) }
         // Logs nearly always list the items in order: sorted only when they are not.
         if zip(items, items.dropFirst()).contains(where: { $0.index > $1.index }) {
@@ -116,61 +126,62 @@ public final class AuditEventMapper {
         let normal = items.first { $0.type != .parent && $0.type != .delete } ?? items.first
         switch cls {
         case .open(let flagsArgument):
-            event.kind = .open
-            if let arg = flagsArgument, let flags = args(arg) { event.openFlags = Self.openFlags(flags) }
+            kind = .open
+            if let arg = flagsArgument, let flags = args(arg) { openFlags = Self.openFlags(flags) }
             let item = items.first { $0.type == .create } ?? normal
-            event.path = absolute(item, dirfd: dirfdArg)
-            event.isDirectory = item?.isDirectory ?? false
+            path = absolute(item, dirfd: dirfdArg)
+            isDirectory = item?.isDirectory ?? false
         case .creat:
-            event.kind = .create
-            event.openFlags = [.write, .create, .truncate]
-            event.path = absolute(items.first { $0.type == .create } ?? normal, dirfd: nil)
+            kind = .create
+            openFlags = [.write, .create, .truncate]
+            path = absolute(items.first { $0.type == .create } ?? normal, dirfd: nil)
         case .delete(let directory):
-            event.kind = .delete
+            kind = .delete
             let item = items.first { $0.type == .delete } ?? normal
-            event.path = absolute(item, dirfd: dirfdArg)
-            event.isDirectory = directory || (item?.isDirectory ?? false)
+            path = absolute(item, dirfd: dirfdArg)
+            isDirectory = directory || (item?.isDirectory ?? false)
         case .rename:
-            event.kind = .rename
+            kind = .rename
             let from = items.first { $0.type == .delete } ?? items.first { $0.type == .normal }
             let to = items.first { $0.type == .create }
-            event.path = absolute(from, dirfd: dirfdArg)
-            event.destinationPath = absolute(to, dirfd: dirfdArg.map { $0 + 2 })
-            event.isDirectory = from?.isDirectory ?? false
+            path = absolute(from, dirfd: dirfdArg)
+            destination = absolute(to, dirfd: dirfdArg.map { $0 + 2 })
+            isDirectory = from?.isDirectory ?? false
         case .link(let symbolic):
-            event.kind = .link
+            kind = .link
             let created = items.first { $0.type == .create }
             if symbolic {
-                event.path = absolute(created ?? normal, dirfd: dirfdArg)
+                path = absolute(created ?? normal, dirfd: dirfdArg)
             } else {
-                event.path = absolute(items.first { $0.type == .normal }, dirfd: dirfdArg)
-                event.destinationPath = absolute(created, dirfd: dirfdArg.map { $0 + 2 })
+                path = absolute(items.first { $0.type == .normal }, dirfd: dirfdArg)
+                destination = absolute(created, dirfd: dirfdArg.map { $0 + 2 })
             }
         case .mkdir, .mknod:
-            event.kind = .create
+            kind = .create
             let item = items.first { $0.type == .create } ?? normal
-            event.path = absolute(item, dirfd: dirfdArg)
-            event.isDirectory = cls == .mkdir
+            path = absolute(item, dirfd: dirfdArg)
+            isDirectory = cls == .mkdir
         case .attrib, .truncate, .read, .write, .close, .stat, .other:
             switch cls {
-            case .attrib: event.kind = .attrib
-            case .truncate, .write: event.kind = .write
-            case .read: event.kind = .read
-            case .close: event.kind = .close
-            case .stat: event.kind = .stat
-            default: event.kind = .other
+            case .attrib: kind = .attrib
+            case .truncate, .write: kind = .write
+            case .read: kind = .read
+            case .close: kind = .close
+            case .stat: kind = .stat
+            default: kind = .other
             }
-            event.path = absolute(normal, dirfd: dirfdArg)
-            event.isDirectory = normal?.isDirectory ?? false
+            path = absolute(normal, dirfd: dirfdArg)
+            isDirectory = normal?.isDirectory ?? false
         case .exec:
-            event.kind = .exec
-            event.path = absolute(items.first, dirfd: dirfdArg)
+            kind = .exec
+            path = absolute(items.first, dirfd: dirfdArg)
             if let argv = Self.execArguments(v) { process.arguments = argv }
         case .exit:
-            event.kind = .exit
+            kind = .exit
         }
-        event.process = process
-        return event
+        return Event(time: stamp.timeMicroseconds, kind: kind, result: result, process: process, path: path,
+                     destinationPath: destination, isDirectory: isDirectory, openFlags: openFlags, source: source,
+                     detail: .linuxAudit(detail))
     }
 
     // MARK: Parts
@@ -188,8 +199,9 @@ public final class AuditEventMapper {
         return value
     }
 
-    /// The process from the subject record's fields (found in one pass) and the first PROCTITLE.
-    func process(_ r: AuditRecordView, _ f: SubjectFields, title: AuditRecordView?) -> ProcessSubject {
+    /// The process from the subject record's fields (found in one pass) and the first PROCTITLE's
+    /// `proctitle` field (`tf` of `title`).
+    func process(_ r: AuditRecordView, _ f: SubjectFields, title: AuditRecordView?, _ tf: AuditField?) -> ProcessSubject {
         var p = ProcessSubject(pid: Int32(truncatingIfNeeded: f.pid.flatMap { r.integer($0) } ?? -1))
         p.ppid = f.ppid.flatMap { r.integer($0) }.map { Int32(truncatingIfNeeded: $0) }
         p.uid = AuditValue.id(f.uid.flatMap { r.integer($0) })
@@ -201,7 +213,7 @@ public final class AuditEventMapper {
         if let exe = f.exe.flatMap({ exeCache.value(r, $0, make: text) }) { p.executable = exe }
         if p.name.isEmpty, let exe = p.executable { p.name = ByteString(exe.bytes.split(separator: 0x2F).last ?? []) }
         if let user = f.enrichedUID.flatMap({ r.text($0) }) { p.user = String(decoding: user, as: UTF8.self) }
-        if let t = title, let parts = t.field("proctitle").flatMap({ titleCache.value(t, $0, make: Self.commandLine) }) {
+        if let t = title, let parts = tf.flatMap({ titleCache.value(t, $0, make: Self.commandLine) }) {
             p.arguments = parts
         }
         return p

@@ -106,6 +106,12 @@ struct AuditRecordView {
     func keyCode(_ f: AuditField) -> UInt64 {
         let n = Int(f.keyEnd &- f.keyStart)
         guard n <= 7 else { return 0 }
+        if Int(f.keyStart) &+ 8 <= bytes.count {
+            // One load (a key is followed by `=` and its value), the bytes past the key masked
+            // off: callgrind, 100k-event log: SubjectFields' byte loop was 236 M Ir.
+            let w = UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + Int(f.keyStart)).loadUnaligned(as: UInt64.self))
+            return UInt64(n) << 56 | w & ((1 << (UInt64(n) &* 8)) &- 1)
+        }
         var code = UInt64(n) << 56
         var i = Int(f.keyStart), shift: UInt64 = 0
         while shift < UInt64(n) * 8 { code |= UInt64(bytes[i]) << shift; i &+= 1; shift &+= 8 }
