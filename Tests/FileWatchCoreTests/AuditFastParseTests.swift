@@ -143,6 +143,15 @@ import TestSupport
                 let from = length == 0 ? 0 : Int(rng.next() % UInt64(min(length, 9)))
                 let f = Self.fastFields(line, from: from), p = Self.plain(line, from: from)
                 #expect(f == p, "\(line) from \(from)")
+                if case .success(let fields) = f {
+                    let inside = line.withUnsafeBufferPointer { b in
+                        fields.withUnsafeBufferPointer { fs in
+                            AuditEventRecords.fieldsInside(AuditRecordView(header: AuditRecordHeader(type: 0, typeNameRange: 0..<0, nodeRange: nil, stamp: nil, line: 0),
+                                                                           bytes: b, fields: fs))
+                        }
+                    }
+                    #expect(inside)
+                }
                 if f != p { return }
                 checked += 1
             }

@@ -41,20 +41,20 @@ extension AuditLineParser {
         var i = from
         while i < end {
             let ch = base[i]
-            if ch == 0x20 || ch == 0x09 || ch == 0x0A { i &+= 1; continue }
-            if ch == 0x1D {
-                guard allowEnriched, !enriched else { throw AuditLineError(reason: "unexpected 0x1D separator", column: i + 1) }
-                enriched = true
-                i &+= 1
-                continue
+            if ch <= 0x20 || ch == 0x3D {  // one compare for a key's first byte, the usual case
+                if ch == 0x20 || ch == 0x09 || ch == 0x0A || ch == 0x3D { i &+= 1; continue }  // blanks, a stray '='
+                if ch == 0x1D {
+                    guard allowEnriched, !enriched else { throw AuditLineError(reason: "unexpected 0x1D separator", column: i + 1) }
+                    enriched = true
+                    i &+= 1
+                    continue
+                }
+                // Another control byte starts a key or word like any other.
             }
             let keyStart = i
-            i = keyEnd(p, i, end)
-            guard i < end, base[i] == 0x3D, i > keyStart else {
-                // A word of free text (`avc:  denied  { read }`, `auditd start,`): not a field.
-                if i == keyStart { i &+= 1 }
-                continue
-            }
+            i = keyEnd(p, i &+ 1, end)  // the first byte is none of the key's stops
+            // A word of free text (`avc:  denied  { read }`, `auditd start,`) is not a field.
+            guard i < end, base[i] == 0x3D else { continue }
             let keyEnd = i
             i &+= 1  // '='
             precondition(n < out.count, "audit field room too small")
