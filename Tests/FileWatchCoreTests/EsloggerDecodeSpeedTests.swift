@@ -77,6 +77,49 @@ import TestSupport
         }
     }
 
+    static func decode(_ line: [UInt8], quickRests: Bool) -> Outcome {
+        line.withUnsafeBytes { raw in
+            do throws(JSONError) {
+                return .success(try EsloggerMessage.decode(raw, cache: nil, quickRests: quickRests))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The rest of a `stat` block after `st_mode`, skipped in one tight loop, decides exactly as
+    /// the member walk: on the fixtures, the benchmark's lines, every third prefix of them, and
+    /// 200,000 mutated lines.
+    @Test func theQuickRestOfStatDecidesAsTheWalk() throws {
+        let lines = try Self.lines()
+        for line in lines {
+            #expect(Self.decode(line, quickRests: true) == Self.decode(line, quickRests: false))
+            for k in stride(from: 0, to: line.count, by: 3) {
+                let prefix = Array(line[..<k])
+                #expect(Self.decode(prefix, quickRests: true) == Self.decode(prefix, quickRests: false), "prefix of \(k) bytes")
+            }
+        }
+        var mutator = EsloggerMutator(state: 0x5747)
+        let templates = try esloggerTemplates() + lines
+        var failed = 0
+        for _ in 0..<200_000 {
+            let line = mutator.mutate(templates[mutator.below(templates.count)])
+            let quick = Self.decode(line, quickRests: true)
+            #expect(quick == Self.decode(line, quickRests: false), "\(String(decoding: line, as: UTF8.self))")
+            if case .failure = quick { failed += 1 }
+        }
+        #expect(failed > 10_000, "the mutations reach the errors: \(failed)")
+    }
+
+    @Test func theFirstStModeWins() throws {
+        let line = Array(#"{"event":{"open":{"file":{"path":"/a","stat":{"st_dev":1,"st_mode":16877,"st_mode":33188,"x":[1]}}}}}"#.utf8)
+        for quick in [true, false] {
+            let m = try Self.decode(line, quickRests: quick).get()
+            #expect(m.payload.file?.mode == 0o40755)
+            #expect(m.payload.file?.isDirectory == true)
+        }
+    }
+
     @Test func theCacheStaysBounded() {
         let cache = EsloggerProcessCache(capacity: 8)
         for pid in 0..<100 { _ = Self.decode(Self.benchLine(pid: 2000 + pid, ppid: 1), cache: cache) }

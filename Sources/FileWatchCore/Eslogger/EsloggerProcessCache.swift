@@ -23,11 +23,11 @@ public final class EsloggerProcessCache {
     public var hits: UInt64 { table.hits }
     public var misses: UInt64 { table.misses }
 
-    /// The process decoded before from the object whose bytes start at `input[start]`, and the
-    /// offset just after that object; nil when no kept object starts there (then skip and decode
-    /// the object, and `store` it).
-    func lookup(_ input: UnsafeRawBufferPointer, at start: Int) -> (process: EsloggerProcess?, end: Int)? {
-        table.lookup(input, at: start).map { ($0.value, $0.end) }
+    /// The process decoded before from the object whose bytes start at `input[start]`, assigned to
+    /// `process`, and the offset just after that object; nil (`process` untouched) when no kept
+    /// object starts there (then skip and decode the object, and `store` it).
+    func lookup(_ input: UnsafeRawBufferPointer, at start: Int, into process: inout EsloggerProcess?) -> Int? {
+        table.lookup(input, at: start, into: &process)
     }
 
     /// Keeps the process decoded from `raw` (one complete JSON object).

@@ -24,12 +24,13 @@ public enum AuditLineParser {
 
     /// Parses one log line (without its newline; a trailing `\r` is ignored).
     public static func parse(_ line: UnsafeRawBufferPointer, lineNumber: UInt64 = 0) throws(AuditLineError) -> AuditRecord {
-        var fields: [AuditField] = []
+        var room = AuditFieldRoom()
         var memo = AuditStampMemo()
         let b = try trimmed(line)
-        let header = try parseLine(b, lineNumber: lineNumber, fields: &fields, memo: &memo)
-        return fields.withUnsafeBufferPointer { f in
-            AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: f))[0]
+        return try room.withRoom(forLine: b.count) { (f) throws(AuditLineError) -> AuditRecord in
+            var n = 0
+            let header = try parseLine(b, lineNumber: lineNumber, fields: f, count: &n, memo: &memo)
+            return AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: UnsafeBufferPointer(rebasing: f[0..<n])))[0]
         }
     }
 
@@ -51,13 +52,14 @@ public enum AuditLineParser {
         return UnsafeBufferPointer(rebasing: line.bindMemory(to: UInt8.self)[0..<count])
     }
 
-    /// Parses a line (from `trimmed`) in place in the read buffer: its header, its fields appended to
-    /// `fields` (emptied first) as offsets from the line's start. No copy of the line is made here;
-    /// the assembler copies it into its event's buffer (bench/audit-replay.sh: parsing over an array
-    /// with bounds checks was 22 % of the replay's CPU).
-    static func parseLine(_ b: UnsafeBufferPointer<UInt8>, lineNumber: UInt64, fields: inout [AuditField],
-                          memo: inout AuditStampMemo) throws(AuditLineError) -> AuditRecordHeader {
-        fields.removeAll(keepingCapacity: true)
+    /// Parses a line (from `trimmed`) in place in the read buffer: its header, its fields written to
+    /// `fields` (room from `AuditFieldRoom` for a line this long), `count` of them, as offsets from
+    /// the line's start. No copy of the line is made here; the assembler copies it into its event's
+    /// buffer (bench/audit-replay.sh: parsing over an array with bounds checks was 22 % of the
+    /// replay's CPU).
+    static func parseLine(_ b: UnsafeBufferPointer<UInt8>, lineNumber: UInt64, fields: UnsafeMutableBufferPointer<AuditField>,
+                          count: inout Int, memo: inout AuditStampMemo) throws(AuditLineError) -> AuditRecordHeader {
+        count = 0
         var c = Cursor(bytes: b)
         var nodeRange: Range<Int32>? = nil
         if c.consume("node=") {
@@ -69,7 +71,7 @@ public enum AuditLineParser {
         }
         guard c.consume("type=") else { throw c.error("no 'type=' at the start of the record") }
         let typeStart = c.i
-        c.skip { $0 != 0x20 }
+        c.i = scan(UnsafeRawPointer(b.baseAddress!), c.i, b.count) { equalBytes($0, 0x2020_2020_2020_2020) }
         let typeRange = Int32(typeStart)..<Int32(c.i)
         let type = try recordType(b, typeStart, c.i)
         c.skip { $0 == 0x20 }
@@ -80,7 +82,7 @@ public enum AuditLineParser {
         } else {
             stamp = try memo.parse(&c)
         }
-        try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: true)
+        try parseFields(b, from: c.i, end: b.count, into: fields, count: &count, allowEnriched: true)
         return AuditRecordHeader(type: type, typeNameRange: typeRange, nodeRange: nodeRange, stamp: stamp, line: lineNumber)
     }
 
@@ -92,11 +94,12 @@ public enum AuditLineParser {
         var c = Cursor(bytes: b)
         var memo = AuditStampMemo()
         let stamp = try memo.parse(&c)
-        var fields: [AuditField] = []
-        try parseFields(b, from: c.i, end: b.count, into: &fields, allowEnriched: false)
         let header = AuditRecordHeader(type: type, typeNameRange: 0..<0, nodeRange: nil, stamp: stamp, line: 0)
-        return fields.withUnsafeBufferPointer { f in
-            AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: f))[0]
+        var room = AuditFieldRoom()
+        return try room.withRoom(forLine: b.count) { (f) throws(AuditLineError) -> AuditRecord in
+            var n = 0
+            try parseFields(b, from: c.i, end: b.count, into: f, count: &n, allowEnriched: false)
+            return AuditEventRecords(AuditRecordView(header: header, bytes: b, fields: UnsafeBufferPointer(rebasing: f[0..<n])))[0]
         }
     }
 
@@ -104,8 +107,8 @@ public enum AuditLineParser {
 
     private static func recordType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) throws(AuditLineError) -> UInt16 {
         guard end > start else { throw AuditLineError(reason: "empty record type", column: start + 1) }
+        if let common = commonType(b, start, end) { return common }
         let name = UnsafeBufferPointer(rebasing: b[start..<end])
-        if let common = commonType(name) { return common }
         let unknown: StaticString = "UNKNOWN["
         let u = unknown.utf8CodeUnitCount
         if name.count > u + 1, AuditValue.equals(UnsafeBufferPointer(rebasing: name[0..<u]), unknown),
@@ -126,15 +129,21 @@ public enum AuditLineParser {
         return AuditRecordTypes.number(String(decoding: name, as: UTF8.self)) ?? 0
     }
 
-    /// The record types of nearly every line, told from their bytes without a table lookup.
+    /// The record types of nearly every line, told from their first eight bytes as one word (the
+    /// names' bytes, little-endian) without a table lookup; nil leaves it to the table (callgrind:
+    /// comparing byte by byte cost 88 instructions a line).
     @inline(__always)
-    private static func commonType(_ name: UnsafeBufferPointer<UInt8>) -> UInt16? {
-        switch name.count {
-        case 3: return AuditValue.equals(name, "EOE") ? AuditRecordTypes.eoe : AuditValue.equals(name, "CWD") ? AuditRecordTypes.cwd : nil
-        case 4: return AuditValue.equals(name, "PATH") ? AuditRecordTypes.path : nil
-        case 6: return AuditValue.equals(name, "EXECVE") ? AuditRecordTypes.execve : nil
-        case 7: return AuditValue.equals(name, "SYSCALL") ? AuditRecordTypes.syscall : nil
-        case 9: return AuditValue.equals(name, "PROCTITLE") ? AuditRecordTypes.proctitle : nil
+    private static func commonType(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt16? {
+        let n = end &- start
+        guard n >= 3, n <= 9, start >= 0, b.count &- start >= 8, let base = b.baseAddress else { return nil }
+        var w = UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
+        if n < 8 { w &= (1 &<< (UInt64(n) &* 8)) &- 1 }
+        switch n {
+        case 3: return w == 0x45_4F_45 ? AuditRecordTypes.eoe : w == 0x44_57_43 ? AuditRecordTypes.cwd : nil
+        case 4: return w == 0x48_54_41_50 ? AuditRecordTypes.path : nil
+        case 6: return w == 0x45_56_43_45_58_45 ? AuditRecordTypes.execve : nil
+        case 7: return w == 0x4C_4C_41_43_53_59_53 ? AuditRecordTypes.syscall : nil
+        case 9: return w == 0x4C_54_49_54_43_4F_52_50 && base[start + 8] == UInt8(ascii: "E") ? AuditRecordTypes.proctitle : nil
         default: return nil
         }
     }
@@ -150,130 +159,63 @@ public enum AuditLineParser {
         guard c.consume(")") else { throw c.error("no ')' after the time stamp") }
         return AuditStamp(seconds: seconds, milliseconds: UInt32(millis), serial: serial)
     }
-
-    /// Fields of `b[from..<end]`; `'…'` values are parsed for fields inside them as well. The scan
-    /// runs over the read buffer with plain indices, every read checked against `end` ≤ `b.count`.
-    private static func parseFields(_ b: UnsafeBufferPointer<UInt8>, from: Int, end: Int, into fields: inout [AuditField],
-                                    allowEnriched: Bool) throws(AuditLineError) {
-        precondition(from >= 0 && end <= b.count)
-        var enriched = false
-        var i = from
-        while i < end {
-            let ch = b[i]
-            if ch == 0x20 || ch == 0x09 || ch == 0x0A { i &+= 1; continue }
-            if ch == 0x1D {
-                guard allowEnriched, !enriched else { throw AuditLineError(reason: "unexpected 0x1D separator", column: i + 1) }
-                enriched = true
-                i &+= 1
-                continue
-            }
-            let keyStart = i
-            i = scan(b, i, end, 0x3D, 0x20, 0x1D)
-            guard i < end, b[i] == 0x3D, i > keyStart else {
-                // A word of free text (`avc:  denied  { read }`, `auditd start,`): not a field.
-                if i == keyStart { i &+= 1 }
-                continue
-            }
-            let keyEnd = i
-            i &+= 1  // '='
-            if i < end, b[i] == 0x22 || b[i] == 0x27 {
-                let quote = b[i]
-                let start = i &+ 1
-                let j = scan(b, start, end, quote, quote, quote)
-                // systemd's SERVICE_START/STOP records long lacked the closing ' of msg='…': the
-                // value then runs to the end of the line. A '"' is always closed by the kernel.
-                guard j < end || quote == 0x27 else {
-                    throw AuditLineError(reason: "unterminated quoted value of '\(String(decoding: b[keyStart..<keyEnd], as: UTF8.self))'",
-                                         column: start)
-                }
-                fields.append(AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(start),
-                                         valueEnd: Int32(j), form: quote == 0x22 ? .quoted : .singleQuoted, enriched: enriched))
-                if quote == 0x27 { try parseFields(b, from: start, end: j, into: &fields, allowEnriched: false) }
-                i = min(j &+ 1, end)
-            } else {
-                let start = i
-                i = scan(b, i, end, 0x20, 0x1D, 0x1D)
-                fields.append(AuditField(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(start),
-                                         valueEnd: Int32(i), form: .bare, enriched: enriched))
-            }
-        }
-    }
-}
-
-extension AuditLineParser {
-    /// The first index in `i..<end` whose byte is `x`, `y` or `z`, else `end`; `end` ≤ `b.count`.
-    /// Eight bytes a step (bench/audit-replay.sh: the byte loops were 15 % of a replay's CPU): a
-    /// word is loaded only when all its eight bytes lie before `end`; a byte of the word equal to
-    /// `x` gives a zero byte in `w ^ xxxxxxxx`, found by the has-zero-byte test, whose lowest set bit
-    /// is exact (borrows only mark bytes above a true zero). The rest goes a byte at a time.
-    @inline(__always)
-    static func scan(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ x: UInt8, _ y: UInt8, _ z: UInt8) -> Int {
-        precondition(start >= 0 && end <= b.count)
-        var i = start
-        if let base = b.baseAddress, end - start >= 8 {
-            let raw = UnsafeRawPointer(base)
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            let px = ones &* UInt64(x), py = ones &* UInt64(y), pz = ones &* UInt64(z)
-            while i &+ 8 <= end {
-                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let a = w ^ px, c = w ^ py, d = w ^ pz
-                let m = ((a &- ones) & ~a | (c &- ones) & ~c | (d &- ones) & ~d) & highs
-                if m != 0 { return i &+ m.trailingZeroBitCount >> 3 }
-                i &+= 8
-            }
-        }
-        while i < end {
-            let v = b[i]
-            if v == x || v == y || v == z { return i }
-            i &+= 1
-        }
-        return end
-    }
 }
 
 /// The last time stamp parsed, with its text up to `)`: the records of one event repeat it byte for
-/// byte, so a line whose text matches takes the stamp without parsing its digits again.
+/// byte, so a line whose text matches takes the stamp without parsing its digits again. The text
+/// (at most 32 bytes: `audit(` 6, seconds 10, `.mmm:` 5, serial 10, `)`) is kept in four words
+/// compared in place (callgrind: the array it replaces cost 236 instructions a line).
 struct AuditStampMemo {
-    private var text: [UInt8] = []
+    private var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// Bytes of `text` in use; 0 when none is kept.
+    private var count = 0
     private var stamp = AuditStamp(seconds: 0, milliseconds: 0, serial: 0)
 
     /// `audit(SECONDS.MILLIS:SERIAL)` and an optional `:` at the cursor.
     mutating func parse(_ c: inout Cursor) throws(AuditLineError) -> AuditStamp {
-        let n = text.count
-        if n > 0, c.bytes.count - c.i >= n,
-           text.withUnsafeBufferPointer({ AuditLineParser.equal($0, UnsafeBufferPointer(rebasing: c.bytes[c.i..<(c.i + n)])) }) {
+        let n = count
+        if n > 0, c.bytes.count - c.i >= n, matches(UnsafeRawPointer(c.bytes.baseAddress!) + c.i) {
             c.i += n
         } else {
             let start = c.i
             stamp = try AuditLineParser.parseStamp(&c)
-            if c.i - start <= 64 {
-                text.removeAll(keepingCapacity: true)
-                text.append(contentsOf: c.bytes[start..<c.i])
-            } else {
-                text.removeAll()
-            }
+            keep(UnsafeBufferPointer(rebasing: c.bytes[start..<c.i]))
         }
         _ = c.consume(":")
         return stamp
     }
+
+    /// Whether the `count` bytes at `p` are the kept text (`count` ≥ 8: its words, the last one
+    /// ending at the text's end and overlapping the one before).
+    @inline(__always)
+    private func matches(_ p: UnsafeRawPointer) -> Bool {
+        var t = text
+        let n = count
+        return withUnsafeBytes(of: &t) { kept in
+            var i = 0
+            while i &+ 8 < n {
+                if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != kept.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+                i &+= 8
+            }
+            return p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == kept.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        }
+    }
+
+    private mutating func keep(_ stampText: UnsafeBufferPointer<UInt8>) {
+        // "audit(" + 1 digit + "." + 1 digit + ":" + 1 digit + ")" is 12 bytes at least.
+        guard stampText.count >= 8, stampText.count <= 32 else { count = 0; return }
+        var t: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &t) { $0.copyMemory(from: UnsafeRawBufferPointer(stampText)) }
+        text = t
+        count = stampText.count
+    }
 }
 
 extension AuditLineParser {
-    /// Whether two buffers of the same length hold the same bytes (eight at a time).
+    /// Whether two buffers of the same length hold the same bytes (the shared `memoryEqual`).
     @inline(__always)
     static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = a.count
-        guard n == b.count else { return false }
-        var i = 0
-        if n >= 8, let pa = a.baseAddress, let pb = b.baseAddress {
-            let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
-            while i + 8 <= n {
-                if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                i += 8
-            }
-        }
-        while i < n { if a[i] != b[i] { return false }; i += 1 }
-        return true
+        memoryEqual(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
     }
 }
 

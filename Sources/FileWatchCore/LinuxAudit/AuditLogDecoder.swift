@@ -8,7 +8,7 @@ public struct AuditLogDecoder {
     public let mapper: AuditEventMapper
     private var splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
     /// The fields of the line being parsed (reused: no allocation per line).
-    private var scratch: [AuditField] = []
+    private var scratch = AuditFieldRoom()
     private var stampMemo = AuditStampMemo()
     public var assembler: AuditEventAssembler
     /// Records parsed, lines rejected (for tests and the debug log).
@@ -27,15 +27,16 @@ public struct AuditLogDecoder {
         // The splitter is taken out while it hands out lines, so each line goes straight on.
         var lines = splitter
         splitter = LineSplitter(maxLineBytes: 1)
-        lines.push(bytes) { piece in deliver(piece, into: receiver) }
+        var out = output(receiver)
+        lines.push(bytes) { piece in deliver(piece, into: &out) }
         splitter = lines
     }
 
     /// End of input: a last line without newline is read; every open event is delivered.
     public mutating func finish(into receiver: EventReceiver) {
         finishLine(into: receiver)
-        let mapper = self.mapper
-        assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+        var out = output(receiver)
+        assembler.finish(&out)
     }
 
     /// The end of one file of a followed log that goes on in another (auditd rotated it): a last
@@ -56,56 +57,73 @@ public struct AuditLogDecoder {
     /// damage and is dropped; every open event is delivered.
     public mutating func stopped(into receiver: EventReceiver) {
         splitter = LineSplitter(maxLineBytes: AuditLineParser.maxLineBytes)
-        let mapper = self.mapper
-        assembler.finish { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+        var out = output(receiver)
+        assembler.finish(&out)
     }
 
     /// No input for a while (a followed log): events older than the timeout measured from `now`
     /// (milliseconds since the epoch) are delivered.
     public mutating func idle(now: UInt64, into receiver: EventReceiver) {
-        let mapper = self.mapper
-        assembler.expire(now: now) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+        var out = output(receiver)
+        assembler.expire(now: now, &out)
     }
 
     /// Feeds one record made elsewhere (the live netlink source).
     public mutating func push(record: AuditRecord, into receiver: EventReceiver) {
         records += 1
-        let mapper = self.mapper
-        assembler.push(record) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+        var out = output(receiver)
+        record.withView { assembler.push($0, &out) }
     }
 
     // MARK: Internals
+
+    /// Where the assembler's output goes: events mapped and received, losses noticed. Made once
+    /// per chunk and lent to every line (`AuditOutputHandler`).
+    struct Delivery: AuditOutputHandler {
+        let mapper: AuditEventMapper
+        let name: String
+        let receiver: EventReceiver
+
+        func handle(_ output: AuditEventAssembler.Output) {
+            AuditLogDecoder.emit(output, mapper: mapper, name: name, into: receiver)
+        }
+    }
+
+    private func output(_ receiver: EventReceiver) -> Delivery { Delivery(mapper: mapper, name: name, receiver: receiver) }
 
     /// A last line without newline.
     private mutating func finishLine(into receiver: EventReceiver) {
         var lines = splitter
         splitter = LineSplitter(maxLineBytes: 1)
-        lines.finish { piece in deliver(piece, into: receiver) }
+        var out = output(receiver)
+        lines.finish { piece in deliver(piece, into: &out) }
         splitter = lines
     }
 
     /// One line: parsed in place, its record handed to the assembler (which copies it into its
     /// event's buffer), or a notice.
-    private mutating func deliver(_ piece: LineSplitter.Piece, into receiver: EventReceiver) {
+    private mutating func deliver(_ piece: LineSplitter.Piece, into out: inout Delivery) {
         switch piece {
         case .line(let bytes, let offset, let number):
             if bytes.isEmpty || (bytes.count == 1 && bytes[0] == 0x0D) { return }
             // The scratch array is taken out while its fields are lent (no overlapping access to self).
-            var fields = scratch
-            scratch = []
-            defer { scratch = fields }
+            var room = scratch
+            scratch = AuditFieldRoom()
+            defer { scratch = room }
             do {
                 let b = try AuditLineParser.trimmed(bytes)
-                let header = try AuditLineParser.parseLine(b, lineNumber: number, fields: &fields, memo: &stampMemo)
-                fields.withUnsafeBufferPointer { f in
-                    deliver(AuditRecordView(header: header, bytes: b, fields: f), number: number, into: receiver)
+                try room.withRoom(forLine: b.count) { (f) throws(AuditLineError) in
+                    var n = 0
+                    let header = try AuditLineParser.parseLine(b, lineNumber: number, fields: f, count: &n, memo: &stampMemo)
+                    deliver(AuditRecordView(header: header, bytes: b, fields: UnsafeBufferPointer(rebasing: f[0..<n])),
+                            number: number, into: &out)
                 }
             } catch {
-                damaged(error, offset: offset, number: number, into: receiver)
+                damaged(error, offset: offset, number: number, into: out.receiver)
             }
         case .overlong(let offset, let number):
             damaged(AuditLineError(reason: "line longer than \(AuditLineParser.maxLineBytes) bytes",
-                                   column: AuditLineParser.maxLineBytes + 1), offset: offset, number: number, into: receiver)
+                                   column: AuditLineParser.maxLineBytes + 1), offset: offset, number: number, into: out.receiver)
         }
     }
 
@@ -115,14 +133,13 @@ public struct AuditLogDecoder {
                                  reason: "line \(number): \(error.reason); line skipped"))
     }
 
-    private mutating func deliver(_ record: AuditRecordView, number: UInt64, into receiver: EventReceiver) {
+    private mutating func deliver(_ record: AuditRecordView, number: UInt64, into out: inout Delivery) {
         if record.header.stamp == nil {
-            receiver.notice(.info("\(name): line \(number): \(record.typeName) record without a time stamp (msg=?): no event"))
+            out.receiver.notice(.info("\(name): line \(number): \(record.typeName) record without a time stamp (msg=?): no event"))
             return
         }
         records += 1
-        let mapper = self.mapper
-        assembler.push(record) { Self.emit($0, mapper: mapper, name: name, into: receiver) }
+        assembler.push(record, &out)
     }
 
     static func emit(_ output: AuditEventAssembler.Output, mapper: AuditEventMapper, name: String,

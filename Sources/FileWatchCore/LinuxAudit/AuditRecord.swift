@@ -61,8 +61,9 @@ public struct AuditRecordHeader: Sendable {
 
 /// One record read in place: bytes and fields borrowed from a read buffer or from an event's
 /// buffer, valid only inside the closure that lends them. Every range of `fields` lies inside
-/// `bytes` (the parser makes them so; `AuditEventRecords.append` checks it once per record), so
-/// the reads below stay in bounds.
+/// `bytes`: views are made only of the parser's output (its offsets are indices of its
+/// bounds-checked scan) and of an `AuditEventRecords`' entries (`append` asserts it in debug
+/// builds), so the reads below stay in bounds.
 struct AuditRecordView {
     let header: AuditRecordHeader
     let bytes: UnsafeBufferPointer<UInt8>
