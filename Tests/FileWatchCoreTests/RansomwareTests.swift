@@ -97,7 +97,7 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
     }
 
     /// …while structured content stays plain at every size, including content with 8 bits of entropy that the
-    /// wider π limit of a small sample would let through (a ramp: every byte value equally often).
+    /// wider π limit of a small sample would let through (a ramp, a 16-bit counter: every byte value equally often).
     @Test func structuredContentIsPlainAtEverySize() {
         let test = EncryptionTest()
         let random = randomBytes(1 << 20, seed: 99)
@@ -109,6 +109,7 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
             ("hex of random bytes", { n in (0..<n).map { hexDigits[Int(random[$0] & 15)] } }),
             ("ramp 0…255", { n in (0..<n).map { UInt8($0 & 0xFF) } }),
             ("ramp by 7", { n in (0..<n).map { UInt8(($0 &* 7) & 0xFF) } }),
+            ("16-bit counter", { n in (0..<n).map { i in UInt8(truncatingIfNeeded: (i / 2) >> ((i & 1) * 8)) } }),
             ("UTF-16 text", { n in documentText(n / 2, seed: 4).flatMap { [$0, 0] } }),
             ("random bytes with the low bit cleared", { n in random.prefix(n).map { $0 & 0xFE } }),
             ("zeros", { n in [UInt8](repeating: 0, count: n) }),
@@ -134,6 +135,10 @@ func documentText(_ n: Int, seed: Int) -> [UInt8] {
         #expect(abs(ContentStatistics(randomBytes(1 << 20, seed: 5)).serialCorrelation) < 0.005)
         #expect(ContentStatistics((0..<4096).map { UInt8($0 / 16) }).serialCorrelation > 0.99)
         #expect(ContentStatistics((0..<4096).map { $0 & 1 == 0 ? 0 : 255 }).serialCorrelation == -1)
+        // χ²: near 255 for random bytes, 0 for every value exactly equally often.
+        #expect(abs(ContentStatistics(randomBytes(1 << 20, seed: 6)).chiSquare - 255) < 5 * Double(510).squareRoot())
+        #expect(ContentStatistics((0..<4096).map { UInt8($0 & 0xFF) }).chiSquare == 0)
+        #expect(abs(test.minChiSquare - 142.08) < 0.01)
     }
 
     @Test func magicNumbers() {

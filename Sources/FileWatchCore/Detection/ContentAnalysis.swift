@@ -14,19 +14,23 @@ public struct ContentStatistics: Sendable, Equatable {
     /// ent's serial correlation coefficient of each byte with the next (the last with the first): about 0 for
     /// random bytes, near 1 for slowly changing ones (a counter, a ramp, samples), whatever their histogram.
     public var serialCorrelation: Double
+    /// ent's χ² of the byte histogram against a uniform one (255 degrees of freedom): about 255 ± 23 for random
+    /// bytes, near 0 for content that takes every value exactly equally often (a counter), large for skewed content.
+    public var chiSquare: Double
 
-    public init(count: Int, entropy: Double, piEstimate: Double, piErrorPercent: Double, serialCorrelation: Double = 0) {
+    public init(count: Int, entropy: Double, piEstimate: Double, piErrorPercent: Double, serialCorrelation: Double = 0,
+                chiSquare: Double = 255) {
         self.count = count; self.entropy = entropy; self.piEstimate = piEstimate; self.piErrorPercent = piErrorPercent
-        self.serialCorrelation = serialCorrelation
+        self.serialCorrelation = serialCorrelation; self.chiSquare = chiSquare
     }
 
     public init(_ bytes: [UInt8]) { self = bytes.withUnsafeBytes { ContentStatistics($0) } }
 
     public init(_ buffer: UnsafeRawBufferPointer) {
         count = buffer.count
-        guard !buffer.isEmpty else { entropy = 0; piEstimate = 0; piErrorPercent = 100; serialCorrelation = 1; return }
+        guard !buffer.isEmpty else { entropy = 0; piEstimate = 0; piErrorPercent = 100; serialCorrelation = 1; chiSquare = 0; return }
         // Histogram on the stack: no allocation per file. Σx and Σx² for the serial correlation come from it.
-        var sum = 0.0, sumSquares = 0.0
+        var sum = 0.0, sumSquares = 0.0, chi = 0.0
         var h = withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { hist -> Double in
             hist.initialize(repeating: 0)
             for b in buffer { hist[Int(b)] += 1 }
@@ -38,10 +42,13 @@ public struct ContentStatistics: Sendable, Equatable {
                 sum += Double(c * value)
                 sumSquares += Double(c * value * value)
             }
+            let expected = n / 256
+            for c in hist { let d = Double(c) - expected; chi += d * d / expected }
             return e
         }
         if h < 0 { h = 0 }
         entropy = h
+        chiSquare = chi
         // Serial correlation as ent computes it: (n·Σxᵢxᵢ₊₁ − (Σx)²) / (n·Σx² − (Σx)²), wrapping around.
         var products: UInt64 = UInt64(buffer[buffer.count - 1]) * UInt64(buffer[0])
         for i in 0..<(buffer.count - 1) { products &+= UInt64(buffer[i]) * UInt64(buffer[i + 1]) }
@@ -168,8 +175,10 @@ public enum KnownFormat: String, Sendable, CaseIterable {
 ///   entropy ≥ minEntropy − 255/(2n·ln 2) − 5·√127.5/(n·ln 2)      (the spread for uniform bytes)
 ///   π error ≤ max(maxPiErrorPercent, 5 · 100·(4/π)·√(p(1−p)/g))   (g = n/6 points, p = π/4)
 ///   |serial correlation| ≤ max(maxSerialCorrelation, 5/√n)
-/// The serial correlation keeps what the wider π limit of a small file would let through (a counter or ramp:
-/// every byte value equally often, so 8 bits of entropy) from passing.
+///   χ² ≥ 255 − 5·√510 ≈ 142                                        (too even to be random)
+/// The serial correlation keeps what the wider π limit of a small file would let through (a ramp: every byte
+/// value equally often, so 8 bits of entropy) from passing; χ² keeps out content whose values are all equally
+/// frequent without neighbouring bytes being alike (a 16-bit counter), at every size.
 public struct EncryptionTest: Sendable, Equatable {
     /// Minimum Shannon entropy in bits per byte of a large sample (7.95).
     public var minEntropy: Double = 7.95
@@ -177,6 +186,8 @@ public struct EncryptionTest: Sendable, Equatable {
     public var maxPiErrorPercent: Double = 1.5
     /// Maximum |serial correlation| of a large sample (0.01).
     public var maxSerialCorrelation: Double = 0.01
+    /// Least χ² of the histogram (255 degrees of freedom, 5 standard deviations below their mean).
+    public var minChiSquare: Double = 255 - 5 * Double(510).squareRoot()
     /// Files smaller than this are not judged (1 KiB).
     public var minSize: Int = 1024
     /// At most this many bytes from the start of the file are analysed (1 MiB).
@@ -201,7 +212,7 @@ public struct EncryptionTest: Sendable, Equatable {
         let stats = ContentStatistics(data)
         let n = data.count
         if stats.entropy >= entropyLimit(bytes: n), stats.piErrorPercent <= piErrorLimit(bytes: n),
-           abs(stats.serialCorrelation) <= serialCorrelationLimit(bytes: n) {
+           abs(stats.serialCorrelation) <= serialCorrelationLimit(bytes: n), stats.chiSquare >= minChiSquare {
             return .encrypted(stats)
         }
         return .plain(stats)
