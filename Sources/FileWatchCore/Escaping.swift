@@ -130,17 +130,13 @@ extension OutputBuffer {
         return lossy
     }
 
-    /// Whether all eight bytes of `x` are 0x20…0x7E other than `"` and `\` (SWAR: a byte of
-    /// `x ^ c` is zero where `x` holds `c`; `v - 0x01…` sets a byte's top bit where `v` had a zero
-    /// byte, or a byte below 0x80 borrowed from — only below the first zero byte, so "any" is exact).
+    /// Whether all eight bytes of `x` are 0x20…0x7E other than `"` and `\` (ByteWords' tests: "any
+    /// byte marked" is exact).
     @inline(__always)
     static func allPlainJSON(_ x: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
-        if x & high != 0 { return false }                           // ≥ 0x80
-        if (x &- 0x2020_2020_2020_2020) & high != 0 { return false }  // < 0x20 (no byte ≥ 0x80 here)
-        return !hasZero(x ^ 0x2222_2222_2222_2222) && !hasZero(x ^ 0x5C5C_5C5C_5C5C_5C5C)
-            && !hasZero(x ^ 0x7F7F_7F7F_7F7F_7F7F)
+        ByteWords.nonASCII(x) | ByteWords.bytesBelow(x, 0x2020_2020_2020_2020)
+            | ByteWords.equalBytes(x, 0x2222_2222_2222_2222) | ByteWords.equalBytes(x, 0x5C5C_5C5C_5C5C_5C5C)
+            | ByteWords.equalBytes(x, 0x7F7F_7F7F_7F7F_7F7F) == 0
     }
 
     /// Appends `raw` as a quoted standard base64 string (RFC 4648, with padding).

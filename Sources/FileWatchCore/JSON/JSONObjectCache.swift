@@ -131,6 +131,9 @@ struct JSONObjectCache<Value> {
         if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
         i &+= 8
     }
+    if i < n && n >= 8 {  // the last one to seven bytes: the word ending at `n` (overlapping the one before)
+        return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+    }
     while i < n {
         if a[i] != b[i] { return false }
         i &+= 1

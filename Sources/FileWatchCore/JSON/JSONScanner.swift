@@ -154,13 +154,10 @@ public struct JSONScanner {
     @inline(__always) func plainNameEnd(from start: Int) -> Int {
         var j = start
         let n = count
-        let ones: UInt64 = 0x0101_0101_0101_0101
         while j &+ 8 <= n {
             let w = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-            let q = w ^ 0x2222_2222_2222_2222
-            let e = w ^ 0x5C5C_5C5C_5C5C_5C5C
-            let m = ((((q &- ones) & ~q) | ((e &- ones) & ~e) | ((w &- 0x2020_2020_2020_2020) & ~w)) | w)
-                & 0x8080_8080_8080_8080
+            let m = ByteWords.equalBytes(w, 0x2222_2222_2222_2222) | ByteWords.equalBytes(w, 0x5C5C_5C5C_5C5C_5C5C)
+                | ByteWords.bytesBelow(w, 0x2020_2020_2020_2020) | ByteWords.nonASCII(w)
             if m == 0 { j &+= 8; continue }
             return j &+ m.trailingZeroBitCount >> 3
         }
@@ -285,17 +282,14 @@ public struct JSONScanner {
         var nested = 0
         var i = position
         let n = count
-        let ones: UInt64 = 0x0101_0101_0101_0101
         while i < n {
             // Eight bytes at a time past those that are none of `"` `{` `}` `[` `]` (`| 0x20` folds
             // `[` `]` onto `{` `}`; what else folds there, e.g. 0x02 onto `"`, is looked at below
             // and passed over). As in scanString, only the lowest flagged byte is used (it is exact).
             while i &+ 8 <= n {
                 let w = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self)) | 0x2020_2020_2020_2020
-                let a = w ^ 0x2222_2222_2222_2222
-                let b = w ^ 0x7B7B_7B7B_7B7B_7B7B
-                let c = w ^ 0x7D7D_7D7D_7D7D_7D7D
-                let m = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c)) & 0x8080_8080_8080_8080
+                let m = ByteWords.equalBytes(w, 0x2222_2222_2222_2222) | ByteWords.equalBytes(w, 0x7B7B_7B7B_7B7B_7B7B)
+                    | ByteWords.equalBytes(w, 0x7D7D_7D7D_7D7D_7D7D)
                 if m == 0 { i &+= 8; continue }
                 i &+= m.trailingZeroBitCount >> 3
                 break
@@ -308,9 +302,7 @@ public struct JSONScanner {
                 while true {
                     while i &+ 8 <= n {
                         let w = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                        let q = w ^ 0x2222_2222_2222_2222
-                        let e = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                        let m = (((q &- ones) & ~q) | ((e &- ones) & ~e)) & 0x8080_8080_8080_8080
+                        let m = ByteWords.equalBytes(w, 0x2222_2222_2222_2222) | ByteWords.equalBytes(w, 0x5C5C_5C5C_5C5C_5C5C)
                         if m == 0 { i &+= 8; continue }
                         i &+= m.trailingZeroBitCount >> 3
                         break

@@ -52,14 +52,11 @@ extension JSONScanner {
         let n = count
         var escapes = false
         var high: UInt64 = 0x8080_8080_8080_8080
-        let ones: UInt64 = 0x0101_0101_0101_0101
         while true {
             while i &+ 8 <= n {
                 let w = UInt64(littleEndian: input.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let q = w ^ 0x2222_2222_2222_2222
-                let s = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let m = (((q &- ones) & ~q) | ((s &- ones) & ~s) | ((w &- 0x2020_2020_2020_2020) & ~w)) & 0x8080_8080_8080_8080
-                    | (w & high)
+                let m = ByteWords.equalBytes(w, 0x2222_2222_2222_2222) | ByteWords.equalBytes(w, 0x5C5C_5C5C_5C5C_5C5C)
+                    | ByteWords.bytesBelow(w, 0x2020_2020_2020_2020) | (w & high)
                 if m == 0 { i &+= 8; continue }
                 i &+= m.trailingZeroBitCount >> 3
                 break

@@ -86,10 +86,7 @@ public struct LineSplitter {
     static func findNewline(_ p: UnsafeRawBufferPointer, from: Int) -> Int? {
         var i = from
         let n = p.count
-        @inline(__always) func hasNewline(_ w: UInt64) -> UInt64 {
-            let x = w ^ 0x0A0A_0A0A_0A0A_0A0A
-            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-        }
+        @inline(__always) func hasNewline(_ w: UInt64) -> UInt64 { ByteWords.equalBytes(w, 0x0A0A_0A0A_0A0A_0A0A) }
         while i &+ 32 <= n {
             let m = hasNewline(p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
                 | hasNewline(p.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self))
@@ -99,8 +96,7 @@ public struct LineSplitter {
             i &+= 32
         }
         while i &+ 8 <= n {
-            let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
-            let m = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+            let m = hasNewline(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             if m != 0 { return i &+ m.trailingZeroBitCount >> 3 }
             i &+= 8
         }

@@ -61,8 +61,8 @@ extension AuditLineParser {
             if i < end, base[i] == 0x22 || base[i] == 0x27 {
                 let quote = base[i]
                 let start = i &+ 1
-                let pattern = ones &* UInt64(quote)
-                let j = scan(p, start, end) { equalBytes($0, pattern) }
+                let pattern = ByteWords.broadcast(quote)
+                let j = ByteWords.scan(p, start, end) { ByteWords.equalBytes($0, pattern) }
                 // systemd's SERVICE_START/STOP records long lacked the closing ' of msg='…': the
                 // value then runs to the end of the line. A '"' is always closed by the kernel.
                 guard j < end || quote == 0x27 else {
@@ -86,56 +86,12 @@ extension AuditLineParser {
         }
     }
 
-    // MARK: Word scans
-
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// The high bit of each byte of `w` equal to the byte broadcast in `pattern`. The lowest bit set
-    /// is exact (a borrow only runs upwards from a true match, so only bytes above one may be marked).
-    @inline(__always)
-    static func equalBytes(_ w: UInt64, _ pattern: UInt64) -> UInt64 {
-        let x = w ^ pattern
-        return (x &- ones) & ~x & highs
-    }
-
-    /// The high bit of each byte of `w` below 0x21 (space, tab, newline, 0x1D, …); exact at the lowest.
-    @inline(__always)
-    static func bytesBelow21(_ w: UInt64) -> UInt64 {
-        (w &- 0x2121_2121_2121_2121) & ~w & highs
-    }
-
-    /// The first index in `start..<end` whose byte `test` marks (a word test exact at its lowest
-    /// mark), else `end`. Eight bytes a step; the last one to seven bytes are read as the top of
-    /// the word ending at `end` (when `end` ≥ 8), the bytes before `start` shifted out.
-    @inline(__always)
-    static func scan(_ p: UnsafeRawPointer, _ start: Int, _ end: Int, _ test: (UInt64) -> UInt64) -> Int {
-        var i = start
-        while i &+ 8 <= end {
-            let m = test(UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-            if m != 0 { return i &+ m.trailingZeroBitCount &>> 3 }
-            i &+= 8
-        }
-        guard i < end else { return end }
-        if end >= 8 {
-            let dropped = UInt64(8 &- (end &- i)) &* 8  // bits of the bytes before `i`: 8…56
-            let w = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self)) &>> dropped
-            let m = test(w) & (UInt64.max &>> dropped)
-            return m != 0 ? i &+ m.trailingZeroBitCount &>> 3 : end
-        }
-        while i < end {
-            if test(UInt64(p.load(fromByteOffset: i, as: UInt8.self))) != 0 { return i }
-            i &+= 1
-        }
-        return end
-    }
-
     /// The first `=`, space or 0x1D at or after `i` (else `end`): a key's end.
     @inline(__always)
     static func keyEnd(_ p: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
         var k = i
         while true {
-            k = scan(p, k, end) { equalBytes($0, 0x3D3D_3D3D_3D3D_3D3D) | bytesBelow21($0) }
+            k = ByteWords.scan(p, k, end) { ByteWords.equalBytes($0, 0x3D3D_3D3D_3D3D_3D3D) | ByteWords.bytesBelow($0, 0x2121_2121_2121_2121) }
             guard k < end else { return end }
             let c = p.load(fromByteOffset: k, as: UInt8.self)
             if c == 0x3D || c == 0x20 || c == 0x1D { return k }
@@ -148,7 +104,7 @@ extension AuditLineParser {
     static func valueEnd(_ p: UnsafeRawPointer, _ i: Int, _ end: Int) -> Int {
         var k = i
         while true {
-            k = scan(p, k, end, bytesBelow21)
+            k = ByteWords.scan(p, k, end) { ByteWords.bytesBelow($0, 0x2121_2121_2121_2121) }
             guard k < end else { return end }
             let c = p.load(fromByteOffset: k, as: UInt8.self)
             if c == 0x20 || c == 0x1D { return k }

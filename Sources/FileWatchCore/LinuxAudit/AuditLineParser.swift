@@ -71,7 +71,7 @@ public enum AuditLineParser {
         }
         guard c.consume("type=") else { throw c.error("no 'type=' at the start of the record") }
         let typeStart = c.i
-        c.i = scan(UnsafeRawPointer(b.baseAddress!), c.i, b.count) { equalBytes($0, 0x2020_2020_2020_2020) }
+        c.i = ByteWords.scan(UnsafeRawPointer(b.baseAddress!), c.i, b.count) { ByteWords.equalBytes($0, 0x2020_2020_2020_2020) }
         let typeRange = Int32(typeStart)..<Int32(c.i)
         let type = try recordType(b, typeStart, c.i)
         c.skip { $0 == 0x20 }
@@ -185,19 +185,13 @@ struct AuditStampMemo {
         return stamp
     }
 
-    /// Whether the `count` bytes at `p` are the kept text (`count` ≥ 8: its words, the last one
-    /// ending at the text's end and overlapping the one before).
+    /// Whether the `count` bytes at `p` are the kept text.
     @inline(__always)
     private func matches(_ p: UnsafeRawPointer) -> Bool {
         var t = text
         let n = count
         return withUnsafeBytes(of: &t) { kept in
-            var i = 0
-            while i &+ 8 < n {
-                if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != kept.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-                i &+= 8
-            }
-            return p.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == kept.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            memoryEqual(UnsafeRawBufferPointer(start: p, count: n), UnsafeRawBufferPointer(rebasing: kept[..<n]))
         }
     }
 
